@@ -1,0 +1,80 @@
+/**
+ * Dependency rules of the house plan: contracts <- core <- adapters <- apps.
+ * Leaf utility packages (config, telemetry) depend on nothing of ours but contracts.
+ */
+const ADAPTERS = "(db|storage|queue|bus|runtime)";
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
+    {
+      name: "contracts-is-pure",
+      comment: "contracts holds schemas and types only: no I/O, nothing of ours.",
+      severity: "error",
+      from: { path: "^packages/contracts/" },
+      to: { path: "^(packages|apps)/", pathNot: "^packages/contracts/" },
+    },
+    {
+      name: "core-only-contracts",
+      comment: "core is the domain: it may use contracts, never an adapter, config or app.",
+      severity: "error",
+      from: { path: "^packages/core/" },
+      to: { path: "^(packages|apps)/", pathNot: "^packages/(core|contracts)/" },
+    },
+    {
+      name: "core-no-infrastructure",
+      comment: "core is written against ports; infrastructure libraries belong to adapters.",
+      severity: "error",
+      from: { path: "^packages/core/" },
+      to: { path: "node_modules/(bullmq|typeorm|ioredis|@aws-sdk|hono|@hono|mysql2|better-sqlite3|pino)/" },
+    },
+    {
+      name: "adapters-independent",
+      comment: "adapters do not import each other or any app.",
+      severity: "error",
+      from: { path: `^packages/${ADAPTERS}/` },
+      to: {
+        path: "^(packages|apps)/",
+        pathNot: [`^packages/$1/`, "^packages/(core|contracts|config|telemetry)/"],
+      },
+    },
+    {
+      name: "leaves-stay-leaves",
+      severity: "error",
+      from: { path: "^packages/(config|telemetry)/" },
+      to: { path: "^(packages|apps)/", pathNot: ["^packages/$1/", "^packages/contracts/"] },
+    },
+    {
+      name: "apps-independent",
+      severity: "error",
+      from: { path: "^apps/([^/]+)/" },
+      to: { path: "^apps/", pathNot: "^apps/$1/" },
+    },
+    {
+      name: "packages-not-apps",
+      severity: "error",
+      from: { path: "^packages/" },
+      to: { path: "^apps/" },
+    },
+    {
+      name: "plugins-only-sdk",
+      comment: "example plugins are what an outside author writes: only the SDK.",
+      severity: "error",
+      from: { path: "^packages/plugins/" },
+      to: { path: "^(packages|apps)/", pathNot: ["^packages/plugins/", "^packages/sdk/"] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "(^|/)(dist|\\.data|node_modules/\\.pnpm)/" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.base.json" },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+      extensions: [".ts", ".js", ".mjs", ".json"],
+    },
+    moduleSystems: ["es6", "cjs"],
+  },
+};

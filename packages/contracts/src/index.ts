@@ -1,0 +1,5 @@
+export * from "./error-codes.js";
+export * from "./events.js";
+export * from "./job.js";
+export * from "./manifest.js";
+export * from "./plugin.js";

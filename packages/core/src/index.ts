@@ -1,0 +1,2 @@
+export * from "./errors/app-error.js";
+export * from "./ports/index.js";

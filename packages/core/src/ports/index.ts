@@ -1,0 +1,4 @@
+export * from "./artifact-cache.js";
+export * from "./event-bus.js";
+export * from "./object-store.js";
+export * from "./plugin-repo.js";

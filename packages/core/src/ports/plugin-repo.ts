@@ -1,0 +1,146 @@
+import type {
+  JobError,
+  JobResult,
+  JobState,
+  JobStep,
+  JobType,
+  Manifest,
+  PluginSource,
+  PluginStatus,
+  PluginType,
+  StepName,
+} from "@arcade/contracts";
+
+/** A row of t_plugin, in domain terms. JSON columns are parsed. */
+export interface PluginRecord {
+  pluginId: string;
+  name: string;
+  version: string;
+  description: string;
+  author: string;
+  pluginType: PluginType;
+  entryPoint: string;
+  configSchema: Record<string, unknown> | null;
+  paramsSchema: Record<string, unknown> | null;
+  defaultConfig: Record<string, unknown> | null;
+  icon: string;
+  repository: string;
+  documentation: string;
+  isEnabled: PluginStatus;
+  isBuiltin: 0;
+  checksum: string;
+  source: PluginSource;
+  s3Path: string;
+  manifest: Manifest;
+  /** Market update checker results (null when never checked). */
+  latestVersion: string | null;
+  autoUpdate: boolean;
+  marketId: string | null;
+  installTime: Date;
+  updateTime: Date;
+}
+
+/** A retained version (t_plugin_version). */
+export interface PluginVersionRecord {
+  pluginId: string;
+  version: string;
+  checksum: string;
+  objectKey: string;
+  size: number;
+  manifest: Manifest;
+  createdAt: Date;
+}
+
+export interface PluginListFilter {
+  pluginType?: PluginType;
+  status?: PluginStatus;
+  source?: PluginSource;
+  /** Case-insensitive substring of name, description or author. */
+  q?: string;
+  /** 1-based. */
+  page: number;
+  pageSize: number;
+}
+
+/** Mutations inside one database transaction; the revision bump commits with them. */
+export interface PluginTx {
+  insertPlugin(plugin: PluginRecord): Promise<void>;
+  updatePlugin(pluginId: string, patch: Partial<Omit<PluginRecord, "pluginId">>): Promise<void>;
+  /** Deletes the plugin row, its versions and its config. */
+  deletePlugin(pluginId: string): Promise<void>;
+  /** Insert, or replace the row with the same (pluginId, version). */
+  upsertVersion(version: PluginVersionRecord): Promise<void>;
+  deleteVersion(pluginId: string, version: string): Promise<void>;
+  setConfig(pluginId: string, config: Record<string, unknown>): Promise<void>;
+  /** Increments the cluster revision and returns the new value. */
+  bumpRevision(): Promise<number>;
+  findById(pluginId: string): Promise<PluginRecord | null>;
+  findByName(name: string): Promise<PluginRecord | null>;
+  versions(pluginId: string): Promise<PluginVersionRecord[]>;
+}
+
+/**
+ * Plugin persistence port. Failures of the database itself surface as
+ * AppError DATABASE_UNAVAILABLE (retryable); a unique-name clash in
+ * insertPlugin as PLUGIN_EXISTS.
+ */
+export interface PluginRepo {
+  findById(pluginId: string): Promise<PluginRecord | null>;
+  findByName(name: string): Promise<PluginRecord | null>;
+  list(filter: PluginListFilter): Promise<{ items: PluginRecord[]; total: number }>;
+  /** Every plugin, for reconcile. */
+  listAll(): Promise<PluginRecord[]>;
+  /** Newest first. */
+  versions(pluginId: string): Promise<PluginVersionRecord[]>;
+  getVersion(pluginId: string, version: string): Promise<PluginVersionRecord | null>;
+  getConfig(pluginId: string): Promise<Record<string, unknown> | null>;
+  currentRevision(): Promise<number>;
+  transaction<T>(work: (tx: PluginTx) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+}
+
+/** One row of the operations/audit table: the durable record of a job. */
+export interface OperationRecord {
+  jobId: string;
+  type: JobType;
+  pluginId: string | null;
+  /** Set while the operation is unfinished; a unique index makes a second one impossible (409). */
+  lockKey: string | null;
+  idempotencyKey: string | null;
+  state: JobState;
+  step: StepName | null;
+  progress: number;
+  steps: JobStep[];
+  attempts: number;
+  payload: Record<string, unknown>;
+  error: JobError | null;
+  result: JobResult | null;
+  requestedBy: string;
+  createdAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+}
+
+export interface OperationListFilter {
+  pluginId?: string;
+  state?: JobState;
+  type?: JobType;
+  page: number;
+  pageSize: number;
+}
+
+export interface OperationRepo {
+  /**
+   * Inserts a new operation. A clash on lockKey raises OPERATION_IN_PROGRESS
+   * (extras.inFlightJobId); a clash on idempotencyKey returns the existing row instead.
+   */
+  create(op: OperationRecord): Promise<{ created: boolean; operation: OperationRecord }>;
+  get(jobId: string): Promise<OperationRecord | null>;
+  findByIdempotencyKey(key: string): Promise<OperationRecord | null>;
+  findUnfinished(lockKey: string): Promise<OperationRecord | null>;
+  /** Partial update; finishing (succeeded/failed) also clears lockKey. */
+  update(jobId: string, patch: Partial<Omit<OperationRecord, "jobId" | "createdAt">>): Promise<void>;
+  list(filter: OperationListFilter): Promise<{ items: OperationRecord[]; total: number }>;
+  /** Deletes finished operations older than the cutoff; returns how many. */
+  prune(olderThan: Date): Promise<number>;
+}
