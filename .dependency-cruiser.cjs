@@ -64,6 +64,13 @@ module.exports = {
       from: { path: "^packages/plugins/" },
       to: { path: "^(packages|apps)/", pathNot: ["^packages/plugins/", "^packages/sdk/"] },
     },
+    {
+      name: "platform-only-for-apps",
+      comment: "platform maps config to adapters for the composition roots; nothing below it may use it.",
+      severity: "error",
+      from: { path: "^packages/", pathNot: "^packages/platform/" },
+      to: { path: "^packages/platform/" },
+    },
   ],
   options: {
     doNotFollow: { path: "node_modules" },

@@ -1,1 +1,15 @@
-export {};
+export { type BusNames, busNames, DEFAULT_PREFIX } from "./channels.js";
+export type { RedisSource } from "./connection.js";
+export {
+  type DecodeResult,
+  decodeEvent,
+  encodeEvent,
+  PLUGIN_EVENT_OPS,
+  validateEvent,
+} from "./event-codec.js";
+export { EventSubscriber, type EventSubscriberOptions } from "./event-subscriber.js";
+export { consoleLogger } from "./logger.js";
+export type { NodeHeartbeat, NodeInfo } from "./node-info.js";
+export { NodeRegistry, type NodeRegistryOptions, type WaitForRevisionOptions } from "./node-registry.js";
+export { RedisEventBus, type RedisEventBusOptions } from "./redis-event-bus.js";
+export { type RevisionProgress, RevisionTally } from "./revision-tally.js";

@@ -1,1 +1,4 @@
-export {};
+export * from "./job-catalog.js";
+export * from "./job-producer.js";
+export * from "./job-worker.js";
+export * from "./redis-connection.js";

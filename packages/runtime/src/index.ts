@@ -1,1 +1,11 @@
-export {};
+export * from "./keyed-serial.js";
+export { effectiveConfig } from "./plugin-entry.js";
+export * from "./plugin-host.js";
+export * from "./plugin-types.js";
+export * from "./reconciler.js";
+export * from "./sandbox/entry-path.js";
+export * from "./sandbox/memory-limit.js";
+export type * from "./sandbox/protocol.js";
+export * from "./sandbox/sandbox.js";
+export * from "./stable-json.js";
+export * from "./topo-sort.js";

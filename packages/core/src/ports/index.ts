@@ -2,3 +2,5 @@ export * from "./artifact-cache.js";
 export * from "./event-bus.js";
 export * from "./object-store.js";
 export * from "./plugin-repo.js";
+export * from "./convergence.js";
+export * from "./logger.js";

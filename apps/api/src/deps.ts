@@ -1,0 +1,54 @@
+import type { JobPayloads, JobType, NodePluginState } from "@arcade/contracts";
+import type { ArchiveLimits, Clock, Logger, ObjectStore, OperationRepo, PluginRepo } from "@arcade/core";
+import type { AuthOptions } from "./http/auth.js";
+
+/** The queue as the API sees it. */
+export interface JobQueue {
+  enqueue<T extends JobType>(type: T, jobId: string, payload: JobPayloads[T]): Promise<void>;
+}
+
+/** This process as a runtime node (absent when the runtime is switched off). */
+export interface NodeApi {
+  nodeId: string;
+  invoke(
+    pluginId: string,
+    action: string,
+    params: unknown,
+    options: { timeoutMs: number },
+  ): Promise<{ result: unknown; version: string }>;
+  metrics(): Record<string, unknown>[];
+}
+
+export interface ClusterView {
+  listNodes(): Promise<{ nodeId: string; appliedRevision: number; plugins: NodePluginState[] }[]>;
+}
+
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<void>;
+}
+
+export interface ApiDeps {
+  logger: Logger;
+  clock: Clock;
+  plugins: PluginRepo;
+  operations: OperationRepo;
+  store: ObjectStore;
+  jobs: JobQueue;
+  auth: AuthOptions;
+  limits: {
+    maxPluginSize: number;
+    jsonBodyBytes: number;
+    rateLimitPerMinute: number;
+    archiveLimits: ArchiveLimits;
+    actionTimeoutMs: number;
+  };
+  /** Scratch folder for validate-manifest uploads. */
+  workDir: string;
+  readiness: ReadinessCheck[];
+  node: NodeApi | null;
+  cluster: ClusterView | null;
+  /** Prometheus text exposition, for /metrics. */
+  metricsText?: () => Promise<string>;
+  onRequest?: (info: { method: string; route: string; status: number; seconds: number }) => void;
+}

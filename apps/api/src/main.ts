@@ -1,0 +1,144 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { NodeRegistry } from "@arcade/bus";
+import { describeConfig } from "@arcade/config";
+import { systemClock } from "@arcade/core";
+import {
+  archiveLimits,
+  configuredObjectStore,
+  loadConfigOrExit,
+  onShutdown,
+  openConfiguredDatabase,
+  startRuntimeNode,
+} from "@arcade/platform";
+import { createQueueConnection, JobProducer } from "@arcade/queue";
+import { createLogger, createMetrics } from "@arcade/telemetry";
+import { serve } from "@hono/node-server";
+import { createApp } from "./app.js";
+import type { NodeApi } from "./deps.js";
+
+/** Composition root of the API process (which is also a runtime node). */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger({ name: "api", level: config.log.level, nodeId: config.node.id });
+  for (const warning of config.warnings) logger.warn(warning);
+  logger.info({ config: describeConfig(config) }, "starting");
+  const metrics = createMetrics({});
+
+  const database = await openConfiguredDatabase(config, logger);
+  const store = configuredObjectStore(config);
+  const connection = createQueueConnection(config.redis.url);
+  const producer = new JobProducer({
+    connection,
+    prefix: config.redis.keyPrefix,
+    defaults: { attempts: config.worker.attempts, backoffMs: config.worker.backoffMs },
+    retentionSeconds: config.worker.jobRetentionDays * 24 * 3600,
+  });
+  const url = config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`;
+  const node = config.node.runtimeEnabled
+    ? await startRuntimeNode({ config, logger, plugins: database.plugins, store, url })
+    : null;
+  const cluster =
+    node?.registry ?? new NodeRegistry({ redis: config.redis.url, prefix: config.redis.keyPrefix, logger });
+  const workDir = join(config.server.dataDir, "tmp", "api");
+  await mkdir(workDir, { recursive: true });
+
+  const nodeApi: NodeApi | null = node
+    ? {
+        nodeId: node.nodeId,
+        invoke: async (pluginId, action, params, options) => {
+          const started = performance.now();
+          try {
+            const out = await node.host.invoke(pluginId, action, params, options);
+            metrics.pluginActionCallsTotal.inc({ plugin: pluginId, action, outcome: "ok" });
+            return out;
+          } catch (error) {
+            const code = (error as { code?: string }).code;
+            metrics.pluginActionCallsTotal.inc({
+              plugin: pluginId,
+              action,
+              outcome: code === "ACTION_TIMEOUT" ? "timeout" : "error",
+            });
+            throw error;
+          } finally {
+            metrics.pluginActionDurationSeconds.observe(
+              { plugin: pluginId, action },
+              (performance.now() - started) / 1000,
+            );
+          }
+        },
+        metrics: () => node.host.list() as unknown as Record<string, unknown>[],
+      }
+    : null;
+
+  const app = createApp({
+    logger,
+    clock: systemClock,
+    plugins: database.plugins,
+    operations: database.operations,
+    store,
+    jobs: producer,
+    auth: {
+      disabled: config.auth.disabled,
+      tokens: config.auth.tokens.map((t) => ({ name: t.name, role: t.role, sha256: t.tokenSha256 })),
+    },
+    limits: {
+      maxPluginSize: config.plugin.maxPluginSize,
+      jsonBodyBytes: config.server.bodyLimitJson,
+      rateLimitPerMinute: config.server.rateLimitPerMinute,
+      archiveLimits: archiveLimits(config),
+      actionTimeoutMs: config.plugin.actionTimeout,
+    },
+    workDir,
+    readiness: [
+      { name: "database", check: () => database.plugins.ping() },
+      { name: "redis", check: () => producer.ping() },
+      { name: "objectStore", check: () => store.ping() },
+    ],
+    node: nodeApi,
+    cluster,
+    metricsText: async () => {
+      if (node) {
+        metrics.nodeAppliedRevision.set(node.reconciler.appliedRevision ?? 0);
+        metrics.pluginsLoaded.reset();
+        for (const p of node.host.list()) metrics.pluginsLoaded.inc({ state: String(p.state) });
+      }
+      return metrics.registry.metrics();
+    },
+    onRequest: ({ method, route, status, seconds }) => {
+      const labels = { method, route, status: String(status) };
+      metrics.httpRequestsTotal.inc(labels);
+      metrics.httpRequestDurationSeconds.observe(labels, seconds);
+    },
+  });
+
+  const server = serve(
+    { fetch: app.fetch, port: config.server.port, hostname: config.server.host },
+    (info) => {
+      logger.info({ url: `http://${info.address}:${info.port}`, nodeId: config.node.id }, "api listening");
+    },
+  );
+  server.on("error", (error: NodeJS.ErrnoException) => {
+    logger.error(
+      { err: error },
+      error.code === "EADDRINUSE"
+        ? `port ${config.server.port} is taken: stop the other process or set ARCADE_SERVER_PORT`
+        : "server error",
+    );
+    process.exit(1);
+  });
+
+  onShutdown(logger, config.worker.shutdownTimeout, async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await node?.stop();
+    if (!node) await cluster.close().catch(() => {});
+    await producer.close().catch(() => {});
+    connection.disconnect();
+    await database.close();
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`arcade api failed to start: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,49 @@
+import type { NodePluginState, PluginResource, PluginVersionResource } from "@arcade/contracts";
+import type { PluginRecord, PluginVersionRecord } from "@arcade/core";
+import semver from "semver";
+
+export function pluginView(record: PluginRecord, nodes?: NodePluginState[]): PluginResource {
+  const updateAvailable =
+    record.latestVersion !== null && semver.valid(record.latestVersion) !== null
+      ? semver.gt(record.latestVersion, record.version)
+      : false;
+  return {
+    pluginId: record.pluginId,
+    name: record.name,
+    version: record.version,
+    description: record.description,
+    author: record.author,
+    pluginType: record.pluginType,
+    entryPoint: record.entryPoint,
+    configSchema: record.configSchema,
+    paramsSchema: record.paramsSchema,
+    defaultConfig: record.defaultConfig,
+    icon: record.icon,
+    repository: record.repository,
+    documentation: record.documentation,
+    isEnabled: record.isEnabled,
+    isBuiltin: 0,
+    checksum: record.checksum,
+    source: record.source,
+    s3Path: record.s3Path,
+    manifest: record.manifest,
+    installTime: record.installTime.toISOString(),
+    updateTime: record.updateTime.toISOString(),
+    latestVersion: record.latestVersion,
+    updateAvailable,
+    ...(nodes ? { nodes } : {}),
+  };
+}
+
+export function versionView(record: PluginVersionRecord, currentVersion: string): PluginVersionResource {
+  return {
+    pluginId: record.pluginId,
+    version: record.version,
+    checksum: record.checksum,
+    size: record.size,
+    objectKey: record.objectKey,
+    manifest: record.manifest,
+    createdAt: record.createdAt.toISOString(),
+    current: record.version === currentVersion,
+  };
+}

@@ -1,0 +1,89 @@
+import { join } from "node:path";
+import { NodeRegistry, RedisEventBus } from "@arcade/bus";
+import { describeConfig } from "@arcade/config";
+import { type OperationServices, systemClock } from "@arcade/core";
+import {
+  archiveLimits,
+  configuredObjectStore,
+  loadConfigOrExit,
+  onShutdown,
+  openConfiguredDatabase,
+} from "@arcade/platform";
+import { createJobWorker, createQueueConnection } from "@arcade/queue";
+import { createLogger } from "@arcade/telemetry";
+import { operationHandlers } from "./operation-handlers.js";
+
+const PRUNE_EVERY_MS = 3600_000;
+
+/** Composition root of a worker process: carries out the jobs of the plugin-ops queue. */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger({ name: "worker", level: config.log.level, nodeId: config.node.id });
+  for (const warning of config.warnings) logger.warn(warning);
+  logger.info({ config: describeConfig(config) }, "starting");
+
+  const database = await openConfiguredDatabase(config, logger);
+  const store = configuredObjectStore(config);
+  const events = new RedisEventBus({ redis: config.redis.url, prefix: config.redis.keyPrefix });
+  const registry = new NodeRegistry({ redis: config.redis.url, prefix: config.redis.keyPrefix, logger });
+  const services: OperationServices = {
+    plugins: database.plugins,
+    operations: database.operations,
+    store,
+    events,
+    convergence: registry,
+    market: null,
+    clock: systemClock,
+    logger,
+    settings: {
+      workDir: join(config.server.dataDir, "tmp", "worker"),
+      retainVersions: config.plugin.retainVersions,
+      archiveLimits: archiveLimits(config),
+      maxPluginSize: config.plugin.maxPluginSize,
+      convergenceTimeoutMs: config.node.convergenceTimeout,
+    },
+  };
+  const connection = createQueueConnection(config.redis.url);
+  const worker = createJobWorker({
+    connection,
+    prefix: config.redis.keyPrefix,
+    concurrency: config.worker.concurrency,
+    logger,
+    handlers: operationHandlers(services),
+    ...(process.env.ARCADE_TEST_LOCK_DURATION_MS
+      ? { lockDurationMs: Number(process.env.ARCADE_TEST_LOCK_DURATION_MS) }
+      : {}),
+  });
+  worker.on("error", (error) => logger.warn({ err: error }, "queue connection problem"));
+  worker.on("failed", (job, error) =>
+    logger.info({ jobId: job?.id, err: error.message }, "job attempt failed"),
+  );
+  worker.on("completed", (job) => logger.info({ jobId: job.id }, "job completed"));
+
+  const prune = setInterval(() => {
+    const cutoff = new Date(Date.now() - config.worker.jobRetentionDays * 24 * 3600 * 1000);
+    database.operations
+      .prune(cutoff)
+      .catch((error: unknown) => logger.warn({ err: error }, "pruning jobs failed"));
+  }, PRUNE_EVERY_MS);
+  prune.unref();
+
+  onShutdown(logger, config.worker.shutdownTimeout, async () => {
+    clearInterval(prune);
+    // Finishes the active jobs; past the shutdown timeout the process exits and
+    // BullMQ hands the unfinished job to another worker once its lock expires.
+    await worker.close();
+    await registry.close().catch(() => {});
+    await events.close().catch(() => {});
+    connection.disconnect();
+    await database.close();
+  });
+
+  void worker.run();
+  logger.info({ concurrency: config.worker.concurrency }, "worker ready");
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`arcade worker failed to start: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+});

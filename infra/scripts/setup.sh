@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Installs what the platform and its tests need on Debian 12 with Node 20 and npm:
+# system packages (redis-server; mariadb-server unless --services=redis; a C++ toolchain for
+# better-sqlite3), pnpm 12.4.2 and the workspace dependencies. Safe to run again: each step
+# checks first and is skipped when already done.
+#   bash infra/scripts/setup.sh [--services=all|redis|none]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+PNPM_VERSION=12.4.2
+PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+
+services=all
+for arg in "$@"; do
+  case "$arg" in
+    --services=*) services="${arg#--services=}" ;;
+    -h | --help)
+      sed -n '2,6p' "$0"
+      exit 0
+      ;;
+    *)
+      echo "[setup] unknown argument: $arg (expected --services=all|redis|none)" >&2
+      exit 2
+      ;;
+  esac
+done
+case "$services" in all | redis | none) ;; *)
+  echo "[setup] --services must be all, redis or none (got '$services')" >&2
+  exit 2
+  ;;
+esac
+
+say() { printf '[setup] %s\n' "$*"; }
+fail() {
+  printf '[setup] error: %s\n' "$*" >&2
+  exit 1
+}
+
+# Root runs things directly; anyone else goes through sudo, or is told what to run.
+as_root() {
+  if [ "$(id -u)" = 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    fail "need root for: $* -- run it as root (or install sudo), then run this script again"
+  fi
+}
+
+# --- system packages --------------------------------------------------------------------------
+missing=()
+need() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
+if [ "$services" != none ]; then
+  need redis-server redis-server
+  need redis-cli redis-tools
+fi
+if [ "$services" = all ]; then
+  need mariadbd mariadb-server
+  need mariadb-install-db mariadb-server
+  need mariadb-admin mariadb-client
+  need mariadb mariadb-client
+fi
+# better-sqlite3 compiles from source when no prebuilt binary can be downloaded.
+need g++ build-essential
+need make build-essential
+need python3 python3
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  say "installing system packages: ${missing[*]}"
+  if ! command -v apt-get >/dev/null 2>&1; then
+    fail "apt-get not found; install ${missing[*]} with your package manager, then run this again"
+  fi
+  if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null 2>&1; then
+    fail "not root and no sudo. As root run: apt-get update && apt-get install -y ${missing[*]}"
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # Should the distribution start its own system-wide servers, they are left alone: ours run
+  # per checkout, on other ports, from infra/services/.
+else
+  say "system packages: already installed"
+fi
+
+# --- pnpm ---------------------------------------------------------------------------------------
+current_pnpm="$(pnpm --version 2>/dev/null || true)"
+if [ "$current_pnpm" != "$PNPM_VERSION" ]; then
+  say "installing pnpm $PNPM_VERSION (found: ${current_pnpm:-none})"
+  npm_prefix="$(npm config get prefix)"
+  if [ -w "$npm_prefix/lib" ] || [ -w "$npm_prefix" ]; then
+    npm install -g --no-fund --no-audit "pnpm@$PNPM_VERSION"
+  else
+    as_root npm install -g --no-fund --no-audit "pnpm@$PNPM_VERSION"
+  fi
+  hash -r
+  # npm 11 may skip pnpm's install script with a warning; pnpm then still runs through Node.
+  current_pnpm="$(pnpm --version 2>/dev/null || true)"
+  if [ "$current_pnpm" != "$PNPM_VERSION" ]; then
+    fail "pnpm $PNPM_VERSION did not install correctly ('pnpm --version' says '${current_pnpm:-nothing}'). Try: npm install -g --foreground-scripts pnpm@$PNPM_VERSION"
+  fi
+else
+  say "pnpm $PNPM_VERSION: already installed"
+fi
+
+# --- workspace dependencies ---------------------------------------------------------------------
+# pnpm ignores npm's nodedir; without it node-gyp tries to download Node headers (no network
+# for that here). Point it at the headers that came with this Node.
+node_prefix="$(dirname "$(dirname "$(command -v node)")")"
+if [ -f "$node_prefix/include/node/node.h" ]; then
+  export npm_config_nodedir="$node_prefix"
+elif [ -f /usr/include/node/node.h ]; then
+  export npm_config_nodedir=/usr
+fi
+export TURBO_TELEMETRY_DISABLED=1
+
+cd "$ROOT"
+say "installing workspace dependencies (pnpm install; first run compiles better-sqlite3, ~1-2 min)"
+start=$SECONDS
+install_args=(install --config.confirmModulesPurge=false)
+if [ -f pnpm-lock.yaml ]; then
+  install_args+=(--frozen-lockfile)
+fi
+if ! pnpm "${install_args[@]}" </dev/null; then
+  if [ -f pnpm-lock.yaml ]; then
+    fail "pnpm install --frozen-lockfile failed. If a package.json changed, run 'pnpm install' once to update pnpm-lock.yaml and commit it."
+  fi
+  fail "pnpm install failed (see the output above)"
+fi
+say "dependencies ready ($((SECONDS - start))s)"

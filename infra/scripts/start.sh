@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# `npm start`: runs the platform on this machine. Installs what is missing, starts a local Redis
+# (unless ARCADE_REDIS_URL points at one), makes sure an admin token exists, then runs the API
+# and the worker in the foreground until Ctrl-C. Everything else uses the embedded defaults
+# (SQLite database and filesystem object store under .data/); see arcade.toml / ARCADE_* to change.
+#   REDIS_PORT=N   port of the local Redis (default 6390, the config default)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+
+API_MAIN=apps/api/src/main.ts
+WORKER_MAIN=apps/worker/src/main.ts
+REDIS_DIR="$ROOT/.data/services/redis"
+TOKEN_FILE="$ROOT/.data/admin-token"
+# The worker drains its running jobs on SIGTERM (worker.shutdown_timeout, 30 s by default).
+STOP_GRACE=40
+
+say() { printf '[start] %s\n' "$*"; }
+fail() {
+  printf '[start] error: %s\n' "$*" >&2
+  exit 1
+}
+
+for main in "$API_MAIN" "$WORKER_MAIN"; do
+  [ -f "$main" ] || fail "$main not found: this checkout does not contain the platform apps yet"
+done
+
+bash "$ROOT/infra/scripts/setup.sh" --services=redis
+
+children=()
+own_redis=0
+cleaned=0
+
+cleanup() {
+  [ "$cleaned" = 0 ] || return 0
+  cleaned=1
+  local pid deadline
+  for pid in "${children[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  deadline=$((SECONDS + STOP_GRACE))
+  for pid in "${children[@]}"; do
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+    if kill -0 "$pid" 2>/dev/null; then
+      say "pid $pid did not stop within ${STOP_GRACE}s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  if [ "$own_redis" = 1 ]; then
+    bash "$ROOT/infra/services/redis.sh" stop "$REDIS_DIR" || true
+  fi
+}
+trap cleanup EXIT
+trap 'say "stopping (SIGINT)"; exit 130' INT
+trap 'say "stopping (SIGTERM)"; exit 143' TERM
+
+# --- Redis -----------------------------------------------------------------------------------
+if [ -n "${ARCADE_REDIS_URL:-}" ]; then
+  say "using Redis at ARCADE_REDIS_URL (not starting a local one)"
+else
+  own_redis=1
+  REDIS_PORT="${REDIS_PORT:-6390}" bash "$ROOT/infra/services/redis.sh" start "$REDIS_DIR" ||
+    fail "local Redis did not start. Another program may hold the port: set REDIS_PORT=<free port>, or ARCADE_REDIS_URL=redis://host:port to use an existing Redis"
+  # shellcheck disable=SC1091
+  . "$ROOT/.data/services/redis.env"
+  export ARCADE_REDIS_URL="$REDIS_URL"
+fi
+
+# --- admin token -----------------------------------------------------------------------------
+token_origin="ARCADE_ADMIN_TOKEN"
+if [ -z "${ARCADE_ADMIN_TOKEN:-}" ]; then
+  token_origin=".data/admin-token"
+  if [ ! -s "$TOKEN_FILE" ]; then
+    mkdir -p "$(dirname "$TOKEN_FILE")"
+    (
+      umask 077
+      node -e 'process.stdout.write(require("node:crypto").randomBytes(24).toString("base64url"))' >"$TOKEN_FILE"
+    )
+    chmod 600 "$TOKEN_FILE"
+    token_origin=".data/admin-token, just created"
+  fi
+  ARCADE_ADMIN_TOKEN="$(cat "$TOKEN_FILE")"
+  export ARCADE_ADMIN_TOKEN
+fi
+
+host="${ARCADE_SERVER_HOST:-127.0.0.1}"
+[ "$host" != 0.0.0.0 ] || host=127.0.0.1
+base="http://$host:${ARCADE_SERVER_PORT:-8080}"
+cat <<BANNER
+
+  ================================================================================
+   Arcade plugin platform
+     API          $base/api/v1        (health: $base/healthz)
+     Admin token  $ARCADE_ADMIN_TOKEN
+                  ($token_origin; sent as "Authorization: Bearer <token>")
+     Try          curl -H "Authorization: Bearer $ARCADE_ADMIN_TOKEN" $base/api/v1/plugins
+     Stop         Ctrl-C
+  ================================================================================
+
+BANNER
+
+# --- the platform ----------------------------------------------------------------------------
+say "starting api ($API_MAIN) and worker ($WORKER_MAIN)"
+pnpm exec tsx "$API_MAIN" </dev/null &
+children+=("$!")
+pnpm exec tsx "$WORKER_MAIN" </dev/null &
+children+=("$!")
+
+# Both or neither: an API without its worker accepts jobs that never run.
+rc=0
+wait -n "${children[@]}" || rc=$?
+say "a platform process exited (code $rc); stopping the rest"
+[ "$rc" != 0 ] || rc=1
+exit "$rc"

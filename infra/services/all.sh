@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Redis, MariaDB and s3rver together: `all.sh start|stop|status [DATA_ROOT]`.
+# Each service gets DATA_ROOT/<name> (default <repo>/.data/services/<name>). Ports as in the
+# single scripts (REDIS_PORT, MARIADB_PORT, S3RVER_PORT; PORT=0 picks free ports for all).
+# After start, DATA_ROOT/arcade-test.env holds the ARCADE_TEST_* variables the integration
+# tests read:  set -a; . .data/services/arcade-test.env; set +a
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+SERVICES=(redis mariadb s3rver)
+
+cmd="${1:-}"
+mkdir -p "${2:-${DATA_ROOT:-$ROOT/.data/services}}"
+data_root="$(cd "${2:-${DATA_ROOT:-$ROOT/.data/services}}" && pwd)"
+env_file="$data_root/arcade-test.env"
+# The single scripts read DATA_DIR; ours is per service, so never pass the caller's along.
+unset DATA_DIR
+
+write_test_env() {
+  local REDIS_URL MYSQL_URL S3_ENDPOINT S3_BUCKET
+  # shellcheck disable=SC1090,SC1091
+  . "$data_root/redis.env"
+  # shellcheck disable=SC1090,SC1091
+  . "$data_root/mariadb.env"
+  # shellcheck disable=SC1090,SC1091
+  . "$data_root/s3rver.env"
+  mkdir -p "$data_root/scratch"
+  printf '%s\n' \
+    "ARCADE_TEST_REDIS_URL=$REDIS_URL" \
+    "ARCADE_TEST_MYSQL_URL=$MYSQL_URL" \
+    "ARCADE_TEST_S3_ENDPOINT=$S3_ENDPOINT" \
+    "ARCADE_TEST_S3_BUCKET=$S3_BUCKET" \
+    "ARCADE_TEST_DATA_DIR=$data_root/scratch" >"$env_file"
+  echo "[all] test environment written to $env_file"
+}
+
+case "$cmd" in
+  start)
+    started=()
+    for name in "${SERVICES[@]}"; do
+      if ! bash "$HERE/$name.sh" start "$data_root/$name"; then
+        echo "[all] $name failed to start; stopping the ones already started" >&2
+        for done_name in "${started[@]}"; do bash "$HERE/$done_name.sh" stop "$data_root/$done_name" || true; done
+        exit 1
+      fi
+      started+=("$name")
+    done
+    write_test_env
+    ;;
+  stop)
+    rc=0
+    # Reverse order; keep going when one fails so nothing is left behind.
+    for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do
+      name="${SERVICES[$i]}"
+      bash "$HERE/$name.sh" stop "$data_root/$name" || rc=1
+    done
+    rm -f "$env_file"
+    exit "$rc"
+    ;;
+  status)
+    rc=0
+    for name in "${SERVICES[@]}"; do bash "$HERE/$name.sh" status "$data_root/$name" || rc=3; done
+    exit "$rc"
+    ;;
+  *)
+    echo "usage: $(basename "$0") start|stop|status [DATA_ROOT]" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Local MariaDB for development and tests: `mariadb.sh start|stop|status|restart [DATA_DIR]`.
+# Port from MARIADB_PORT (or PORT), default 3307; 0 picks a free one.
+# Creates database `arcade` and user arcade/arcade, who may also create/drop `arcade_*` databases.
+set -euo pipefail
+SVC_NAME=mariadb
+SVC_PORT_VAR=MARIADB_PORT
+SVC_DEFAULT_PORT=3307
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+svc_parse_args "$@"
+
+DATA="$SVC_DIR/data"
+PID_FILE="$SVC_DIR/mysqld.pid"
+PORT_FILE="$SVC_DIR/port"
+ERR_LOG="$SVC_DIR/err.log"
+SOCKET="$SVC_DIR/mysqld.sock"
+# A unix socket path may not exceed 107 bytes; a deep checkout would break the server.
+if [ "${#SOCKET}" -gt 100 ]; then
+  SOCKET="/tmp/arcade-mariadb-$(printf '%s' "$SVC_DIR" | cksum | cut -d' ' -f1).sock"
+fi
+
+# As root the server insists on being told to stay root; as anyone else the flag is an error.
+USER_ARGS=()
+if [ "$(id -u)" = 0 ]; then USER_ARGS=(--user=root); fi
+
+running_pid() {
+  local pid
+  pid="$(svc_read_pid "$PID_FILE")"
+  if svc_pid_is "$pid" mariadbd; then printf '%s' "$pid"; fi
+}
+
+admin() { mariadb-admin --no-defaults --socket="$SOCKET" -uroot "$@"; }
+sql() { mariadb --no-defaults --socket="$SOCKET" -uroot --batch "$@"; }
+
+# The server behind our socket is answering and it is the pid we launched.
+serves() {
+  local pid="$1"
+  admin ping >/dev/null 2>&1 || return 1
+  [ "$(sql -N -e 'SELECT @@pid_file' 2>/dev/null)" = "$PID_FILE" ] && svc_pid_alive "$pid"
+}
+
+publish() {
+  local port="$1"
+  svc_write_env \
+    "MYSQL_URL=mysql://arcade:arcade@127.0.0.1:$port/arcade" \
+    "MYSQL_PORT=$port" \
+    "MYSQL_SOCKET=$SOCKET"
+  svc_log "running on mysql://arcade:arcade@127.0.0.1:$port/arcade (pid $(running_pid), data $SVC_DIR)"
+}
+
+init_datadir() {
+  # The marker is written last, so a half-finished initialisation is redone, not trusted.
+  [ -f "$DATA/.arcade-initialized" ] && return 0
+  rm -rf "$DATA"
+  mkdir -p "$DATA"
+  svc_log "initialising a new data folder in $DATA (first start only)"
+  if ! mariadb-install-db --no-defaults --datadir="$DATA" "${USER_ARGS[@]}" \
+    --auth-root-authentication-method=normal --skip-test-db >"$SVC_DIR/install.log" 2>&1; then
+    svc_show_log_tail "$SVC_DIR/install.log"
+    svc_die "mariadb-install-db failed (full log: $SVC_DIR/install.log)"
+  fi
+  touch "$DATA/.arcade-initialized"
+}
+
+# One launch on one port; 0 = answered, 1 = the server died or never answered.
+launch() {
+  local port="$1" pid
+  : >"$ERR_LOG"
+  # Sized for a laptop and a test run, not for production: small buffer pool and redo log,
+  # no binary log, and no native AIO (containers often run out of AIO contexts).
+  setsid mariadbd --no-defaults --datadir="$DATA" --port="$port" --bind-address=127.0.0.1 \
+    --socket="$SOCKET" --pid-file="$PID_FILE" "${USER_ARGS[@]}" --skip-name-resolve \
+    --log-error="$ERR_LOG" --skip-log-bin --innodb-buffer-pool-size=64M \
+    --innodb-log-file-size=16M --innodb-log-buffer-size=4M --innodb-use-native-aio=0 \
+    --innodb-flush-log-at-trx-commit=2 --max-connections=500 \
+    --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+    </dev/null >>"$SVC_DIR/mariadbd.out" 2>&1 &
+  pid=$!
+  printf '%s\n' "$pid" >"$PID_FILE"
+  local deadline=$((SECONDS + 60))
+  while ((SECONDS < deadline)); do
+    svc_pid_alive "$pid" || return 1
+    if serves "$pid" && svc_port_open "$port"; then
+      printf '%s\n' "$port" >"$PORT_FILE"
+      return 0
+    fi
+    sleep 0.1
+  done
+  svc_kill_pid "$pid" 20
+  return 1
+}
+
+bootstrap_sql() {
+  # `arcade\_%` (escaped underscore) matches every database named arcade_<something>:
+  # test suites create their own arcade_<suite> databases beside the main one.
+  sql <<'SQL'
+CREATE DATABASE IF NOT EXISTS `arcade` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS 'arcade'@'127.0.0.1' IDENTIFIED BY 'arcade';
+CREATE USER IF NOT EXISTS 'arcade'@'localhost' IDENTIFIED BY 'arcade';
+GRANT ALL PRIVILEGES ON `arcade`.* TO 'arcade'@'127.0.0.1', 'arcade'@'localhost';
+GRANT ALL PRIVILEGES ON `arcade\_%`.* TO 'arcade'@'127.0.0.1', 'arcade'@'localhost';
+FLUSH PRIVILEGES;
+SQL
+}
+
+start() {
+  local hint="Run: bash infra/scripts/setup.sh"
+  svc_require mariadbd "$hint"
+  svc_require mariadb-install-db "$hint"
+  svc_require mariadb-admin "$hint"
+  svc_require mariadb "$hint"
+  if [ -n "$(running_pid)" ]; then
+    publish "$(cat "$PORT_FILE")"
+    return 0
+  fi
+  init_datadir
+  local attempt port
+  for attempt in 1 2 3 4 5; do
+    port="$SVC_PORT"
+    [ "$port" != 0 ] || port="$(svc_free_port)"
+    svc_log "starting on 127.0.0.1:$port"
+    if launch "$port"; then
+      bootstrap_sql || svc_die "could not create the arcade database and user (see $ERR_LOG)"
+      publish "$port"
+      return 0
+    fi
+    [ "$SVC_PORT" = 0 ] || break
+    svc_log "attempt $attempt failed; trying another port"
+  done
+  svc_show_log_tail "$ERR_LOG"
+  svc_die "mariadbd did not start on port $port (is the port taken? set MARIADB_PORT=0 for a free one; full log: $ERR_LOG)"
+}
+
+stop() {
+  local pid
+  pid="$(running_pid)"
+  if [ -z "$pid" ]; then
+    svc_log "not running"
+    rm -f "$PID_FILE" "$SVC_ENV_FILE"
+    return 0
+  fi
+  timeout 30 mariadb-admin --no-defaults --socket="$SOCKET" -uroot shutdown >/dev/null 2>&1 || true
+  svc_wait 30 svc_pid_gone "$pid" || true
+  svc_kill_pid "$pid" 20
+  rm -f "$PID_FILE" "$SVC_ENV_FILE"
+  svc_log "stopped (pid $pid)"
+}
+
+status() {
+  local pid
+  pid="$(running_pid)"
+  if [ -n "$pid" ]; then
+    svc_log "running on mysql://arcade:arcade@127.0.0.1:$(cat "$PORT_FILE")/arcade (pid $pid)"
+  else
+    svc_log "not running"
+    return 3
+  fi
+}
+
+case "$SVC_CMD" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  restart) stop && start ;;
+  *) svc_usage ;;
+esac

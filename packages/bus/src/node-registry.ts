@@ -1,0 +1,290 @@
+import {
+  AppError,
+  type Clock,
+  type ConvergenceWaiter,
+  type Logger,
+  type NodesResult,
+  systemClock,
+} from "@arcade/core";
+import type { Redis } from "ioredis";
+import { type BusNames, busNames } from "./channels.js";
+import { closeClient, type RedisSource, resolveClient } from "./connection.js";
+import { consoleLogger, errorMessage } from "./logger.js";
+import { assertHeartbeat, type NodeHeartbeat, type NodeInfo, parseNodeInfo } from "./node-info.js";
+import { type RevisionProgress, RevisionTally } from "./revision-tally.js";
+import { sleep, withTimeout } from "./timeout.js";
+
+export interface NodeRegistryOptions {
+  /** A shared ioredis client (not closed by us) or a redis:// URL (we open and close it). */
+  redis: RedisSource;
+  prefix?: string;
+  /** Timer period of start(). Default 2000 ms. */
+  heartbeatIntervalMs?: number;
+  /** Life of one heartbeat: a node silent this long drops out. Default 3 × interval. */
+  heartbeatTtlMs?: number;
+  /**
+   * Tolerated clock difference between nodes: an entry whose lastSeen is older than
+   * ttl + this is ignored even if its key still exists. Default 1000 ms.
+   */
+  clockSkewMs?: number;
+  /** Bound on each Redis call. Default 5000 ms. */
+  commandTimeoutMs?: number;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+export interface WaitForRevisionOptions {
+  revision: number;
+  timeoutMs: number;
+  /** Registry poll period. Default 100 ms. */
+  pollMs?: number;
+  /** Report nodes whose entry for this plugin is in state "error" as failed. */
+  pluginId?: string;
+}
+
+/**
+ * Reads every live entry in one round trip and drops index members whose key has
+ * expired. Atomic, so a node that heartbeats meanwhile is never removed by mistake.
+ * Builds node keys from ARGV: fine on a standalone Redis (the platform uses no Cluster).
+ */
+const LIST_SCRIPT = `
+local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+local out = {}
+for _, id in ipairs(ids) do
+  local v = redis.call('GET', ARGV[1] .. id)
+  if v then out[#out + 1] = v else redis.call('ZREM', KEYS[1], id) end
+end
+return out
+`;
+
+/**
+ * The cluster membership: each node writes `<prefix>:nodes:<nodeId>` (JSON, SET PX
+ * ttl) and adds its id to the sorted set `<prefix>:node-index`, so listing reads
+ * the index instead of SCANning the keyspace. Expiry is Redis' job; the index is
+ * pruned lazily when listed.
+ *
+ * waitForRevision polls (default every 100 ms) rather than listening for reports:
+ * one cheap script call per poll, no extra connection, and nothing to miss.
+ */
+export class NodeRegistry implements ConvergenceWaiter {
+  readonly names: BusNames;
+  readonly heartbeatIntervalMs: number;
+  readonly heartbeatTtlMs: number;
+  private readonly client: Redis;
+  private readonly owned: boolean;
+  private readonly clockSkewMs: number;
+  private readonly commandTimeoutMs: number;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  /** Ids this instance has written, so stop() can remove them. */
+  private readonly nodeIds = new Set<string>();
+  /** Writes run one after another so stop()'s delete cannot be overtaken by a heartbeat. */
+  private writes: Promise<unknown> = Promise.resolve();
+  private left = false;
+  private running = false;
+  private timer: NodeJS.Timeout | null = null;
+  private getState: (() => NodeHeartbeat | Promise<NodeHeartbeat>) | null = null;
+
+  constructor(options: NodeRegistryOptions) {
+    this.names = busNames(options.prefix);
+    const { client, owned } = resolveClient(options.redis);
+    this.client = client;
+    this.owned = owned;
+    if (owned) client.on("error", () => {}); // surfaced through the calls instead
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 2000;
+    this.heartbeatTtlMs = options.heartbeatTtlMs ?? this.heartbeatIntervalMs * 3;
+    this.clockSkewMs = options.clockSkewMs ?? 1000;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? 5000;
+    this.logger = options.logger ?? consoleLogger;
+    this.clock = options.clock ?? systemClock;
+    if (!(this.heartbeatTtlMs > 0 && this.heartbeatIntervalMs > 0)) {
+      throw new AppError("VALIDATION_FAILED", "heartbeatIntervalMs and heartbeatTtlMs must be positive");
+    }
+  }
+
+  /**
+   * Writes this node's entry now (also between timer beats, e.g. right after a
+   * change was applied). Answers the stored entry, or null once stop() has taken
+   * the node out (until start() is called again).
+   */
+  async heartbeat(state: NodeHeartbeat): Promise<NodeInfo | null> {
+    assertHeartbeat(state);
+    return this.serial(async () => {
+      if (this.left) return null;
+      const now = this.clock.now();
+      const info: NodeInfo = { ...state, lastSeen: now.toISOString() };
+      const key = this.names.nodeKey(state.nodeId);
+      await this.call("heartbeat", async () => {
+        const replies = await this.client
+          .multi()
+          .set(key, JSON.stringify(info), "PX", this.heartbeatTtlMs)
+          .zadd(this.names.nodeIndex, now.getTime(), state.nodeId)
+          .exec();
+        const failure = replies?.find(([error]) => error)?.[0];
+        if (!replies || failure) throw failure ?? new Error("transaction aborted");
+      });
+      this.nodeIds.add(state.nodeId);
+      return info;
+    });
+  }
+
+  /**
+   * Heartbeats now and then every heartbeatIntervalMs with what getState answers.
+   * Rejects if the first beat fails, but the timer stays armed (a node must not
+   * die because Redis blinked); stop() ends it.
+   */
+  async start(getState: () => NodeHeartbeat | Promise<NodeHeartbeat>): Promise<void> {
+    if (this.heartbeatTtlMs <= this.heartbeatIntervalMs) {
+      throw new AppError(
+        "VALIDATION_FAILED",
+        `heartbeatTtlMs (${this.heartbeatTtlMs}) must exceed heartbeatIntervalMs (${this.heartbeatIntervalMs}), or the node flickers out between beats`,
+      );
+    }
+    this.clearTimer();
+    this.getState = getState;
+    this.left = false;
+    this.running = true;
+    try {
+      await this.beat();
+    } finally {
+      if (this.running) this.schedule();
+    }
+  }
+
+  /** Stops the timer and deletes this node's entry, so it leaves the cluster at once. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.left = true;
+    this.clearTimer();
+    await this.serial(async () => {
+      // Read inside the chain: a first heartbeat still in flight adds its id first.
+      const ids = [...this.nodeIds];
+      if (ids.length === 0) return;
+      try {
+        await this.call("leave", () =>
+          this.client
+            .multi()
+            .del(...ids.map((id) => this.names.nodeKey(id)))
+            .zrem(this.names.nodeIndex, ...ids)
+            .exec(),
+        );
+        for (const id of ids) this.nodeIds.delete(id);
+      } catch (error) {
+        // The entry expires by itself within the TTL; shutting down must not fail over it.
+        this.logger.warn({ err: errorMessage(error), nodeIds: ids }, "node registry: could not remove entry");
+      }
+    });
+  }
+
+  /** Live nodes, sorted by id: expired entries are gone, stale ones (clock trouble) skipped. */
+  async listNodes(): Promise<NodeInfo[]> {
+    const raws = (await this.call(
+      "list nodes",
+      () =>
+        this.client.eval(LIST_SCRIPT, 1, this.names.nodeIndex, this.names.nodeKeyPrefix) as Promise<unknown>,
+    )) as string[];
+    const oldest = this.clock.now().getTime() - this.heartbeatTtlMs - this.clockSkewMs;
+    const nodes: NodeInfo[] = [];
+    for (const raw of raws) {
+      const node = parseNodeInfo(raw);
+      if (!node) {
+        this.logger.warn({ entry: raw.slice(0, 200) }, "node registry: skipped a malformed entry");
+        continue;
+      }
+      if (Date.parse(node.lastSeen) >= oldest) nodes.push(node);
+    }
+    return nodes.sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0));
+  }
+
+  /**
+   * Waits until every live node reports appliedRevision >= revision, or until
+   * timeoutMs, and answers what it saw either way, shaped as JobResult.nodes.
+   */
+  async waitForRevision(options: WaitForRevisionOptions): Promise<NodesResult> {
+    const { expected, applied, failed } = await this.waitForRevisionProgress(options);
+    return { expected, applied, failed };
+  }
+
+  /**
+   * As waitForRevision, plus the ids still pending (for logs and diagnostics).
+   * Redis errors during the wait are tolerated; QUEUE_UNAVAILABLE only if no poll worked.
+   */
+  async waitForRevisionProgress(options: WaitForRevisionOptions): Promise<RevisionProgress> {
+    const { revision, timeoutMs, pollMs = 100, pluginId } = options;
+    if (!Number.isSafeInteger(revision) || revision < 0 || !(timeoutMs >= 0) || !(pollMs > 0)) {
+      throw new AppError("VALIDATION_FAILED", "waitForRevision: bad revision, timeoutMs or pollMs");
+    }
+    const tally = new RevisionTally(revision, pluginId);
+    const deadline = Date.now() + timeoutMs;
+    let observed = false;
+    let lastError: unknown;
+    for (;;) {
+      try {
+        tally.observe(await this.listNodes());
+        observed = true;
+      } catch (error) {
+        lastError = error;
+      }
+      if (observed && tally.done) break;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) break;
+      await sleep(Math.min(pollMs, remaining));
+    }
+    if (!observed) {
+      throw lastError instanceof AppError
+        ? lastError
+        : new AppError("QUEUE_UNAVAILABLE", "Redis unavailable: could not read the node registry");
+    }
+    return tally.result();
+  }
+
+  /** stop(), then quit the connection if this registry opened it. */
+  async close(): Promise<void> {
+    await this.stop();
+    if (this.owned) await closeClient(this.client);
+  }
+
+  private async beat(): Promise<void> {
+    const getState = this.getState;
+    if (!getState) return;
+    await this.heartbeat(await getState());
+  }
+
+  private schedule(): void {
+    this.clearTimer();
+    this.timer = setTimeout(async () => {
+      this.timer = null;
+      try {
+        await this.beat();
+      } catch (error) {
+        this.logger.warn({ err: errorMessage(error) }, "node registry: heartbeat failed");
+      }
+      if (this.running && this.timer === null) this.schedule();
+    }, this.heartbeatIntervalMs);
+    // The timer alone must not keep a process alive that is otherwise done.
+    this.timer.unref();
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    const result = this.writes.then(op);
+    this.writes = result.catch(() => {});
+    return result;
+  }
+
+  /** One Redis round trip, bounded; any failure becomes the transient "Redis unavailable". */
+  private async call<T>(what: string, op: () => Promise<T>): Promise<T> {
+    try {
+      return await withTimeout(op(), this.commandTimeoutMs, what);
+    } catch (error) {
+      throw new AppError("QUEUE_UNAVAILABLE", `Redis unavailable: node registry ${what} failed`, {
+        detail: errorMessage(error),
+        cause: error,
+      });
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import type { NodeInfo } from "./node-info.js";
+
+/** How far a revision has spread: JobResult.nodes plus the ids still pending. */
+export interface RevisionProgress {
+  /** Nodes live at the start of the wait or that joined during it. */
+  expected: number;
+  /** Expected nodes whose appliedRevision reached the revision (failed ones included). */
+  applied: number;
+  /** Nodes that applied the revision but report the plugin in state "error". */
+  failed: { nodeId: string; error: string }[];
+  /** Expected node ids that had not applied when the wait ended (left, slow or stuck). */
+  pending: string[];
+}
+
+/**
+ * Accumulates registry snapshots during a wait. Pure, so the rules are easy to
+ * test: a node once seen stays expected even if it disappears (it did not confirm),
+ * and the wait is over when every node that is live right now has applied.
+ */
+export class RevisionTally {
+  private readonly latest = new Map<string, NodeInfo>();
+  private liveNow: NodeInfo[] = [];
+
+  constructor(
+    readonly revision: number,
+    readonly pluginId?: string,
+  ) {}
+
+  observe(liveNodes: NodeInfo[]): void {
+    this.liveNow = liveNodes;
+    for (const node of liveNodes) this.latest.set(node.nodeId, node);
+  }
+
+  /** Every live node has applied (also true when no node is live: nobody to wait for). */
+  get done(): boolean {
+    return this.liveNow.every((node) => this.hasApplied(node));
+  }
+
+  result(): RevisionProgress {
+    const nodes = [...this.latest.values()];
+    const applied = nodes.filter((node) => this.hasApplied(node));
+    const failed: RevisionProgress["failed"] = [];
+    if (this.pluginId !== undefined) {
+      for (const node of applied) {
+        const entry = node.plugins.find((p) => p.pluginId === this.pluginId);
+        if (entry?.state === "error") {
+          failed.push({
+            nodeId: node.nodeId,
+            error: entry.error || `plugin ${this.pluginId} failed to load`,
+          });
+        }
+      }
+    }
+    return {
+      expected: nodes.length,
+      applied: applied.length,
+      failed,
+      pending: nodes.filter((node) => !this.hasApplied(node)).map((node) => node.nodeId),
+    };
+  }
+
+  private hasApplied(node: NodeInfo): boolean {
+    return node.appliedRevision >= this.revision;
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * The loaded configuration, as the rest of the platform sees it.
+ *
+ * Mapping from the TOML file / env (one rule, no exceptions):
+ * - `[section] snake_key` -> `config.section.camelKey`, env `ARCADE_SECTION_SNAKE_KEY`;
+ *   e.g. `[plugin] max_plugin_size` -> `config.plugin.maxPluginSize`, `ARCADE_PLUGIN_MAX_PLUGIN_SIZE`;
+ *   `[[auth.tokens]] token_sha256` -> `config.auth.tokens[i].tokenSha256`.
+ * - sizes are numbers of bytes, durations numbers of milliseconds (the file may say "50MiB", "30s").
+ * - paths are absolute: relative ones in the file are taken from the file's folder, relative ones
+ *   in env vars from the working directory.
+ */
+
+export type DatabaseType = "sqlite" | "mysql";
+export type StorageType = "filesystem" | "s3";
+export type Role = "viewer" | "operator" | "admin";
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Absolute. Parent of the embedded defaults (SQLite file, object store, plugin cache). */
+  dataDir: string;
+  /** Bytes. */
+  bodyLimitJson: number;
+  /** Per token (or IP without a token); 0 turns rate limiting off. */
+  rateLimitPerMinute: number;
+  trustProxy: boolean;
+  publicUrl?: string;
+}
+
+export interface DatabaseConfig {
+  type: DatabaseType;
+  /** Absolute; default `<dataDir>/arcade.db`. */
+  sqlitePath: string;
+  /** As written; host/port/user/password/database below are always filled (url parts, then explicit keys). */
+  url?: string;
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  poolSize: number;
+  /** Milliseconds. */
+  connectTimeout: number;
+}
+
+export interface RedisConfig {
+  url: string;
+  keyPrefix: string;
+}
+
+export interface StorageConfig {
+  type: StorageType;
+  /** Absolute; default `<dataDir>/objects`. */
+  fsRoot: string;
+  s3Endpoint?: string;
+  s3Region: string;
+  s3Bucket: string;
+  s3AccessKeyId?: string;
+  s3SecretAccessKey?: string;
+  s3ForcePathStyle: boolean;
+  s3KeyPrefix: string;
+  /** Bytes, at least 5 MiB. */
+  multipartPartSize: number;
+}
+
+export interface PluginConfig {
+  /** Absolute; default `<dataDir>/cache`. */
+  localCacheDir: string;
+  enableMarket: boolean;
+  /** "" when there is no market. */
+  marketApi: string;
+  autoCheckUpdate: boolean;
+  /** Milliseconds. */
+  updateCheckInterval: number;
+  autoUpdate: boolean;
+  /** Milliseconds. */
+  loadTimeout: number;
+  /** Bytes. */
+  maxPluginSize: number;
+  retainVersions: number;
+  /** Milliseconds. */
+  actionTimeout: number;
+  maxEntries: number;
+  /** Bytes. */
+  maxUncompressedSize: number;
+  maxCompressionRatio: number;
+  /** Upper bound for `manifest.resources.memory`. */
+  maxMemoryMb: number;
+  /** Used when the manifest names no memory. */
+  defaultMemoryMb: number;
+}
+
+export interface AuthToken {
+  name: string;
+  role: Role;
+  /** Lower-case hex SHA-256 of the bearer token; the plain token is never kept. */
+  tokenSha256: string;
+}
+
+export interface AuthConfig {
+  disabled: boolean;
+  tokens: AuthToken[];
+}
+
+export interface NodeConfig {
+  /** Default `<hostname>-<pid>`. */
+  id: string;
+  /** Milliseconds, as are the three below. */
+  heartbeatInterval: number;
+  heartbeatTtl: number;
+  reconcileInterval: number;
+  convergenceTimeout: number;
+  runtimeEnabled: boolean;
+}
+
+export interface WorkerConfig {
+  concurrency: number;
+  attempts: number;
+  /** Milliseconds. */
+  backoffMs: number;
+  jobRetentionDays: number;
+  /** Milliseconds. */
+  shutdownTimeout: number;
+}
+
+export interface MarketConfig {
+  /** Milliseconds. */
+  requestTimeout: number;
+  /** Bearer token for the market API, if it needs one. */
+  token?: string;
+}
+
+export interface TrustedKey {
+  id: string;
+  /** Always SPKI PEM after loading (a raw base64 key in the file is converted). */
+  publicKey: string;
+}
+
+export interface SignatureConfig {
+  requireSignature: boolean;
+  trustedKeys: TrustedKey[];
+  revokedKeys: string[];
+}
+
+export interface RuntimeConfig {
+  maxRestarts: number;
+  /** Milliseconds, as is drainTimeout. */
+  restartBackoff: number;
+  drainTimeout: number;
+}
+
+export interface LogConfig {
+  level: LogLevel;
+  pretty: boolean;
+}
+
+export interface ArcadeConfig {
+  server: ServerConfig;
+  database: DatabaseConfig;
+  redis: RedisConfig;
+  storage: StorageConfig;
+  plugin: PluginConfig;
+  auth: AuthConfig;
+  node: NodeConfig;
+  worker: WorkerConfig;
+  market: MarketConfig;
+  signature: SignatureConfig;
+  runtime: RuntimeConfig;
+  log: LogConfig;
+  /** The TOML file that was read, if any (absolute). */
+  file?: string;
+  /** Things that work but look wrong (unknown ARCADE_* vars, plain tokens); log them at start. */
+  warnings: string[];
+}

@@ -1,0 +1,52 @@
+import type { ArcadeConfig } from "./arcade-config.js";
+
+export const REDACTED = "[redacted]";
+
+/** `mysql://arcade:s3cret@db:3306/arcade` -> `mysql://arcade:[redacted]@db:3306/arcade`. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === "") return url;
+    parsed.password = REDACTED;
+    return parsed.toString().replace(encodeURIComponent(REDACTED), REDACTED);
+  } catch {
+    // Not parseable: it may still hold a password, so show none of it.
+    return REDACTED;
+  }
+}
+
+function secret(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? value : REDACTED;
+}
+
+/**
+ * The configuration for the startup log: every setting, no secret. Passwords, keys and
+ * market token become "[redacted]", URLs lose their password, auth tokens show only
+ * name and role, trusted keys only their id.
+ */
+export function describeConfig(config: ArcadeConfig): Record<string, unknown> {
+  const { database, redis, storage, auth, market, signature } = config;
+  return {
+    file: config.file ?? null,
+    server: config.server,
+    database: {
+      ...database,
+      ...(database.url !== undefined ? { url: redactUrl(database.url) } : {}),
+      password: secret(database.password),
+    },
+    redis: { ...redis, url: redactUrl(redis.url) },
+    storage: {
+      ...storage,
+      s3AccessKeyId: secret(storage.s3AccessKeyId),
+      s3SecretAccessKey: secret(storage.s3SecretAccessKey),
+    },
+    plugin: config.plugin,
+    auth: { disabled: auth.disabled, tokens: auth.tokens.map(({ name, role }) => ({ name, role })) },
+    node: config.node,
+    worker: config.worker,
+    market: { ...market, token: secret(market.token) },
+    signature: { ...signature, trustedKeys: signature.trustedKeys.map(({ id }) => id) },
+    runtime: config.runtime,
+    log: config.log,
+  };
+}

@@ -1,0 +1,43 @@
+const MiB = 1024 * 1024;
+
+/** Bounds on an uploaded plugin archive. The worker passes the values from `[plugin]` config. */
+export interface ArchiveLimits {
+  /** Size of the .zip file itself (config `max_plugin_size`). */
+  maxCompressedBytes: number;
+  /** Entries in the central directory, directories included (`max_entries`). */
+  maxEntries: number;
+  /** Sum of all entries' uncompressed sizes (`max_uncompressed_size`). */
+  maxUncompressedBytes: number;
+  /**
+   * Uncompressed/compressed, per entry and for the whole archive (`max_compression_ratio`).
+   * Checked once the uncompressed side passes RATIO_GRACE_BYTES: small, highly
+   * repetitive files are normal and harmless.
+   */
+  maxCompressionRatio: number;
+  /** Size of manifest.json. */
+  maxManifestBytes: number;
+}
+
+export const DEFAULT_ARCHIVE_LIMITS: Readonly<ArchiveLimits> = Object.freeze({
+  maxCompressedBytes: 50 * MiB,
+  maxEntries: 10_000,
+  maxUncompressedBytes: 200 * MiB,
+  maxCompressionRatio: 100,
+  maxManifestBytes: 1 * MiB,
+});
+
+/** Below this many uncompressed bytes the compression ratio is not checked. */
+export const RATIO_GRACE_BYTES = 1 * MiB;
+
+/** Longest entry name (bytes of UTF-8); the zip format allows 64 KiB. */
+export const MAX_ENTRY_NAME_BYTES = 1024;
+
+/** The defaults with any given values on top. */
+export function resolveArchiveLimits(limits: Partial<ArchiveLimits> = {}): ArchiveLimits {
+  const out = { ...DEFAULT_ARCHIVE_LIMITS };
+  for (const key of Object.keys(out) as (keyof ArchiveLimits)[]) {
+    const value = limits[key];
+    if (typeof value === "number" && !Number.isNaN(value) && value >= 0) out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,2 @@
+export * from "./plugin-id.js";
+export * from "./slugify.js";

@@ -1,0 +1,96 @@
+import { BYTE_QUANTITY, CPU_QUANTITY, type FieldError } from "@arcade/contracts";
+import { joinPointer } from "../schema/json-pointer.js";
+import { validateParamsSchemaDocument } from "../schema/params-schema.js";
+import { validateAgainst, validateJsonSchemaDocument } from "../schema/schema-compiler.js";
+import { entryPointProblem } from "./entry-point.js";
+import { parseByteQuantity, parseCpuQuantity } from "./resource-quantity.js";
+
+type Raw = Record<string, unknown>;
+
+const BYTE_RE = new RegExp(BYTE_QUANTITY);
+const CPU_RE = new RegExp(CPU_QUANTITY);
+
+const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Plugin names are unique regardless of case and Unicode spelling. */
+export function nameKey(name: string): string {
+  return name.normalize("NFKC").toLowerCase();
+}
+
+/**
+ * The rules a JSON Schema cannot express. Each looks only at the field it needs and
+ * skips fields of the wrong type (the schema check reports those), so every rule
+ * runs and all problems are reported at once.
+ */
+export function checkManifestRules(m: Raw): FieldError[] {
+  return [
+    ...checkConfigSchema(m),
+    ...checkParamsSchema(m),
+    ...checkEntryPoint(m),
+    ...checkDependencies(m),
+    ...checkResources(m),
+  ];
+}
+
+function checkConfigSchema(m: Raw): FieldError[] {
+  const schema = m.configSchema;
+  if (!isObject(schema)) return [];
+  const problems = validateJsonSchemaDocument(schema, "/configSchema");
+  if (problems.length > 0) return problems;
+  const type = schema.type;
+  // A config is always a JSON object: a schema for anything else can never pass.
+  if (type !== undefined && type !== "object" && !(Array.isArray(type) && type.includes("object"))) {
+    return [{ path: "/configSchema/type", message: 'must be "object": a plugin config is a JSON object' }];
+  }
+  if (m.defaultConfig === undefined) return [];
+  return validateAgainst(schema, m.defaultConfig, "/defaultConfig");
+}
+
+function checkParamsSchema(m: Raw): FieldError[] {
+  if (!isObject(m.paramsSchema)) return [];
+  return validateParamsSchemaDocument(m.paramsSchema, "/paramsSchema");
+}
+
+function checkEntryPoint(m: Raw): FieldError[] {
+  if (typeof m.entryPoint !== "string" || m.entryPoint === "") return [];
+  const problem = entryPointProblem(m.entryPoint);
+  return problem ? [{ path: "/entryPoint", message: problem }] : [];
+}
+
+function checkDependencies(m: Raw): FieldError[] {
+  if (!Array.isArray(m.dependencies)) return [];
+  const errors: FieldError[] = [];
+  const self = typeof m.name === "string" ? nameKey(m.name) : null;
+  const firstIndex = new Map<string, number>();
+  m.dependencies.forEach((dep: unknown, index) => {
+    if (!isObject(dep) || typeof dep.name !== "string") return;
+    const key = nameKey(dep.name);
+    const path = joinPointer("/dependencies", index, "name");
+    if (key === self) errors.push({ path, message: "must not be the plugin itself" });
+    const earlier = firstIndex.get(key);
+    if (earlier === undefined) firstIndex.set(key, index);
+    else errors.push({ path, message: `duplicates /dependencies/${earlier}/name ("${dep.name}")` });
+  });
+  return errors;
+}
+
+function checkResources(m: Raw): FieldError[] {
+  const r = m.resources;
+  if (!isObject(r)) return [];
+  const errors: FieldError[] = [];
+  for (const key of ["memory", "disk"] as const) {
+    const value = r[key];
+    // Values that do not even look like quantities are the schema's to report.
+    if (typeof value !== "string" || !BYTE_RE.test(value)) continue;
+    const bytes = parseByteQuantity(value);
+    if (bytes === null)
+      errors.push({ path: `/resources/${key}`, message: "must be a byte quantity that fits" });
+    else if (bytes < 1024 * 1024) errors.push({ path: `/resources/${key}`, message: "must be at least 1Mi" });
+  }
+  if (typeof r.cpu === "string" && CPU_RE.test(r.cpu)) {
+    const cores = parseCpuQuantity(r.cpu);
+    if (cores === null || cores <= 0)
+      errors.push({ path: "/resources/cpu", message: "must be more than 0 cores" });
+  }
+  return errors;
+}

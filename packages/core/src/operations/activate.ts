@@ -1,0 +1,37 @@
+import type { PluginEventOp } from "@arcade/contracts";
+import type { NodesResult } from "../ports/convergence.js";
+import type { OperationServices } from "./services.js";
+
+/**
+ * Tells every node to look now, then waits (bounded) for the live nodes to
+ * report the new revision. A node that misses the message still converges on
+ * its next reconcile; the wait only reports what happened.
+ */
+export async function activate(
+  svc: OperationServices,
+  change: {
+    pluginId: string;
+    op: PluginEventOp;
+    version: string | null;
+    checksum: string | null;
+    jobId: string;
+    /** The revision this job committed; null when an earlier attempt committed it. */
+    revision: number | null;
+  },
+): Promise<NodesResult | null> {
+  const revision = change.revision ?? (await svc.plugins.currentRevision());
+  await svc.events.publish({
+    revision,
+    pluginId: change.pluginId,
+    op: change.op,
+    version: change.version,
+    checksum: change.checksum,
+    jobId: change.jobId,
+  });
+  if (!svc.convergence || svc.settings.convergenceTimeoutMs <= 0) return null;
+  return svc.convergence.waitForRevision({
+    revision,
+    pluginId: change.pluginId,
+    timeoutMs: svc.settings.convergenceTimeoutMs,
+  });
+}

@@ -1,0 +1,313 @@
+import { createReadStream } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { JobPayloads, JobResult, Manifest, PluginEventOp } from "@arcade/contracts";
+import { PluginStatus } from "@arcade/contracts";
+import semver from "semver";
+import { buildSingleFileArchive, inspectArchive, sha256File } from "../archive/index.js";
+import { AppError, isAppError } from "../errors/app-error.js";
+import { newPluginId } from "../ids/index.js";
+import type { PluginRecord } from "../ports/plugin-repo.js";
+import { validateConfig } from "../schema/index.js";
+import { activate } from "./activate.js";
+import { downloadObject, removeQuietly } from "./files.js";
+import { artifactKey } from "./object-keys.js";
+import type { OperationContext } from "./operation-context.js";
+import { sweepPluginObjects } from "./orphan-sweep.js";
+import { manifestColumns, newPluginRecord } from "./plugin-record.js";
+import type { OperationServices } from "./services.js";
+
+export const ARTIFACT_STEPS = [
+  "fetch",
+  "verify",
+  "inspect",
+  "store",
+  "persist",
+  "activate",
+  "cleanup",
+] as const;
+
+type ArtifactPayload = JobPayloads["install"] | JobPayloads["update"];
+
+interface Fetched {
+  size: number;
+  sha256: string;
+  kind: "zip" | "module";
+  marketId: string | null;
+}
+
+interface Persisted {
+  version: string;
+  checksum: string;
+  revision: number | null;
+}
+
+/**
+ * install and update: fetch -> verify -> inspect -> store -> persist -> activate -> cleanup.
+ * Every step is idempotent, so a retried attempt, or one re-run after its worker
+ * died mid-step, ends in the same state as one that ran once.
+ */
+export async function runArtifactOperation(
+  svc: OperationServices,
+  ctx: OperationContext,
+  type: "install" | "update",
+  payload: ArtifactPayload,
+): Promise<JobResult> {
+  const { steps, jobId } = ctx;
+  const workDir = join(svc.settings.workDir, jobId);
+  const rawPath = join(workDir, "upload");
+  const zipPath = join(workDir, "artifact.zip");
+  await mkdir(workDir, { recursive: true });
+
+  const existing =
+    type === "update" ? await requirePlugin(svc, (payload as JobPayloads["update"]).pluginId) : null;
+
+  const fetched = await steps.run("fetch", () => fetchArtifact(svc, ctx, payload, rawPath));
+  if (fetched === "already-persisted") {
+    // An earlier attempt committed the change and removed the staged upload:
+    // only the steps after persist are left to do.
+    for (const name of ["verify", "inspect", "store", "persist"] as const) await steps.skip(name);
+    const done = ctx.operation.result as unknown as Persisted;
+    const pluginId = ctx.operation.pluginId ?? existing?.pluginId ?? "";
+    const nodes = await steps.run("activate", () =>
+      activate(svc, {
+        pluginId,
+        op: type,
+        version: done.version,
+        checksum: done.checksum,
+        jobId,
+        revision: null,
+      }),
+    );
+    await steps.run("cleanup", () => cleanup(svc, payload, pluginId, workDir));
+    return { version: done.version, checksum: done.checksum, ...(nodes ? { nodes } : {}) };
+  }
+
+  await steps.run("verify", () => verify(rawPath, fetched));
+
+  const inspected = await steps.run("inspect", async () => {
+    const archivePath =
+      fetched.kind === "module" ? await buildModuleArchive(payload, rawPath, zipPath) : rawPath;
+    const inspection = await inspectArchive(archivePath, svc.settings.archiveLimits);
+    const manifest = inspection.manifest;
+    const pluginId =
+      type === "install"
+        ? await claimName(svc, ctx, manifest)
+        : await checkUpdate(svc, existing!, manifest, inspection.sha256, payload as JobPayloads["update"]);
+    return { archivePath, manifest, checksum: inspection.sha256, size: inspection.size, pluginId };
+  });
+  const { manifest, checksum, pluginId } = inspected;
+  const key = artifactKey(pluginId, manifest.version);
+
+  await steps.run("store", async () => {
+    const head = await svc.store.head(key);
+    if (head && head.sha256 === checksum && head.size === inspected.size) return;
+    await svc.store.put(key, createReadStream(inspected.archivePath), {
+      sha256: checksum,
+      size: inspected.size,
+    });
+  });
+
+  const persisted = await steps.run("persist", async () => {
+    const now = svc.clock.now();
+    const revision = await svc.plugins.transaction(async (tx) => {
+      const current = await tx.findById(pluginId);
+      if (current && current.version === manifest.version && current.checksum === checksum) return null;
+      if (type === "install") {
+        if (current) return null;
+        await tx.insertPlugin(
+          newPluginRecord({
+            pluginId,
+            manifest,
+            checksum,
+            source: payload.artifact.source,
+            marketId: fetched.marketId,
+            now,
+            status: PluginStatus.Enabled,
+          }),
+        );
+        await tx.setConfig(pluginId, manifest.defaultConfig ?? {});
+      } else {
+        await tx.updatePlugin(pluginId, {
+          ...manifestColumns(manifest, checksum, pluginId),
+          source: payload.artifact.source,
+          ...(fetched.marketId ? { marketId: fetched.marketId } : {}),
+          updateTime: now,
+        });
+      }
+      await tx.upsertVersion({
+        pluginId,
+        version: manifest.version,
+        checksum,
+        objectKey: key,
+        size: inspected.size,
+        manifest,
+        createdAt: now,
+      });
+      await pruneVersions(tx, pluginId, manifest.version, svc.settings.retainVersions);
+      return tx.bumpRevision();
+    });
+    const result: Persisted = { version: manifest.version, checksum, revision };
+    await svc.operations.update(jobId, { pluginId, result: { ...result }, updatedAt: svc.clock.now() });
+    return result;
+  });
+
+  const nodes = await steps.run("activate", () =>
+    activate(svc, {
+      pluginId,
+      op: type satisfies PluginEventOp,
+      version: manifest.version,
+      checksum,
+      jobId,
+      revision: persisted.revision,
+    }),
+  );
+  await steps.run("cleanup", () => cleanup(svc, payload, pluginId, workDir));
+  return { version: manifest.version, checksum, ...(nodes ? { nodes } : {}) };
+}
+
+async function requirePlugin(svc: OperationServices, pluginId: string): Promise<PluginRecord> {
+  const plugin = await svc.plugins.findById(pluginId);
+  if (!plugin) throw new AppError("PLUGIN_NOT_FOUND", `plugin ${pluginId} does not exist`);
+  return plugin;
+}
+
+async function fetchArtifact(
+  svc: OperationServices,
+  ctx: OperationContext,
+  payload: ArtifactPayload,
+  rawPath: string,
+): Promise<Fetched | "already-persisted"> {
+  const artifact = payload.artifact;
+  if (artifact.source === "market") {
+    if (!svc.market) {
+      throw new AppError("MARKET_DISABLED", "the plugin market is disabled on this platform", {
+        detail:
+          "Set plugin.enable_market = true and plugin.market_api, or upload the plugin with source=local.",
+      });
+    }
+    const got = await svc.market.fetch({ marketId: artifact.marketId, version: artifact.version }, rawPath);
+    return { size: got.size, sha256: got.sha256, kind: "zip", marketId: got.marketId };
+  }
+  try {
+    await downloadObject(svc.store, artifact.staged.key, rawPath);
+  } catch (error) {
+    if (isAppError(error) && error.code === "OBJECT_NOT_FOUND") {
+      if (ctx.operation.result && "version" in ctx.operation.result) return "already-persisted";
+      throw new AppError("OBJECT_NOT_FOUND", "the staged upload of this job is missing", { cause: error });
+    }
+    throw error;
+  }
+  return {
+    size: artifact.staged.size,
+    sha256: artifact.staged.sha256,
+    kind: artifact.staged.kind,
+    marketId: null,
+  };
+}
+
+async function verify(path: string, expected: Fetched): Promise<void> {
+  const { size, sha256 } = await sha256File(path);
+  if (size !== expected.size) {
+    throw new AppError("SIZE_MISMATCH", `artifact is ${size} bytes, expected ${expected.size}`);
+  }
+  if (sha256 !== expected.sha256) {
+    throw new AppError("CHECKSUM_MISMATCH", `artifact SHA-256 is ${sha256}, expected ${expected.sha256}`);
+  }
+}
+
+async function buildModuleArchive(
+  payload: ArtifactPayload,
+  rawPath: string,
+  zipPath: string,
+): Promise<string> {
+  if (payload.artifact.source !== "local") throw new Error("module artifacts are local uploads");
+  const staged = payload.artifact.staged;
+  await buildSingleFileArchive(
+    { manifest: staged.manifest, fileName: staged.fileName, content: createReadStream(rawPath) },
+    zipPath,
+  );
+  return zipPath;
+}
+
+/** install: the name must be free (or taken by this very job in an earlier attempt). */
+async function claimName(svc: OperationServices, ctx: OperationContext, manifest: Manifest): Promise<string> {
+  const holder = await svc.plugins.findByName(manifest.name);
+  const own = ctx.operation.pluginId;
+  if (holder && holder.pluginId !== own) {
+    throw new AppError("PLUGIN_EXISTS", `a plugin named "${manifest.name}" is already installed`, {
+      detail: `Update it with PUT /api/v1/plugins/${holder.pluginId}, or uninstall it first.`,
+      extras: { pluginId: holder.pluginId },
+    });
+  }
+  if (own) return own;
+  const pluginId = newPluginId(manifest.name);
+  await svc.operations.update(ctx.jobId, { pluginId, updatedAt: svc.clock.now() });
+  ctx.operation.pluginId = pluginId;
+  return pluginId;
+}
+
+async function checkUpdate(
+  svc: OperationServices,
+  existing: PluginRecord,
+  manifest: Manifest,
+  checksum: string,
+  payload: JobPayloads["update"],
+): Promise<string> {
+  if (manifest.name !== existing.name) {
+    throw new AppError("MANIFEST_INVALID", "an update must keep the plugin's name", {
+      errors: [{ path: "/name", message: `must stay "${existing.name}" (the plugin being updated)` }],
+    });
+  }
+  const alreadyApplied = existing.version === manifest.version && existing.checksum === checksum;
+  if (!alreadyApplied && !payload.allowDowngrade && !semver.gt(manifest.version, existing.version)) {
+    throw new AppError(
+      "VERSION_NOT_NEWER",
+      `version ${manifest.version} is not newer than the installed ${existing.version}`,
+      { detail: "Bump the version in manifest.json, or send allowDowngrade=true to replace it anyway." },
+    );
+  }
+  const stored = (await svc.plugins.getConfig(existing.pluginId)) ?? {};
+  const effective = { ...(manifest.defaultConfig ?? {}), ...stored };
+  const errors = validateConfig(manifest.configSchema ?? null, effective);
+  if (errors.length > 0) {
+    throw new AppError(
+      "CONFIG_INVALID",
+      "the plugin's current config does not satisfy the new configSchema",
+      {
+        errors,
+        detail: "Change the config first (PUT .../config), or ship a configSchema that accepts it.",
+      },
+    );
+  }
+  return existing.pluginId;
+}
+
+/** Keeps the newest `retain` versions (the current one always), deleting older rows. */
+async function pruneVersions(
+  tx: Parameters<Parameters<OperationServices["plugins"]["transaction"]>[0]>[0],
+  pluginId: string,
+  currentVersion: string,
+  retain: number,
+): Promise<void> {
+  const versions = await tx.versions(pluginId);
+  const keep = new Set([currentVersion]);
+  for (const v of versions) {
+    if (keep.size >= Math.max(1, retain)) break;
+    keep.add(v.version);
+  }
+  for (const v of versions) {
+    if (!keep.has(v.version)) await tx.deleteVersion(pluginId, v.version);
+  }
+}
+
+async function cleanup(
+  svc: OperationServices,
+  payload: ArtifactPayload,
+  pluginId: string,
+  workDir: string,
+): Promise<void> {
+  if (payload.artifact.source === "local") await svc.store.delete(payload.artifact.staged.key);
+  if (pluginId) await sweepPluginObjects(svc.store, svc.plugins, pluginId);
+  await removeQuietly(workDir);
+}

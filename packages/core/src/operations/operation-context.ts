@@ -1,0 +1,12 @@
+import type { Logger } from "../ports/logger.js";
+import type { OperationRecord } from "../ports/plugin-repo.js";
+import type { StepRunner } from "./step-runner.js";
+
+/** One attempt of one job, as an operation sees it. */
+export interface OperationContext {
+  jobId: string;
+  /** The operation row as it was when this attempt started. */
+  operation: OperationRecord;
+  steps: StepRunner;
+  logger: Logger;
+}

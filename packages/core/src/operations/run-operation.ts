@@ -1,0 +1,136 @@
+import { join } from "node:path";
+import type { JobPayloads, JobResult, JobType, StepName } from "@arcade/contracts";
+import { AppError, isAppError } from "../errors/app-error.js";
+import { ARTIFACT_STEPS, runArtifactOperation } from "./artifact-operation.js";
+import { removeQuietly } from "./files.js";
+import type { OperationContext } from "./operation-context.js";
+import { sweepPluginObjects } from "./orphan-sweep.js";
+import type { OperationServices } from "./services.js";
+import {
+  runConfigure,
+  runRollback,
+  runSetEnabled,
+  runUninstall,
+  STATE_STEPS,
+  UNINSTALL_STEPS,
+} from "./state-operations.js";
+import { StepRunner } from "./step-runner.js";
+
+export const OPERATION_STEPS: Record<JobType, readonly StepName[]> = {
+  install: ARTIFACT_STEPS,
+  update: ARTIFACT_STEPS,
+  uninstall: UNINSTALL_STEPS,
+  enable: STATE_STEPS,
+  disable: STATE_STEPS,
+  configure: STATE_STEPS,
+  rollback: STATE_STEPS,
+};
+
+export interface OperationAttempt<T extends JobType = JobType> {
+  jobId: string;
+  type: T;
+  payload: JobPayloads[T];
+  /** 1 for the first attempt. */
+  attempt: number;
+}
+
+/**
+ * Runs one attempt of a job and records it on the operation row. Throws the
+ * AppError (or unknown error) of a failed attempt; the caller decides, from
+ * `retryable` and the attempts left, whether to retry or to call failOperation.
+ */
+export async function runOperation(svc: OperationServices, attempt: OperationAttempt): Promise<JobResult> {
+  const operation = await svc.operations.get(attempt.jobId);
+  if (!operation) throw new AppError("JOB_NOT_FOUND", `no operation row for job ${attempt.jobId}`);
+  if (operation.state === "succeeded" && operation.result) return operation.result;
+  const logger = svc.logger.child({ jobId: attempt.jobId, pluginId: operation.pluginId, op: attempt.type });
+  const steps = new StepRunner(attempt.jobId, OPERATION_STEPS[attempt.type], svc.operations, svc.clock);
+  const ctx: OperationContext = { jobId: attempt.jobId, operation, steps, logger };
+  await steps.begin(attempt.attempt);
+  logger.info({ attempt: attempt.attempt }, "operation started");
+  const started = Date.now();
+  const result = await dispatch(svc, ctx, attempt);
+  const now = svc.clock.now();
+  await svc.operations.update(attempt.jobId, {
+    state: "succeeded",
+    progress: 100,
+    result,
+    error: null,
+    finishedAt: now,
+    updatedAt: now,
+  });
+  logger.info({ durationMs: Date.now() - started, result }, "operation succeeded");
+  return result;
+}
+
+function dispatch(
+  svc: OperationServices,
+  ctx: OperationContext,
+  attempt: OperationAttempt,
+): Promise<JobResult> {
+  const { type, payload } = attempt as { type: JobType; payload: JobPayloads[JobType] };
+  switch (type) {
+    case "install":
+    case "update":
+      return runArtifactOperation(svc, ctx, type, payload as JobPayloads["install" | "update"]);
+    case "enable":
+    case "disable":
+      return runSetEnabled(svc, ctx, type, payload as JobPayloads["enable"]);
+    case "configure":
+      return runConfigure(svc, ctx, payload as JobPayloads["configure"]);
+    case "rollback":
+      return runRollback(svc, ctx, payload as JobPayloads["rollback"]);
+    case "uninstall":
+      return runUninstall(svc, ctx, payload as JobPayloads["uninstall"]);
+  }
+}
+
+/** Turns anything thrown into an AppError: unknown errors become INTERNAL (not retried). */
+export function toAppError(error: unknown): AppError {
+  if (isAppError(error)) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (
+    typeof code === "string" &&
+    ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN"].includes(code)
+  ) {
+    return new AppError("STORAGE_UNAVAILABLE", `transient failure: ${String((error as Error).message)}`, {
+      cause: error,
+    });
+  }
+  return new AppError("INTERNAL", error instanceof Error ? error.message : String(error), { cause: error });
+}
+
+/**
+ * A job's final failure: undo what it left behind (staged upload, stored
+ * objects no retained version references, scratch files) and record the error.
+ */
+export async function failOperation(
+  svc: OperationServices,
+  attempt: OperationAttempt,
+  error: AppError,
+): Promise<void> {
+  const logger = svc.logger.child({ jobId: attempt.jobId, op: attempt.type });
+  const operation = await svc.operations.get(attempt.jobId);
+  const payload = attempt.payload as Partial<JobPayloads["install"]>;
+  try {
+    if (payload.artifact?.source === "local") await svc.store.delete(payload.artifact.staged.key);
+    if (operation?.pluginId && (attempt.type === "install" || attempt.type === "update")) {
+      await sweepPluginObjects(svc.store, svc.plugins, operation.pluginId);
+    }
+  } catch (cleanupError) {
+    logger.warn({ err: cleanupError }, "compensation after failure did not finish");
+  }
+  await removeQuietly(join(svc.settings.workDir, attempt.jobId));
+  const now = svc.clock.now();
+  await svc.operations.update(attempt.jobId, {
+    state: "failed",
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.errors.length ? { errors: error.errors } : {}),
+    },
+    finishedAt: now,
+    updatedAt: now,
+  });
+  logger.warn({ code: error.code, err: error.message }, "operation failed");
+}

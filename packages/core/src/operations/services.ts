@@ -1,0 +1,32 @@
+import type { ArchiveLimits } from "../archive/limits.js";
+import type { ConvergenceWaiter } from "../ports/convergence.js";
+import type { Clock, EventBus } from "../ports/event-bus.js";
+import type { Logger } from "../ports/logger.js";
+import type { ObjectStore } from "../ports/object-store.js";
+import type { OperationRepo, PluginRepo } from "../ports/plugin-repo.js";
+import type { ArtifactFetcher } from "./artifact-fetcher.js";
+
+export interface OperationSettings {
+  /** Scratch folder for downloaded artifacts; one file per job. */
+  workDir: string;
+  /** Versions kept per plugin for rollback (the current one included). */
+  retainVersions: number;
+  archiveLimits: ArchiveLimits;
+  maxPluginSize: number;
+  /** How long activate waits for the live nodes to apply the change. */
+  convergenceTimeoutMs: number;
+}
+
+/** Everything an operation needs, as one plain object of ports (no container). */
+export interface OperationServices {
+  plugins: PluginRepo;
+  operations: OperationRepo;
+  store: ObjectStore;
+  events: EventBus;
+  convergence: ConvergenceWaiter | null;
+  /** Resolves `source=market` artifacts; null while the market is disabled. */
+  market: ArtifactFetcher | null;
+  clock: Clock;
+  logger: Logger;
+  settings: OperationSettings;
+}

@@ -1,0 +1,29 @@
+import type { FieldError } from "@arcade/contracts";
+import { AppError } from "../errors/app-error.js";
+import { formatFieldErrors } from "./field-errors.js";
+import { paramsSchemaFor } from "./params-schema.js";
+import { validateAgainst } from "./schema-compiler.js";
+
+/** Where params sit in an action call's body (`{ "params": {...}, "timeoutMs": 5000 }`). */
+export const PARAMS_BASE_PATH = "/params";
+
+/**
+ * Checks the params of one action call against the manifest's paramsSchema (either
+ * form, see params-schema.ts). Missing params count as `{}`. Pointers start at
+ * `/params`, matching the request body.
+ */
+export function validateParams(paramsSchema: unknown, action: string, params: unknown): FieldError[] {
+  const schema = paramsSchemaFor(paramsSchema, action);
+  if (schema === null) return [];
+  return validateAgainst(schema, params === undefined ? {} : params, PARAMS_BASE_PATH);
+}
+
+/** validateParams, throwing PARAMS_INVALID with every error. */
+export function assertParams(paramsSchema: unknown, action: string, params: unknown): void {
+  const errors = validateParams(paramsSchema, action, params);
+  if (errors.length === 0) return;
+  throw new AppError("PARAMS_INVALID", `the params do not satisfy the paramsSchema of action "${action}"`, {
+    errors,
+    detail: `Fix these fields and call the action again:\n${formatFieldErrors(errors)}`,
+  });
+}

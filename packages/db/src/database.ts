@@ -1,0 +1,57 @@
+import path from "node:path";
+import type { OperationRepo, PluginRepo } from "@arcade/core";
+import type { DataSource } from "typeorm";
+import { createDataSource, type DatabaseOptions, type DataSourceDeps } from "./data-source.js";
+import { guard } from "./errors.js";
+import { runMigrations } from "./migrate.js";
+import { Mutex, mutexForFile } from "./mutex.js";
+import { TypeOrmOperationRepo } from "./repos/operation-repo.js";
+import { TypeOrmPluginRepo } from "./repos/plugin-repo.js";
+import { DbSession } from "./session.js";
+
+export interface Database {
+  readonly kind: "sqlite" | "mysql";
+  readonly dataSource: DataSource;
+  readonly plugins: PluginRepo;
+  readonly operations: OperationRepo;
+  /** Runs pending migrations (safe when processes race); returns the names it ran. */
+  migrate(): Promise<string[]>;
+  /** Closes the connection(s); repo calls afterwards fail with DATABASE_UNAVAILABLE. */
+  close(): Promise<void>;
+}
+
+/**
+ * Connects and returns the repos. Does not migrate: the caller runs `migrate()` at start.
+ * An unreachable server rejects with DATABASE_UNAVAILABLE.
+ */
+export async function openDatabase(options: DatabaseOptions, deps: DataSourceDeps = {}): Promise<Database> {
+  const dataSource = createDataSource(options, deps);
+  try {
+    await guard(() => dataSource.initialize());
+  } catch (error) {
+    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    throw error;
+  }
+
+  const lock =
+    options.type !== "sqlite"
+      ? null
+      : options.path === ":memory:"
+        ? new Mutex()
+        : mutexForFile(path.resolve(options.path));
+  const session = new DbSession(dataSource, options.type, lock);
+
+  return {
+    kind: options.type,
+    dataSource,
+    plugins: new TypeOrmPluginRepo(session),
+    operations: new TypeOrmOperationRepo(session),
+    migrate: () => runMigrations(session),
+    async close() {
+      if (!dataSource.isInitialized) return;
+      session.markClosed();
+      // Let queued SQLite work finish rather than pulling the connection from under it.
+      await session.exclusive(() => dataSource.destroy());
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import { ClusterRevisionEntity } from "./cluster-revision-entity.js";
+import { PluginConfigEntity } from "./plugin-config-entity.js";
+import { PluginEntity } from "./plugin-entity.js";
+import { PluginOperationEntity } from "./plugin-operation-entity.js";
+import { PluginVersionEntity } from "./plugin-version-entity.js";
+
+export {
+  ClusterRevisionEntity,
+  PluginConfigEntity,
+  PluginEntity,
+  PluginOperationEntity,
+  PluginVersionEntity,
+};
+
+export const ENTITIES = [
+  PluginEntity,
+  PluginVersionEntity,
+  PluginConfigEntity,
+  PluginOperationEntity,
+  ClusterRevisionEntity,
+];

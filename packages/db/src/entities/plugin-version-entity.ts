@@ -1,0 +1,31 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
+
+/** t_plugin_version: the retained artifacts of a plugin, one row per (plugin_id, version). */
+@Entity({ name: "t_plugin_version" })
+@Index("uq_t_plugin_version_plugin_version", ["pluginId", "version"], { unique: true })
+export class PluginVersionEntity {
+  @PrimaryGeneratedColumn({ type: "integer", name: "id" })
+  id!: number;
+
+  @Column({ type: "varchar", length: 128, name: "plugin_id" })
+  pluginId!: string;
+
+  @Column({ type: "varchar", length: 64, name: "version" })
+  version!: string;
+
+  @Column({ type: "varchar", length: 64, name: "checksum" })
+  checksum!: string;
+
+  @Column({ type: "varchar", length: 512, name: "object_key" })
+  objectKey!: string;
+
+  /** bigint arrives as a string from mysql2; the mapper turns it into a number. */
+  @Column({ type: "bigint", name: "size" })
+  size!: string | number;
+
+  @Column({ type: "text", name: "manifest" })
+  manifest!: string;
+
+  @Column({ type: "datetime", name: "created_at" })
+  createdAt!: Date;
+}

@@ -1,0 +1,34 @@
+/** A FIFO async lock: `run` waits for every earlier holder to finish before calling `work`. */
+export class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    const previous = this.tail;
+    let release!: () => void;
+    this.tail = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+}
+
+const fileMutexes = new Map<string, Mutex>();
+
+/**
+ * One lock per SQLite file for the whole process. better-sqlite3 blocks the event loop while
+ * it waits for a busy database, so two connections of one process must never wait on each
+ * other through SQLite itself: they queue here instead.
+ */
+export function mutexForFile(absolutePath: string): Mutex {
+  let mutex = fileMutexes.get(absolutePath);
+  if (mutex === undefined) {
+    mutex = new Mutex();
+    fileMutexes.set(absolutePath, mutex);
+  }
+  return mutex;
+}

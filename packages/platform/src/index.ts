@@ -1,0 +1,4 @@
+export * from "./infrastructure.js";
+export * from "./lifecycle.js";
+export * from "./node.js";
+export * from "./version.js";

@@ -1,0 +1,54 @@
+import type { ArcadeConfig } from "@arcade/config";
+import { type ArchiveLimits, type ObjectStore, resolveArchiveLimits } from "@arcade/core";
+import { type Database, type DatabaseOptions, type DbLogger, openDatabase } from "@arcade/db";
+import { createObjectStore } from "@arcade/storage";
+
+/**
+ * Config -> adapters, shared by the composition roots (apps/*). Only the
+ * mapping lives here: each app decides what it starts and in which order.
+ */
+export function databaseOptions(config: ArcadeConfig): DatabaseOptions {
+  const db = config.database;
+  if (db.type === "sqlite") return { type: "sqlite", path: db.sqlitePath };
+  return {
+    type: "mysql",
+    host: db.host,
+    port: db.port,
+    user: db.user,
+    password: db.password,
+    database: db.database,
+    poolSize: db.poolSize,
+    connectTimeoutMs: db.connectTimeout,
+  };
+}
+
+export async function openConfiguredDatabase(config: ArcadeConfig, logger: DbLogger): Promise<Database> {
+  const database = await openDatabase(databaseOptions(config), { logger });
+  await database.migrate();
+  return database;
+}
+
+export function configuredObjectStore(config: ArcadeConfig): ObjectStore {
+  const s = config.storage;
+  if (s.type === "filesystem") return createObjectStore({ type: "filesystem", root: s.fsRoot });
+  return createObjectStore({
+    type: "s3",
+    region: s.s3Region,
+    bucket: s.s3Bucket,
+    forcePathStyle: s.s3ForcePathStyle,
+    keyPrefix: s.s3KeyPrefix,
+    partSize: s.multipartPartSize,
+    ...(s.s3Endpoint ? { endpoint: s.s3Endpoint } : {}),
+    ...(s.s3AccessKeyId ? { accessKeyId: s.s3AccessKeyId } : {}),
+    ...(s.s3SecretAccessKey ? { secretAccessKey: s.s3SecretAccessKey } : {}),
+  });
+}
+
+export function archiveLimits(config: ArcadeConfig): ArchiveLimits {
+  return resolveArchiveLimits({
+    maxCompressedBytes: config.plugin.maxPluginSize,
+    maxEntries: config.plugin.maxEntries,
+    maxUncompressedBytes: config.plugin.maxUncompressedSize,
+    maxCompressionRatio: config.plugin.maxCompressionRatio,
+  });
+}

@@ -1,0 +1,135 @@
+import { hostname } from "node:os";
+import { EventSubscriber, NodeRegistry } from "@arcade/bus";
+import type { ArcadeConfig } from "@arcade/config";
+import { PluginStatus } from "@arcade/contracts";
+import { artifactKey, extractArchive, type Logger, type ObjectStore, type PluginRepo } from "@arcade/core";
+import { type DesiredPlugin, PluginHost, Reconciler } from "@arcade/runtime";
+import { FsArtifactCache } from "@arcade/storage";
+import { archiveLimits } from "./infrastructure.js";
+import { PLATFORM_VERSION } from "./version.js";
+
+export interface RuntimeNode {
+  nodeId: string;
+  host: PluginHost;
+  reconciler: Reconciler;
+  registry: NodeRegistry;
+  subscriber: EventSubscriber;
+  stop(): Promise<void>;
+}
+
+/** The enabled plugins at their current versions: what every node should have loaded. */
+export async function desiredPlugins(plugins: PluginRepo): Promise<DesiredPlugin[]> {
+  const enabled = (await plugins.listAll()).filter((p) => p.isEnabled !== PluginStatus.Disabled);
+  return Promise.all(
+    enabled.map(async (p) => ({
+      pluginId: p.pluginId,
+      version: p.version,
+      checksum: p.checksum,
+      objectKey: artifactKey(p.pluginId, p.version),
+      manifest: p.manifest,
+      config: await plugins.getConfig(p.pluginId),
+    })),
+  );
+}
+
+/**
+ * Embeds the plugin runtime in this process: the host (sandboxes), the
+ * reconciler (desired state from the database, artifacts through the local
+ * cache), the event subscription that says "look now", and the heartbeat.
+ */
+export async function startRuntimeNode(options: {
+  config: ArcadeConfig;
+  logger: Logger;
+  plugins: PluginRepo;
+  store: ObjectStore;
+  url?: string;
+}): Promise<RuntimeNode> {
+  const { config, logger } = options;
+  const nodeId = config.node.id;
+  const limits = archiveLimits(config);
+  const host = new PluginHost({
+    nodeId,
+    logger: logger.child({ component: "plugin-host" }),
+    loadTimeoutMs: config.plugin.loadTimeout,
+    defaultActionTimeoutMs: config.plugin.actionTimeout,
+    drainTimeoutMs: config.runtime.drainTimeout,
+    defaultMemoryMb: config.plugin.defaultMemoryMb,
+    maxMemoryMb: config.plugin.maxMemoryMb,
+    maxRestarts: config.runtime.maxRestarts,
+    restartBackoffMs: config.runtime.restartBackoff,
+  });
+  const cache = new FsArtifactCache({
+    dir: config.plugin.localCacheDir,
+    store: options.store,
+    extract: async (zip, dir) => {
+      await extractArchive(zip, dir, limits);
+    },
+    logger: logger.child({ component: "artifact-cache" }),
+  });
+  const registry = new NodeRegistry({
+    redis: config.redis.url,
+    prefix: config.redis.keyPrefix,
+    heartbeatIntervalMs: config.node.heartbeatInterval,
+    heartbeatTtlMs: config.node.heartbeatTtl,
+    logger: logger.child({ component: "node-registry" }),
+  });
+  const startedAt = new Date().toISOString();
+  const heartbeatState = () => ({
+    nodeId,
+    host: hostname(),
+    pid: process.pid,
+    startedAt,
+    appliedRevision: reconciler.appliedRevision ?? 0,
+    plugins: host.snapshot(),
+    version: PLATFORM_VERSION,
+    ...(options.url ? { url: options.url } : {}),
+  });
+  const reconciler: Reconciler = new Reconciler({
+    host,
+    state: {
+      desired: () => desiredPlugins(options.plugins),
+      revision: () => options.plugins.currentRevision(),
+    },
+    artifacts: cache,
+    logger: logger.child({ component: "reconciler" }),
+    intervalMs: config.node.reconcileInterval,
+    onChange: () => {
+      registry.heartbeat(heartbeatState()).catch(() => {});
+    },
+  });
+  const subscriber = new EventSubscriber({
+    redis: config.redis.url,
+    prefix: config.redis.keyPrefix,
+    logger: logger.child({ component: "event-subscriber" }),
+    onEvent: (event) => {
+      reconciler
+        .applyEvent(event)
+        .catch((error: unknown) => logger.warn({ err: error }, "applying an event failed"));
+    },
+    onReconnect: () => {
+      reconciler
+        .onReconnect()
+        .catch((error: unknown) => logger.warn({ err: error }, "reconcile after reconnect failed"));
+    },
+  });
+  // Subscribe before the first reconcile, so no change can fall between the two.
+  await subscriber.start().catch((error: unknown) => {
+    logger.warn({ err: error }, "event subscription not up yet; the timer reconcile covers until it is");
+  });
+  await reconciler.start();
+  await registry.start(heartbeatState);
+  return {
+    nodeId,
+    host,
+    reconciler,
+    registry,
+    subscriber,
+    async stop() {
+      await subscriber.stop().catch(() => {});
+      await reconciler.stop();
+      await registry.stop().catch(() => {});
+      await registry.close().catch(() => {});
+      await host.stopAll();
+    },
+  };
+}

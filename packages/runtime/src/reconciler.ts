@@ -1,0 +1,298 @@
+import { EventEmitter } from "node:events";
+import type { Manifest, NodePluginState, PluginChangedEvent } from "@arcade/contracts";
+import type { ArtifactRef, Logger } from "@arcade/core";
+import { KeyedSerial } from "./keyed-serial.js";
+import type { PluginHost } from "./plugin-host.js";
+import { dependencyOrder } from "./topo-sort.js";
+
+/** One plugin this node should run: an enabled plugin as the database has it. */
+export interface DesiredPlugin {
+  pluginId: string;
+  version: string;
+  checksum: string;
+  /** Object store key of the artifact of this version. */
+  objectKey: string;
+  manifest: Manifest;
+  /** The stored config (merged over manifest.defaultConfig by the host). */
+  config: Record<string, unknown> | null;
+}
+
+/** Where the desired state comes from (the database, through the app). */
+export interface DesiredStateSource {
+  /** The enabled plugins, each at its current version. */
+  desired(): Promise<DesiredPlugin[]>;
+  /** The cluster revision: bumped by every committed change. */
+  revision(): Promise<number>;
+}
+
+/** The ArtifactCache port of @arcade/core, or anything that yields a verified unpacked folder. */
+export interface ArtifactProvider {
+  ensure(ref: ArtifactRef): Promise<{ dir: string }>;
+}
+
+export interface ReconcilerOptions {
+  host: PluginHost;
+  state: DesiredStateSource;
+  artifacts: ArtifactProvider;
+  logger: Logger;
+  /** Period of the safety-net reconcile. Default 30 s. */
+  intervalMs?: number;
+  /** Called with the node's state after anything changed (as the `change` event). */
+  onChange?: (state: NodeRuntimeState) => void;
+}
+
+export interface NodeRuntimeState {
+  appliedRevision: number | null;
+  plugins: NodePluginState[];
+}
+
+export interface ReconcileReport {
+  reason: string;
+  /** `all`, or the plugin an event was about. */
+  scope: string;
+  appliedRevision: number | null;
+  loaded: string[];
+  unloaded: string[];
+  failed: { pluginId: string; error: string }[];
+}
+
+const QUEUE = "reconcile";
+
+/**
+ * Makes the host match the desired state. Redis events only say "look now": every
+ * change is read from the database, a revision gap triggers a full reconcile, and a
+ * timer and reconnects do too, so a node never depends on having seen every event.
+ * All work runs one task at a time, one plugin at a time, dependencies first.
+ */
+export class Reconciler extends EventEmitter<{ change: [NodeRuntimeState] }> {
+  private readonly host: PluginHost;
+  private readonly state: DesiredStateSource;
+  private readonly artifacts: ArtifactProvider;
+  private readonly logger: Logger;
+  private readonly intervalMs: number;
+  private readonly queue = new KeyedSerial();
+  private applied: number | null = null;
+  private pendingFull: Promise<ReconcileReport> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private busy = false;
+  private readonly onHostChange = () => {
+    // Crashes and restarts happen outside any reconcile: report them too.
+    if (!this.busy) this.notify();
+  };
+
+  constructor(options: ReconcilerOptions) {
+    super();
+    this.host = options.host;
+    this.state = options.state;
+    this.artifacts = options.artifacts;
+    this.logger = options.logger.child({ component: "reconciler" });
+    this.intervalMs = options.intervalMs ?? 30_000;
+    if (options.onChange) this.on("change", options.onChange);
+    this.host.on("change", this.onHostChange);
+  }
+
+  /** The revision this node has applied: every change up to it is reflected. Null before the first reconcile. */
+  get appliedRevision(): number | null {
+    return this.applied;
+  }
+
+  /** Starts the periodic reconcile and runs the first full one. */
+  start(): Promise<ReconcileReport> {
+    if (!this.timer) {
+      this.timer = setInterval(() => {
+        this.reconcileAll("timer").catch((error: unknown) =>
+          this.logger.warn({ err: error }, `periodic reconcile failed: ${messageOf(error)}`),
+        );
+      }, this.intervalMs);
+      this.timer.unref();
+    }
+    return this.reconcileAll("start");
+  }
+
+  /** Stops the timer and waits for queued work; the host keeps running. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.host.off("change", this.onHostChange);
+    await this.queue.idle();
+  }
+
+  /** For the app to call after its Redis connection came back: events may have been lost. */
+  onReconnect(): Promise<ReconcileReport> {
+    return this.reconcileAll("reconnect");
+  }
+
+  /**
+   * Converges every plugin. Requests that arrive while one is queued and not yet
+   * started share it: it reads the state when it starts, which covers them all.
+   */
+  reconcileAll(reason: string): Promise<ReconcileReport> {
+    if (this.pendingFull) return this.pendingFull;
+    const run = this.queue.run(QUEUE, () => {
+      if (this.pendingFull === run) this.pendingFull = null;
+      return this.tracked(() => this.runFull(reason));
+    });
+    this.pendingFull = run;
+    return run;
+  }
+
+  /** Applies one change event: only that plugin (and its dependents), or everything after a gap. */
+  applyEvent(event: PluginChangedEvent): Promise<ReconcileReport> {
+    return this.queue.run(QUEUE, () =>
+      this.tracked(async () => {
+        const applied = this.applied;
+        if (applied === null || event.revision > applied + 1) {
+          return this.runFull(`revision gap: applied ${applied ?? "none"}, event ${event.revision}`);
+        }
+        if (event.revision <= applied) {
+          return {
+            ...emptyReport(`stale event ${event.revision}`, event.pluginId),
+            appliedRevision: applied,
+          };
+        }
+        const desired = await this.state.desired();
+        const report = await this.converge(desired, event.pluginId, `${event.op} ${event.pluginId}`);
+        this.advance(event.revision);
+        report.appliedRevision = this.applied;
+        return report;
+      }),
+    );
+  }
+
+  private async runFull(reason: string): Promise<ReconcileReport> {
+    // Read the revision first: whatever the desired state shows is at least that new.
+    const revision = await this.state.revision();
+    const desired = await this.state.desired();
+    const report = await this.converge(desired, null, reason);
+    this.advance(revision);
+    report.appliedRevision = this.applied;
+    return report;
+  }
+
+  private async converge(
+    desired: DesiredPlugin[],
+    focus: string | null,
+    reason: string,
+  ): Promise<ReconcileReport> {
+    const report = emptyReport(reason, focus ?? "all");
+    const wanted = new Map(desired.map((d) => [d.pluginId, d]));
+    const scope = focus === null ? null : withDependents(focus, desired, this.host.get(focus)?.manifest.name);
+    const inScope = (pluginId: string) => scope === null || scope.has(pluginId);
+
+    for (const pluginId of this.host.ids()) {
+      if (wanted.has(pluginId) || !inScope(pluginId)) continue;
+      if (await this.host.unload(pluginId)) report.unloaded.push(pluginId);
+    }
+
+    const { order, blocked } = dependencyOrder(
+      desired.map((d) => ({
+        id: d.pluginId,
+        name: d.manifest.name,
+        version: d.version,
+        dependencies: d.manifest.dependencies ?? [],
+        plugin: d,
+      })),
+    );
+    for (const [pluginId, why] of blocked) {
+      const plugin = wanted.get(pluginId);
+      if (!plugin || !inScope(pluginId)) continue;
+      const current = this.host.get(pluginId);
+      if (current?.errorKind === "dependency" && current.error === why && current.version === plugin.version)
+        continue;
+      await this.host.fail(plugin, why, "dependency");
+      report.failed.push({ pluginId, error: why });
+    }
+    for (const { plugin } of order) {
+      if (!inScope(plugin.pluginId) || this.host.isSettled(plugin)) continue;
+      const error = await this.apply(plugin);
+      if (error) report.failed.push({ pluginId: plugin.pluginId, error });
+      else report.loaded.push(plugin.pluginId);
+    }
+    if (report.loaded.length + report.unloaded.length + report.failed.length > 0) {
+      this.logger.info(
+        { reason, loaded: report.loaded, unloaded: report.unloaded, failed: report.failed },
+        "reconciled plugins",
+      );
+    }
+    return report;
+  }
+
+  /** Fetches and loads one plugin; returns the error message, or null when it loaded. */
+  private async apply(plugin: DesiredPlugin): Promise<string | null> {
+    let dir: string;
+    try {
+      ({ dir } = await this.artifacts.ensure({
+        pluginId: plugin.pluginId,
+        version: plugin.version,
+        sha256: plugin.checksum,
+        objectKey: plugin.objectKey,
+      }));
+    } catch (error) {
+      const message = `artifact ${plugin.pluginId}@${plugin.version} unavailable: ${messageOf(error)}`;
+      await this.host.fail(plugin, message, "artifact");
+      return message;
+    }
+    try {
+      await this.host.load({ ...plugin, dir });
+      return null;
+    } catch (error) {
+      return messageOf(error);
+    }
+  }
+
+  private async tracked(work: () => Promise<ReconcileReport>): Promise<ReconcileReport> {
+    const before = this.applied;
+    this.busy = true;
+    let report: ReconcileReport;
+    try {
+      report = await work();
+    } finally {
+      this.busy = false;
+    }
+    const changed = report.loaded.length + report.unloaded.length + report.failed.length > 0;
+    if (changed || this.applied !== before) this.notify();
+    return report;
+  }
+
+  private advance(revision: number): void {
+    this.applied = this.applied === null ? revision : Math.max(this.applied, revision);
+  }
+
+  private notify(): void {
+    this.emit("change", { appliedRevision: this.applied, plugins: this.host.snapshot() });
+  }
+}
+
+/** The plugin plus every desired plugin that depends on it, directly or not. */
+function withDependents(
+  pluginId: string,
+  desired: DesiredPlugin[],
+  loadedName: string | undefined,
+): Set<string> {
+  const scope = new Set([pluginId]);
+  const names = new Set<string>();
+  const own = desired.find((d) => d.pluginId === pluginId)?.manifest.name;
+  if (own) names.add(own);
+  if (loadedName) names.add(loadedName);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const d of desired) {
+      if (scope.has(d.pluginId)) continue;
+      if ((d.manifest.dependencies ?? []).some((dep) => names.has(dep.name))) {
+        scope.add(d.pluginId);
+        names.add(d.manifest.name);
+        grew = true;
+      }
+    }
+  }
+  return scope;
+}
+
+function emptyReport(reason: string, scope: string): ReconcileReport {
+  return { reason, scope, appliedRevision: null, loaded: [], unloaded: [], failed: [] };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
