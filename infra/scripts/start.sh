@@ -98,10 +98,14 @@ cat <<BANNER
 BANNER
 
 # --- the platform ----------------------------------------------------------------------------
+# infra/tsconfig.run.json covers every workspace source, so tsx compiles the TypeORM entities
+# of packages/db with legacy decorators too (tsx applies a tsconfig to its include list only).
+TSX=(pnpm exec tsx)
+if [ -f infra/tsconfig.run.json ]; then TSX+=(--tsconfig infra/tsconfig.run.json); fi
 say "starting api ($API_MAIN) and worker ($WORKER_MAIN)"
-pnpm exec tsx "$API_MAIN" </dev/null &
+"${TSX[@]}" "$API_MAIN" </dev/null &
 children+=("$!")
-pnpm exec tsx "$WORKER_MAIN" </dev/null &
+"${TSX[@]}" "$WORKER_MAIN" </dev/null &
 children+=("$!")
 
 # Both or neither: an API without its worker accepts jobs that never run.

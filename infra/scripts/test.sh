@@ -10,6 +10,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 export TURBO_TELEMETRY_DISABLED=1 TURBO_NO_UPDATE_NOTIFIER=1
 
+# Read our own switches, then drop them: the apps treat unknown ARCADE_* variables as typos.
+skip_checks="${ARCADE_SKIP_CHECKS:-0}"
+keep_data="${ARCADE_KEEP_TEST_DATA:-0}"
+unset ARCADE_SKIP_CHECKS ARCADE_KEEP_TEST_DATA
+
 DATA="$ROOT/.data/test-$$"
 SERVICES="$ROOT/infra/services/all.sh"
 run_started=$SECONDS
@@ -29,7 +34,7 @@ cleanup() {
   cleaned=1
   if [ -d "$DATA" ]; then
     bash "$SERVICES" stop "$DATA" || echo "[test] warning: a service did not stop cleanly (see above)" >&2
-    if [ "${ARCADE_KEEP_TEST_DATA:-0}" = 1 ]; then
+    if [ "$keep_data" = 1 ]; then
       echo "[test] kept $DATA"
     else
       rm -rf "$DATA"
@@ -87,7 +92,7 @@ bash "$ROOT/infra/scripts/setup.sh" --services=all
 phase_done "setup done"
 
 phase "[2/5] static checks: types, lint, dependency rules"
-if [ "${ARCADE_SKIP_CHECKS:-0}" = 1 ]; then
+if [ "$skip_checks" = 1 ]; then
   echo "skipped (ARCADE_SKIP_CHECKS=1)"
 else
   run_check typecheck pnpm exec turbo run typecheck --output-logs=errors-only --continue=always --concurrency="$(nproc)"
@@ -108,6 +113,7 @@ phase_done "services up"
 
 phase "[4/5] tests: vitest"
 vitest_rc=0
+rm -f "$ROOT/.data/last-test-report.json"
 pnpm exec vitest run --config test/vitest.config.ts --passWithNoTests \
   --reporter=default --reporter=json --outputFile.json="$DATA/vitest.json" "$@" || vitest_rc=$?
 if [ -f "$DATA/vitest.json" ]; then cp "$DATA/vitest.json" "$ROOT/.data/last-test-report.json"; fi
@@ -124,9 +130,13 @@ if [ "${#checks_failed[@]}" -gt 0 ]; then
   echo "[test] FAILED static checks: ${checks_failed[*]} (run them alone: pnpm run check)"
   rc=1
 fi
+# Interrupted (Ctrl-C): keep the signal's exit status.
+if [ "$vitest_rc" -ge 128 ]; then rc="$vitest_rc"; fi
 failed_count="$(printf '%s' "$totals" | sed -n 's/^[0-9]* passed, \([0-9]*\) failed.*/\1/p')"
-[ "${failed_count:-1}" = 0 ] || rc=1
-echo "[test] total time $((SECONDS - run_started))s; full vitest report: .data/last-test-report.json"
+if [ "${failed_count:-1}" != 0 ] && [ "$rc" = 0 ]; then rc=1; fi
+report_note=""
+if [ -f "$ROOT/.data/last-test-report.json" ]; then report_note="; full vitest report: .data/last-test-report.json"; fi
+echo "[test] total time $((SECONDS - run_started))s$report_note"
 totals_printed=1
 echo "$totals"
 exit "$rc"

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import type { BigIntStats } from "node:fs";
-import { type FileHandle, mkdir, open, rm } from "node:fs/promises";
+import { once } from "node:events";
+import { type BigIntStats, createWriteStream, type WriteStream } from "node:fs";
+import { mkdir, open, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -12,40 +13,36 @@ export function randomSuffix(): string {
 
 /**
  * Streams `source` (through `transforms`) into a new file at `path`, fsyncs it
- * and returns its stats. The file must not exist (`wx`); on any failure it is
- * removed, so the caller only ever renames complete, flushed files into place.
- * Missing parent folders are created.
+ * (`flush`) and returns its stats. The file must not exist (`wx`); on any
+ * failure it is removed, so callers only ever rename complete, flushed files
+ * into place. Missing parent folders are created.
  */
 export async function writeDurably(
   path: string,
   source: Readable,
   ...transforms: Transform[]
 ): Promise<BigIntStats> {
-  const handle = await createExclusive(path);
-  let closed = false;
+  const target = await openExclusive(path);
   try {
-    await pipeline([source, ...transforms, handle.createWriteStream({ autoClose: false })]);
-    await handle.sync();
-    const stats = await handle.stat({ bigint: true });
-    closed = true;
-    await handle.close();
-    return stats;
+    await pipeline([source, ...transforms, target]);
+    return await stat(path, { bigint: true });
   } catch (error) {
-    if (!closed) await handle.close().catch(() => undefined);
     await rm(path, { force: true }).catch(() => undefined);
     throw error;
   }
 }
 
 /**
- * Opens a new file, creating its folder. Retries when the folder vanishes
- * between mkdir and open: another writer may prune empty folders meanwhile.
+ * Opens a new file for writing, creating its folder; tries again when the
+ * folder vanishes between mkdir and open (a parallel delete prunes empty folders).
  */
-async function createExclusive(path: string): Promise<FileHandle> {
+async function openExclusive(path: string): Promise<WriteStream> {
   for (let attempt = 1; ; attempt += 1) {
     await mkdir(dirname(path), { recursive: true });
+    const stream = createWriteStream(path, { flags: "wx", flush: true });
     try {
-      return await open(path, "wx");
+      await once(stream, "open");
+      return stream;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 5) throw error;
     }

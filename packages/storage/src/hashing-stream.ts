@@ -35,8 +35,11 @@ export class HashingStream extends Transform {
     this.options = options;
   }
 
-  /** Bytes seen so far (the final size once the stream has ended). */
-  get size(): number {
+  /**
+   * Bytes seen so far (the final size once the stream has ended). Not named
+   * `size`: lib-storage reads `Body.size` as the total length of the upload.
+   */
+  get byteCount(): number {
     return this.bytes;
   }
 

@@ -4,7 +4,7 @@ import { PassThrough, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import yazl from "yazl";
 import { AppError } from "../errors/app-error.js";
-import { entryPointProblem, normaliseEntryPoint } from "../manifest/entry-point.js";
+import { normaliseEntryPoint } from "../manifest/entry-point.js";
 import {
   assertValidManifest,
   validateManifest,
@@ -34,8 +34,7 @@ const FIXED_MTIME = new Date(2000, 0, 1, 0, 0, 0);
  * The API's second install form, "one .js/.mjs file plus a manifest field", as a
  * regular plugin archive at `outPath`: manifest.json (the validated manifest) and
  * the file. Throws MANIFEST_INVALID when the manifest is invalid or its entryPoint
- * is not the file name, ARCHIVE_UNSAFE when the file name is not a safe .js/.mjs
- * name. Returns the archive's size and SHA-256. On failure no file is left behind.
+ * is not the file name. Returns the archive's size and SHA-256. On failure no file is left behind.
  */
 export async function buildSingleFileArchive(
   input: SingleFileArchiveInput,
@@ -46,17 +45,9 @@ export async function buildSingleFileArchive(
     typeof raw === "string" ? validateManifestJson(raw) : validateManifest(raw),
     "the manifest field",
   );
+  // The manifest's entryPoint passed every path rule, so a file name equal to it is
+  // a safe .js/.mjs name too; anything else ("../x.js", "x.txt") differs from it.
   const fileName = normaliseEntryPoint(input.fileName);
-  const nameProblem = entryPointProblem(fileName);
-  if (nameProblem) {
-    throw new AppError(
-      "ARCHIVE_UNSAFE",
-      `the uploaded file name ${JSON.stringify(input.fileName)} is not usable`,
-      {
-        errors: [{ path: "/fileName", message: nameProblem }],
-      },
-    );
-  }
   if (manifest.entryPoint !== fileName) {
     throw new AppError("MANIFEST_INVALID", "the manifest's entryPoint must be the uploaded file", {
       errors: [

@@ -300,6 +300,18 @@ describe("inspectArchive: unsafe entries", () => {
     await expectCode(buf, "ARCHIVE_UNSAFE");
   });
 
+  it("names the worst finding in the code and lists every finding", async () => {
+    const buf = await yazlZip(
+      pluginEntries([
+        { name: "big.bin", data: randomBytes(2 * 1024 * 1024) },
+        { name: "p.txt", data: "x" },
+      ]),
+    );
+    const bad = rewriteZip(buf, (e) => (e.index === 3 ? { name: "../p.txt" } : undefined));
+    const error = await expectCode(bad, "ARCHIVE_UNSAFE", { maxUncompressedBytes: 1024 * 1024 });
+    expect(error.errors.map((e) => e.path)).toEqual(["/entries/3", "/entries/2"]);
+  });
+
   it("rejects a local header that names another file than the central directory", async () => {
     const buf = await yazlZip(pluginEntries([{ name: "good.js", data: "1" }]));
     const bad = rewriteZip(buf, (e) => (e.index === 2 ? { localName: "evil.js" } : undefined));

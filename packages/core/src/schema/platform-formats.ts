@@ -8,7 +8,6 @@ import semver from "semver";
 
 /** A strict semantic version: `1.2.3`, `1.0.0-rc.1+build.5`; no `v` prefix, no padding. */
 export function isSemver(value: string): boolean {
-  if (value.length > 256 || !/^\d/.test(value)) return false;
   // semver quietly accepts and strips "v1.2.3", "=1.2.3" and surrounding spaces (and
   // leaves build metadata out of `.version`): only the canonical spelling passes.
   const parsed = semver.parse(value);
@@ -19,7 +18,7 @@ export function isSemver(value: string): boolean {
 
 /** Anything `semver.validRange` understands (`^1.2.0`, `>=1 <3`, `1.x`, `*`), but not empty. */
 export function isSemverRange(value: string): boolean {
-  if (value.trim() === "" || value.length > 256) return false;
+  if (value.trim() === "") return false;
   try {
     return semver.validRange(value) !== null;
   } catch {

@@ -74,7 +74,9 @@ describe("FsObjectStore layout", () => {
 
   it("rejects keys that would collide with its own file names", async () => {
     for (const key of ["a.meta.json", "x/b.bin.tmp-1234", "c.meta.json/d"]) {
-      await expect(store.put(key, Readable.from([Buffer.from("x")]))).rejects.toMatchObject({ code: "BAD_REQUEST" });
+      await expect(store.put(key, Readable.from([Buffer.from("x")]))).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+      });
     }
   });
 
@@ -83,7 +85,9 @@ describe("FsObjectStore layout", () => {
     await expect(store.put("clash/inner", Readable.from([Buffer.from("b")]))).rejects.toMatchObject({
       code: "BAD_REQUEST",
     });
-    await expect(store.put("clash/inner/a.bin/deeper", Readable.from([Buffer.from("b")]))).rejects.toMatchObject({
+    await expect(
+      store.put("clash/inner/a.bin/deeper", Readable.from([Buffer.from("b")])),
+    ).rejects.toMatchObject({
       code: "BAD_REQUEST",
     });
     expect((await readAll(await store.get("clash/inner/a.bin"))).toString()).toBe("a");

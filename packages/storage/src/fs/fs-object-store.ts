@@ -81,7 +81,7 @@ export class FsObjectStore implements ObjectStore {
       if (bodyError !== null) throw bodyError;
       throw classifyFsError(error, { operation: "put", key });
     }
-    return { key, size: hasher.size, sha256: hasher.sha256 };
+    return { key, size: hasher.byteCount, sha256: hasher.sha256 };
   }
 
   async get(key: string): Promise<Readable> {

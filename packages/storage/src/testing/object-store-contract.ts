@@ -95,9 +95,9 @@ export function describeObjectStoreContract(name: string, setup: () => Promise<C
     it("rejects a body whose sha256 differs and keeps nothing", async () => {
       const key = `${run}/bad-sha/a.bin`;
       const data = randomBytes(10_000);
-      expect(await codeOf(store.put(key, Readable.from([data]), { sha256: sha256Of("something else") }))).toBe(
-        "CHECKSUM_MISMATCH",
-      );
+      expect(
+        await codeOf(store.put(key, Readable.from([data]), { sha256: sha256Of("something else") })),
+      ).toBe("CHECKSUM_MISMATCH");
       expect(await store.head(key)).toBeNull();
       expect(await store.list(`${run}/bad-sha/`)).toEqual([]);
     });
@@ -121,13 +121,19 @@ export function describeObjectStoreContract(name: string, setup: () => Promise<C
     it("accepts a body of exactly maxBytes", async () => {
       const key = `${run}/max-exact/a.bin`;
       const data = randomBytes(5000);
-      await expect(store.put(key, Readable.from([data]), { maxBytes: 5000 })).resolves.toMatchObject({ size: 5000 });
+      await expect(store.put(key, Readable.from([data]), { maxBytes: 5000 })).resolves.toMatchObject({
+        size: 5000,
+      });
     });
 
     it("rejects a body longer or shorter than the expected size and keeps nothing", async () => {
       const data = randomBytes(11);
-      expect(await codeOf(store.put(`${run}/size/long`, Readable.from([data]), { size: 10 }))).toBe("SIZE_MISMATCH");
-      expect(await codeOf(store.put(`${run}/size/short`, Readable.from([data]), { size: 12 }))).toBe("SIZE_MISMATCH");
+      expect(await codeOf(store.put(`${run}/size/long`, Readable.from([data]), { size: 10 }))).toBe(
+        "SIZE_MISMATCH",
+      );
+      expect(await codeOf(store.put(`${run}/size/short`, Readable.from([data]), { size: 12 }))).toBe(
+        "SIZE_MISMATCH",
+      );
       expect(await store.head(`${run}/size/long`)).toBeNull();
       expect(await store.head(`${run}/size/short`)).toBeNull();
     });
@@ -137,7 +143,9 @@ export function describeObjectStoreContract(name: string, setup: () => Promise<C
       const first = randomBytes(3000);
       await store.put(key, Readable.from([first]), { sha256: sha256Of(first) });
       const second = randomBytes(3000);
-      expect(await codeOf(store.put(key, Readable.from([second]), { sha256: EMPTY_SHA256 }))).toBe("CHECKSUM_MISMATCH");
+      expect(await codeOf(store.put(key, Readable.from([second]), { sha256: EMPTY_SHA256 }))).toBe(
+        "CHECKSUM_MISMATCH",
+      );
       expect((await readAll(await store.get(key))).equals(first)).toBe(true);
       expect((await store.head(key))?.sha256).toBe(sha256Of(first));
     });
@@ -182,7 +190,13 @@ export function describeObjectStoreContract(name: string, setup: () => Promise<C
 
     it("deletes by prefix: counts, and only keys with that prefix", async () => {
       const base = `${run}/prefix`;
-      const keys = [`${base}/p1/a.zip`, `${base}/p1/v/b.zip`, `${base}/p10/a.zip`, `${base}/p2/a.zip`, `${base}/p1x`];
+      const keys = [
+        `${base}/p1/a.zip`,
+        `${base}/p1/v/b.zip`,
+        `${base}/p10/a.zip`,
+        `${base}/p2/a.zip`,
+        `${base}/p1x`,
+      ];
       for (const key of keys) await store.put(key, Readable.from([Buffer.from(key)]));
       expect(await store.deleteByPrefix(`${base}/p1/`)).toBe(2);
       expect((await store.list(`${base}/`)).map((info) => info.key)).toEqual([
@@ -240,7 +254,16 @@ export function describeObjectStoreContract(name: string, setup: () => Promise<C
     });
 
     it("rejects unsafe keys with BAD_REQUEST", async () => {
-      for (const key of ["", "../escape", `${run}/../../escape`, "/absolute", "back\\slash", "a//b", "trailing/", "nul\u0000"]) {
+      for (const key of [
+        "",
+        "../escape",
+        `${run}/../../escape`,
+        "/absolute",
+        "back\\slash",
+        "a//b",
+        "trailing/",
+        "nul\u0000",
+      ]) {
         expect(await codeOf(store.put(key, Readable.from([Buffer.from("x")])))).toBe("BAD_REQUEST");
         expect(await codeOf(store.get(key))).toBe("BAD_REQUEST");
       }

@@ -75,6 +75,8 @@ function listeningPort(child: ChildProcess): Promise<number> {
     child.stderr?.on("data", (data: Buffer) => {
       output += data.toString();
     });
-    child.once("exit", (code) => reject(new Error(`s3rver exited with ${code} before listening:\n${output}`)));
+    child.once("exit", (code) =>
+      reject(new Error(`s3rver exited with ${code} before listening:\n${output}`)),
+    );
   });
 }
