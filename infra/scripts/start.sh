@@ -28,6 +28,7 @@ done
 bash "$ROOT/infra/scripts/setup.sh" --services=redis
 
 children=()
+declare -A names
 own_redis=0
 cleaned=0
 
@@ -41,7 +42,8 @@ cleanup() {
     while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
     if kill -0 "$pid" 2>/dev/null; then
       say "pid $pid did not stop within ${STOP_GRACE}s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
+      # Each child leads its own process group (setsid): take pnpm, tsx and node down together.
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
     fi
   done
   if [ "$own_redis" = 1 ]; then
@@ -49,6 +51,9 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+# The children run in their own sessions (setsid below), so a Ctrl-C reaches only this script,
+# which passes exactly one SIGTERM on: a second signal would make the apps skip their graceful
+# drain, and pnpm forwards SIGTERM to its child but not SIGINT.
 trap 'say "stopping (SIGINT)"; exit 130' INT
 trap 'say "stopping (SIGTERM)"; exit 143' TERM
 
@@ -56,7 +61,8 @@ trap 'say "stopping (SIGTERM)"; exit 143' TERM
 if [ -n "${ARCADE_REDIS_URL:-}" ]; then
   say "using Redis at ARCADE_REDIS_URL (not starting a local one)"
 else
-  own_redis=1
+  # A Redis already running from this folder belongs to another `npm start`: use it, leave it.
+  if ! bash "$ROOT/infra/services/redis.sh" status "$REDIS_DIR" >/dev/null; then own_redis=1; fi
   REDIS_PORT="${REDIS_PORT:-6390}" bash "$ROOT/infra/services/redis.sh" start "$REDIS_DIR" ||
     fail "local Redis did not start. Another program may hold the port: set REDIS_PORT=<free port>, or ARCADE_REDIS_URL=redis://host:port to use an existing Redis"
   # shellcheck disable=SC1091
@@ -103,14 +109,17 @@ BANNER
 TSX=(pnpm exec tsx)
 if [ -f infra/tsconfig.run.json ]; then TSX+=(--tsconfig infra/tsconfig.run.json); fi
 say "starting api ($API_MAIN) and worker ($WORKER_MAIN)"
-"${TSX[@]}" "$API_MAIN" </dev/null &
+setsid "${TSX[@]}" "$API_MAIN" </dev/null &
 children+=("$!")
-"${TSX[@]}" "$WORKER_MAIN" </dev/null &
+setsid "${TSX[@]}" "$WORKER_MAIN" </dev/null &
 children+=("$!")
 
 # Both or neither: an API without its worker accepts jobs that never run.
+names=([${children[0]}]=api [${children[1]}]=worker)
 rc=0
-wait -n "${children[@]}" || rc=$?
-say "a platform process exited (code $rc); stopping the rest"
-[ "$rc" != 0 ] || rc=1
+exited=""
+wait -n -p exited "${children[@]}" || rc=$?
+who="a platform process"
+if [ -n "$exited" ] && [ -n "${names[$exited]:-}" ]; then who="${names[$exited]}"; fi
+say "$who exited (code $rc); stopping the rest"
 exit "$rc"

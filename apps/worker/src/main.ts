@@ -9,9 +9,9 @@ import {
   onShutdown,
   openConfiguredDatabase,
 } from "@arcade/platform";
-import { createJobWorker, createQueueConnection } from "@arcade/queue";
+import { createQueueConnection } from "@arcade/queue";
 import { createLogger } from "@arcade/telemetry";
-import { operationHandlers } from "./operation-handlers.js";
+import { createOperationWorker } from "./operation-worker.js";
 
 const PRUNE_EVERY_MS = 3600_000;
 
@@ -44,21 +44,16 @@ async function main(): Promise<void> {
     },
   };
   const connection = createQueueConnection(config.redis.url);
-  const worker = createJobWorker({
+  const worker = createOperationWorker({
+    services,
     connection,
     prefix: config.redis.keyPrefix,
     concurrency: config.worker.concurrency,
     logger,
-    handlers: operationHandlers(services),
     ...(process.env.ARCADE_TEST_LOCK_DURATION_MS
       ? { lockDurationMs: Number(process.env.ARCADE_TEST_LOCK_DURATION_MS) }
       : {}),
   });
-  worker.on("error", (error) => logger.warn({ err: error }, "queue connection problem"));
-  worker.on("failed", (job, error) =>
-    logger.info({ jobId: job?.id, err: error.message }, "job attempt failed"),
-  );
-  worker.on("completed", (job) => logger.info({ jobId: job.id }, "job completed"));
 
   const prune = setInterval(() => {
     const cutoff = new Date(Date.now() - config.worker.jobRetentionDays * 24 * 3600 * 1000);

@@ -63,8 +63,8 @@ describe("memory does not grow with artifact size (100 MB through put and get)",
   });
 
   afterAll(async () => {
-    await rm(fsRoot, { recursive: true, force: true });
     await s3?.stop();
+    if (fsRoot !== undefined) await rm(fsRoot, { recursive: true, force: true });
   });
 
   it("filesystem store", async () => {

@@ -1,15 +1,12 @@
 import { createReadStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { JobPayloads, JobResult, Manifest, PluginEventOp } from "@arcade/contracts";
+import type { JobPayloads, JobResult, PluginEventOp } from "@arcade/contracts";
 import { PluginStatus } from "@arcade/contracts";
-import semver from "semver";
 import { buildSingleFileArchive, inspectArchive, sha256File } from "../archive/index.js";
 import { AppError, isAppError } from "../errors/app-error.js";
-import { newPluginId } from "../ids/index.js";
-import type { PluginRecord } from "../ports/plugin-repo.js";
-import { validateConfig } from "../schema/index.js";
 import { activate } from "./activate.js";
+import { checkUpdate, claimName, requirePlugin } from "./artifact-checks.js";
 import { downloadObject, removeQuietly } from "./files.js";
 import { artifactKey } from "./object-keys.js";
 import type { OperationContext } from "./operation-context.js";
@@ -166,12 +163,6 @@ export async function runArtifactOperation(
   return { version: manifest.version, checksum, ...(nodes ? { nodes } : {}) };
 }
 
-async function requirePlugin(svc: OperationServices, pluginId: string): Promise<PluginRecord> {
-  const plugin = await svc.plugins.findById(pluginId);
-  if (!plugin) throw new AppError("PLUGIN_NOT_FOUND", `plugin ${pluginId} does not exist`);
-  return plugin;
-}
-
 async function fetchArtifact(
   svc: OperationServices,
   ctx: OperationContext,
@@ -228,59 +219,6 @@ async function buildModuleArchive(
     zipPath,
   );
   return zipPath;
-}
-
-/** install: the name must be free (or taken by this very job in an earlier attempt). */
-async function claimName(svc: OperationServices, ctx: OperationContext, manifest: Manifest): Promise<string> {
-  const holder = await svc.plugins.findByName(manifest.name);
-  const own = ctx.operation.pluginId;
-  if (holder && holder.pluginId !== own) {
-    throw new AppError("PLUGIN_EXISTS", `a plugin named "${manifest.name}" is already installed`, {
-      detail: `Update it with PUT /api/v1/plugins/${holder.pluginId}, or uninstall it first.`,
-      extras: { pluginId: holder.pluginId },
-    });
-  }
-  if (own) return own;
-  const pluginId = newPluginId(manifest.name);
-  await svc.operations.update(ctx.jobId, { pluginId, updatedAt: svc.clock.now() });
-  ctx.operation.pluginId = pluginId;
-  return pluginId;
-}
-
-async function checkUpdate(
-  svc: OperationServices,
-  existing: PluginRecord,
-  manifest: Manifest,
-  checksum: string,
-  payload: JobPayloads["update"],
-): Promise<string> {
-  if (manifest.name !== existing.name) {
-    throw new AppError("MANIFEST_INVALID", "an update must keep the plugin's name", {
-      errors: [{ path: "/name", message: `must stay "${existing.name}" (the plugin being updated)` }],
-    });
-  }
-  const alreadyApplied = existing.version === manifest.version && existing.checksum === checksum;
-  if (!alreadyApplied && !payload.allowDowngrade && !semver.gt(manifest.version, existing.version)) {
-    throw new AppError(
-      "VERSION_NOT_NEWER",
-      `version ${manifest.version} is not newer than the installed ${existing.version}`,
-      { detail: "Bump the version in manifest.json, or send allowDowngrade=true to replace it anyway." },
-    );
-  }
-  const stored = (await svc.plugins.getConfig(existing.pluginId)) ?? {};
-  const effective = { ...(manifest.defaultConfig ?? {}), ...stored };
-  const errors = validateConfig(manifest.configSchema ?? null, effective);
-  if (errors.length > 0) {
-    throw new AppError(
-      "CONFIG_INVALID",
-      "the plugin's current config does not satisfy the new configSchema",
-      {
-        errors,
-        detail: "Change the config first (PUT .../config), or ship a configSchema that accepts it.",
-      },
-    );
-  }
-  return existing.pluginId;
 }
 
 /** Keeps the newest `retain` versions (the current one always), deleting older rows. */

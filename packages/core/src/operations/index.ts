@@ -1,7 +1,9 @@
 export * from "./activate.js";
 export * from "./artifact-fetcher.js";
+export * from "./fail-operation.js";
 export * from "./job-payload.js";
 export * from "./object-keys.js";
+export * from "./operation-order.js";
 export * from "./operation-context.js";
 export * from "./orphan-sweep.js";
 export * from "./plugin-record.js";
@@ -9,3 +11,4 @@ export * from "./run-operation.js";
 export * from "./services.js";
 export * from "./state-operations.js";
 export * from "./step-runner.js";
+export * from "./to-app-error.js";

@@ -1,10 +1,7 @@
-import { join } from "node:path";
 import type { JobPayloads, JobResult, JobType, StepName } from "@arcade/contracts";
-import { AppError, isAppError } from "../errors/app-error.js";
+import { AppError } from "../errors/app-error.js";
 import { ARTIFACT_STEPS, runArtifactOperation } from "./artifact-operation.js";
-import { removeQuietly } from "./files.js";
 import type { OperationContext } from "./operation-context.js";
-import { sweepPluginObjects } from "./orphan-sweep.js";
 import type { OperationServices } from "./services.js";
 import {
   runConfigure,
@@ -83,54 +80,4 @@ function dispatch(
     case "uninstall":
       return runUninstall(svc, ctx, payload as JobPayloads["uninstall"]);
   }
-}
-
-/** Turns anything thrown into an AppError: unknown errors become INTERNAL (not retried). */
-export function toAppError(error: unknown): AppError {
-  if (isAppError(error)) return error;
-  const code = (error as { code?: unknown } | null)?.code;
-  if (
-    typeof code === "string" &&
-    ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN"].includes(code)
-  ) {
-    return new AppError("STORAGE_UNAVAILABLE", `transient failure: ${String((error as Error).message)}`, {
-      cause: error,
-    });
-  }
-  return new AppError("INTERNAL", error instanceof Error ? error.message : String(error), { cause: error });
-}
-
-/**
- * A job's final failure: undo what it left behind (staged upload, stored
- * objects no retained version references, scratch files) and record the error.
- */
-export async function failOperation(
-  svc: OperationServices,
-  attempt: OperationAttempt,
-  error: AppError,
-): Promise<void> {
-  const logger = svc.logger.child({ jobId: attempt.jobId, op: attempt.type });
-  const operation = await svc.operations.get(attempt.jobId);
-  const payload = attempt.payload as Partial<JobPayloads["install"]>;
-  try {
-    if (payload.artifact?.source === "local") await svc.store.delete(payload.artifact.staged.key);
-    if (operation?.pluginId && (attempt.type === "install" || attempt.type === "update")) {
-      await sweepPluginObjects(svc.store, svc.plugins, operation.pluginId);
-    }
-  } catch (cleanupError) {
-    logger.warn({ err: cleanupError }, "compensation after failure did not finish");
-  }
-  await removeQuietly(join(svc.settings.workDir, attempt.jobId));
-  const now = svc.clock.now();
-  await svc.operations.update(attempt.jobId, {
-    state: "failed",
-    error: {
-      code: error.code,
-      message: error.message,
-      ...(error.errors.length ? { errors: error.errors } : {}),
-    },
-    finishedAt: now,
-    updatedAt: now,
-  });
-  logger.warn({ code: error.code, err: error.message }, "operation failed");
 }

@@ -4,6 +4,7 @@ import { AppError } from "../errors/app-error.js";
 import type { PluginRecord, PluginVersionRecord } from "../ports/plugin-repo.js";
 import { validateConfig } from "../schema/index.js";
 import { activate } from "./activate.js";
+import { requirePlugin } from "./artifact-checks.js";
 import { pluginPrefix } from "./object-keys.js";
 import type { OperationContext } from "./operation-context.js";
 import { manifestColumns } from "./plugin-record.js";
@@ -11,12 +12,6 @@ import type { OperationServices } from "./services.js";
 
 export const STATE_STEPS = ["persist", "activate"] as const;
 export const UNINSTALL_STEPS = ["persist", "activate", "cleanup"] as const;
-
-async function requirePlugin(svc: OperationServices, pluginId: string): Promise<PluginRecord> {
-  const plugin = await svc.plugins.findById(pluginId);
-  if (!plugin) throw new AppError("PLUGIN_NOT_FOUND", `plugin ${pluginId} does not exist`);
-  return plugin;
-}
 
 /** enable / disable: flip the status, bump the revision, tell the nodes. Already there: no change. */
 export async function runSetEnabled(

@@ -50,7 +50,8 @@ export function assertSha256(sha256: string): void {
 export function parseEntryName(name: string): ParsedEntry | null {
   let base = name;
   let kind: EntryKind = "dir";
-  const temp = /\.(?:zip\.tmp|tmp|trash)-[0-9a-f]+$/.exec(name);
+  // Temp names may nest: an extractor can stage `<our temp>.tmp-<hex>` itself.
+  const temp = /(?:\.(?:zip\.tmp|tmp|trash)-[0-9a-f]+)+$/.exec(name);
   if (temp !== null) {
     base = name.slice(0, temp.index);
     kind = "temp";

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, truncate, writeFile 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import type { ArtifactRef } from "@arcade/core";
+import { type ArtifactRef, extractArchive } from "@arcade/core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FsObjectStore } from "../fs/fs-object-store.js";
 import { CountingStore } from "../testing/counting-store.js";
@@ -163,11 +163,15 @@ describe("FsArtifactCache", () => {
       dir,
       store,
       extract: async (_zip, target) => {
+        await mkdir(target);
         await writeFile(join(target, "half"), "x");
         throw new Error("disk hiccup");
       },
     });
-    await expect(failing.ensure(ref)).rejects.toThrow("disk hiccup");
+    await expect(failing.ensure(ref)).rejects.toMatchObject({
+      code: "ARCHIVE_INVALID",
+      message: expect.stringContaining("disk hiccup"),
+    });
     expect(await readdir(dir)).toEqual([`${PLUGIN}_1.0.9.zip`]);
     const cached = await cache.ensure(ref);
     expect(await readFile(join(cached.dir, COMPLETE_MARKER), "utf8")).toBe(ref.sha256);
@@ -216,6 +220,7 @@ describe("FsArtifactCache", () => {
     for (const version of versions) await cache.ensure((await publish(PLUGIN, version)).ref);
     await cache.ensure((await publish(other, "3.0.0")).ref);
     await writeFile(join(dir, `${PLUGIN}_3.0.0.zip.tmp-00ff`), "debris of a crashed fetch");
+    await mkdir(join(dir, `${PLUGIN}_3.1.0.tmp-0a1b.tmp-2c3d`)); // debris of a crashed extractor
     await writeFile(join(dir, "notes.txt"), "not ours");
 
     await cache.evict(PLUGIN, ["3.2.0-rc.1"]);
@@ -232,6 +237,25 @@ describe("FsArtifactCache", () => {
     await cache.remove(PLUGIN);
     expect((await readdir(dir)).sort()).toEqual([`${other}_3.0.0`, `${other}_3.0.0.zip`, "notes.txt"].sort());
     await expect(cache.evict("plugin_never_seen1")).resolves.toBeUndefined();
+  });
+
+  it("works with core's extractArchive as the extractor", async () => {
+    const { ref } = await publish(PLUGIN, "5.0.0", {
+      "manifest.json": JSON.stringify({
+        name: "slack",
+        version: "5.0.0",
+        pluginType: "notify",
+        entryPoint: "index.js",
+      }),
+      "index.js": 'export default { version: "5.0.0" };\n',
+    });
+    const real = new FsArtifactCache({ dir, store, extract: extractArchive });
+    const cached = await real.ensure(ref);
+    expect(await readFile(join(cached.dir, "index.js"), "utf8")).toContain("5.0.0");
+    expect(await readFile(join(cached.dir, COMPLETE_MARKER), "utf8")).toBe(ref.sha256);
+    expect((await readdir(dir)).sort()).toEqual([`${PLUGIN}_5.0.0`, `${PLUGIN}_5.0.0.zip`]);
+    await real.ensure(ref);
+    expect(store.gets).toBe(1);
   });
 
   it("rejects refs that are unsafe as file names, before touching anything", async () => {

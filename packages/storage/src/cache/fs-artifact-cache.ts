@@ -9,8 +9,12 @@ import { HashingStream } from "../hashing-stream.js";
 import { assertPluginId, assertSha256, entryBase, parseEntryName } from "./cache-names.js";
 import { sha256OfFile } from "./hash-file.js";
 
-/** Unpacks the zip at `zipPath` into the existing, empty folder `targetDir`. */
-export type ExtractArchive = (zipPath: string, targetDir: string) => Promise<void>;
+/**
+ * Unpacks the zip at `zipPath` into `targetDir`, a fresh temp name that does
+ * not exist yet. Core's `extractArchive(archivePath, targetDir, limits?)` fits
+ * as it is; its result is ignored.
+ */
+export type ExtractArchive = (zipPath: string, targetDir: string) => Promise<unknown>;
 
 /** The subset of a pino logger the cache uses. */
 export interface CacheLogger {
@@ -158,8 +162,10 @@ export class FsArtifactCache implements ArtifactCache {
   private async unpack(ref: ArtifactRef, zipPath: string, unpacked: string): Promise<void> {
     const staging = `${unpacked}.tmp-${randomSuffix()}`;
     try {
-      await mkdir(staging);
-      await this.extract(zipPath, staging);
+      await this.extract(zipPath, staging).catch((error: unknown) => {
+        throw extractFailure(error, ref);
+      });
+      await mkdir(staging, { recursive: true }); // an empty zip may leave no folder
       await writeDurably(join(staging, COMPLETE_MARKER), Readable.from([Buffer.from(ref.sha256)]));
       await this.installFolder(staging, unpacked, ref.sha256);
     } finally {
@@ -195,6 +201,23 @@ export class FsArtifactCache implements ArtifactCache {
     if ((await sha256OfFile(zipPath)) !== ref.sha256) await rm(zipPath, { force: true });
     if (!(await markerMatches(unpacked, ref.sha256))) await rm(unpacked, { recursive: true, force: true });
   }
+}
+
+/**
+ * An extractor's own AppError (core's ARCHIVE_* codes) passes through; an errno
+ * error is a filesystem fault (STORAGE_*); anything else means a zip that
+ * verified but cannot be unpacked, which no retry fixes.
+ */
+function extractFailure(error: unknown, ref: ArtifactRef): AppError {
+  if (isAppError(error)) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && /^E[A-Z]+$/.test(code)) {
+    return classifyFsError(error, { operation: `unpacking ${ref.pluginId}@${ref.version}` });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new AppError("ARCHIVE_INVALID", `cannot unpack ${ref.pluginId}@${ref.version}: ${message}`, {
+    cause: error,
+  });
 }
 
 async function markerMatches(folder: string, sha256: string): Promise<boolean> {

@@ -15,12 +15,16 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // Everything this file wrote lives under runPrefix; nothing may remain.
+  if (server === undefined) return;
   const root = storeFor();
-  await root.deleteByPrefix(`${runPrefix}/`);
-  expect(await root.list(`${runPrefix}/`)).toEqual([]);
-  root.close();
-  await server?.stop();
+  try {
+    // Everything this file wrote lives under runPrefix; nothing may remain.
+    await root.deleteByPrefix(`${runPrefix}/`);
+    expect(await root.list(`${runPrefix}/`)).toEqual([]);
+  } finally {
+    root.close();
+    await server.stop();
+  }
 });
 
 function storeFor(overrides: Partial<S3ObjectStoreOptions> = {}): S3ObjectStore {

@@ -40,8 +40,12 @@ export function describeObjectStoreContract(name: string, setup: () => Promise<C
     });
 
     afterAll(async () => {
-      await store.deleteByPrefix(`${run}/`);
-      await target.cleanup();
+      if (target === undefined) return;
+      try {
+        await store.deleteByPrefix(`${run}/`);
+      } finally {
+        await target.cleanup();
+      }
     });
 
     it("answers ping", async () => {

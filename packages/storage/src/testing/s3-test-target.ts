@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,9 +36,27 @@ export async function startS3TestTarget(): Promise<S3TestTarget> {
   const bucket = "arcade-storage-test";
   const dataDir = await mkdtemp(join(tmpdir(), "arcade-s3rver-"));
   const bin = createRequire(import.meta.url).resolve("s3rver/bin/s3rver.js");
+  // The server exits by itself once this process is gone, even if no afterAll ran.
+  const watchdog = join(dataDir, "exit-with-parent.cjs");
+  await writeFile(
+    watchdog,
+    `const parent = ${process.pid};
+setInterval(() => { try { process.kill(parent, 0); } catch { process.exit(0); } }, 500).unref();\n`,
+  );
   const child = spawn(
     process.execPath,
-    [bin, "-d", dataDir, "-a", "127.0.0.1", "-p", "0", "--silent", "--configure-bucket", bucket],
+    [
+      "--require",
+      watchdog,
+      bin,
+      "-d",
+      join(dataDir, "data"),
+      "-a",
+      "127.0.0.1",
+      "-p",
+      "0",
+      "--silent",
+    ].concat(["--configure-bucket", bucket]),
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   const port = await listeningPort(child);

@@ -20,6 +20,7 @@ export async function makeZip(files: Record<string, string>): Promise<Buffer> {
  * the cache receives injected). yauzl rejects absolute and `..` entry names.
  */
 export async function extractZip(zipPath: string, targetDir: string): Promise<void> {
+  await mkdir(targetDir);
   const zip = await yauzl.openPromise(zipPath, { lazyEntries: true, strictFileNames: true });
   try {
     for await (const entry of zip.eachEntry()) {

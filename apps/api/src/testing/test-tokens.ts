@@ -1,0 +1,33 @@
+import { createHash } from "node:crypto";
+import type { AuthOptions } from "../http/auth.js";
+import type { Role } from "../http/context.js";
+
+/** Plain tokens of the test principals; the app only ever sees their hashes. */
+export const TOKENS: Record<Role, string> = {
+  viewer: "viewer-token-0123456789",
+  operator: "operator-token-0123456789",
+  admin: "admin-token-0123456789abc",
+};
+
+/** A second admin, to show that idempotency keys are scoped per caller. */
+export const OTHER_ADMIN_TOKEN = "other-admin-token-0123456789";
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+export function testAuth(): AuthOptions {
+  return {
+    disabled: false,
+    tokens: [
+      { name: "viewer", role: "viewer", sha256: sha256(TOKENS.viewer) },
+      { name: "operator", role: "operator", sha256: sha256(TOKENS.operator) },
+      { name: "admin", role: "admin", sha256: sha256(TOKENS.admin) },
+      { name: "other-admin", role: "admin", sha256: sha256(OTHER_ADMIN_TOKEN) },
+    ],
+  };
+}
+
+export function bearer(role: Role): Record<string, string> {
+  return { authorization: `Bearer ${TOKENS[role]}` };
+}

@@ -1,0 +1,134 @@
+import { ApiError, ConnectionError, type ProblemInfo } from "./errors.js";
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestOptions {
+  query?: Query;
+  /** Sent as application/json. */
+  json?: unknown;
+  /** A streamed body with its own headers (multipart uploads, raw zips). */
+  body?: { stream: ReadableStream<Uint8Array>; contentType: string; contentLength: number };
+  headers?: Record<string, string>;
+}
+
+export interface ApiResponse<T> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export interface ApiClientOptions {
+  /** The platform's root URL, e.g. http://127.0.0.1:8080 (a trailing /api/v1 is accepted too). */
+  baseUrl: string;
+  token?: string;
+  fetch?: typeof fetch;
+}
+
+/** Network failures that mean "nothing answers there", as opposed to an HTTP error. */
+const UNREACHABLE = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ETIMEDOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_SOCKET",
+]);
+
+/** A thin fetch wrapper over /api/v1: bearer auth, JSON in and out, problem+json errors as ApiError. */
+export class ApiClient {
+  readonly root: string;
+  private readonly token: string | undefined;
+  private readonly fetchFn: typeof fetch;
+
+  constructor(options: ApiClientOptions) {
+    this.root = `${options.baseUrl.replace(/\/+$/, "").replace(/\/api\/v1$/, "")}/api/v1`;
+    this.token = options.token;
+    this.fetchFn = options.fetch ?? fetch;
+  }
+
+  async get<T>(path: string, query?: Query): Promise<T> {
+    return (await this.request<T>("GET", path, query ? { query } : {})).body;
+  }
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const url = this.url(path, options.query);
+    const headers: Record<string, string> = { accept: "application/json", ...options.headers };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const init: RequestInit & { duplex?: "half" } = { method, headers };
+    if (options.json !== undefined) {
+      headers["content-type"] = "application/json";
+      init.body = JSON.stringify(options.json);
+    } else if (options.body) {
+      headers["content-type"] = options.body.contentType;
+      // A known length lets the server refuse an oversized upload before reading it.
+      headers["content-length"] = String(options.body.contentLength);
+      init.body = options.body.stream as unknown as BodyInit;
+      init.duplex = "half";
+    }
+
+    let response: Response;
+    try {
+      response = await this.fetchFn(url, init);
+    } catch (error) {
+      throw asConnectionError(error, url) ?? error;
+    }
+    const text = await response.text().catch((error: unknown) => {
+      throw asConnectionError(error, url) ?? error;
+    });
+    if (!response.ok) throw new ApiError(toProblem(response, text), method, url);
+    return { status: response.status, headers: response.headers, body: parseJson(text) as T };
+  }
+
+  private url(path: string, query?: Query): string {
+    const url = new URL(this.root + path);
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    return url.toString();
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The problem body if the server sent one; otherwise a problem made from the status line. */
+function toProblem(response: Response, text: string): ProblemInfo {
+  const body = parseJson(text);
+  if (body && typeof body === "object" && typeof (body as ProblemInfo).code === "string") {
+    const problem = body as ProblemInfo;
+    return { ...problem, status: problem.status ?? response.status, title: problem.title ?? response.statusText };
+  }
+  return {
+    status: response.status,
+    code: `HTTP_${response.status}`,
+    title: response.statusText || `HTTP ${response.status}`,
+    ...(typeof body === "string" && body ? { detail: body.slice(0, 500) } : {}),
+  };
+}
+
+function asConnectionError(error: unknown, url: string): ConnectionError | null {
+  let current: unknown = error;
+  // fetch wraps the socket error as TypeError("fetch failed") with the real one in .cause.
+  for (let depth = 0; current && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && UNREACHABLE.has(code)) {
+      return new ConnectionError(url, `${code} (${(current as Error).message})`, { cause: error });
+    }
+    const nested = (current as { errors?: unknown[] }).errors?.[0];
+    current = (current as { cause?: unknown }).cause ?? nested;
+  }
+  if (error instanceof TypeError && error.message === "fetch failed") {
+    const cause = (error as { cause?: { message?: string } }).cause;
+    return new ConnectionError(url, cause?.message ?? "fetch failed", { cause: error });
+  }
+  return null;
+}

@@ -1,0 +1,21 @@
+import type { Command } from "commander";
+import type { CliContext } from "../cli-context.js";
+import type { CommandHost } from "../command-host.js";
+import { EXIT } from "../errors.js";
+import { pluginPath } from "./paths.js";
+
+/** `config get <pluginId>`: the current config (or the default), as JSON in both modes. */
+export async function runConfigGet(ctx: CliContext, pluginId: string): Promise<number> {
+  const config = await ctx.client.get<Record<string, unknown>>(pluginPath(pluginId, "/config"));
+  if (ctx.out.json) ctx.out.data(config);
+  else ctx.out.line(JSON.stringify(config, null, 2));
+  return EXIT.ok;
+}
+
+export function registerConfigGet(config: Command, host: CommandHost): void {
+  config
+    .command("get")
+    .description("print a plugin's config as JSON")
+    .argument("<pluginId>")
+    .action(host.action((ctx, pluginId: string) => runConfigGet(ctx, pluginId)));
+}

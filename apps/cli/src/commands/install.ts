@@ -1,0 +1,52 @@
+import type { Command } from "commander";
+import type { CliContext } from "../cli-context.js";
+import type { CommandHost } from "../command-host.js";
+import { UsageError } from "../errors.js";
+import { completeMutation } from "../jobs/complete-mutation.js";
+import { sendArtifact } from "../upload/send-artifact.js";
+
+export interface InstallFlags {
+  manifest?: string;
+  signature?: string;
+  market?: string;
+  version?: string;
+}
+
+/** `install <file>` (streamed multipart upload) or `install --market <id>`; then follows the job. */
+export async function runInstall(ctx: CliContext, file: string | undefined, flags: InstallFlags): Promise<number> {
+  if (file && flags.market) throw new UsageError("pass either a file or --market <marketId>, not both");
+  if (flags.version && !flags.market) {
+    throw new UsageError("--version goes with --market", "a local file installs the version in its manifest");
+  }
+  let job: Awaited<ReturnType<typeof sendArtifact>>;
+  if (flags.market) {
+    job = await sendArtifact(ctx, "POST", "/plugins/install", {
+      marketId: flags.market,
+      ...(flags.version ? { version: flags.version } : {}),
+    });
+  } else if (file) {
+    job = await sendArtifact(ctx, "POST", "/plugins/install", {
+      file,
+      ...(flags.manifest ? { manifest: flags.manifest } : {}),
+      ...(flags.signature ? { signature: flags.signature } : {}),
+    });
+  } else {
+    throw new UsageError(
+      "install needs a plugin: a .zip, a .js/.mjs file with --manifest, or --market <marketId>",
+      "build a zip with `arcade-plugins pack <dir>`",
+    );
+  }
+  return completeMutation(ctx, job);
+}
+
+export function registerInstall(program: Command, host: CommandHost): void {
+  program
+    .command("install")
+    .description("install a plugin from a zip, a single module, or the market; follows the job")
+    .argument("[file]", "plugin .zip, or a .js/.mjs module (with --manifest)")
+    .option("--manifest <manifest.json>", "manifest for a single .js/.mjs module")
+    .option("--signature <file.sig.json>", "signature from `pack --sign` (default: <file>.sig.json if present)")
+    .option("--market <marketId>", "install from the configured market instead of a file")
+    .option("--version <version>", "market version (default: latest)")
+    .action(host.action((ctx, file: string | undefined, flags: InstallFlags) => runInstall(ctx, file, flags)));
+}

@@ -1,0 +1,70 @@
+import type { Logger, OperationServices } from "@arcade/core";
+import { createJobWorker, QUEUE_NAME } from "@arcade/queue";
+import { Queue, type Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { QueueJobState } from "./lost-operation.js";
+import { operationHandlers } from "./operation-handlers.js";
+import { OrderingGate } from "./ordering-gate.js";
+
+export interface OperationWorkerOptions {
+  services: OperationServices;
+  /** A BullMQ connection (maxRetriesPerRequest: null); the caller closes it. */
+  connection: Redis;
+  queueName?: string;
+  prefix?: string;
+  concurrency: number;
+  lockDurationMs?: number;
+  /** How long a job waiting behind an earlier operation of its plugin stays delayed. Default 500 ms. */
+  deferMs?: number;
+  logger: Logger;
+}
+
+export interface OperationWorker {
+  readonly worker: Worker;
+  /** Starts fetching jobs (resolves when the worker stops). */
+  run(): Promise<void>;
+  /** Lets the active jobs finish, then stops; see main.ts for the shutdown deadline. */
+  close(): Promise<void>;
+}
+
+/**
+ * A queue worker carrying out plugin operations: createJobWorker with the
+ * operation handlers and the per-plugin ordering gate. Used by main.ts and by
+ * the integration tests, so both run the same wiring.
+ */
+export function createOperationWorker(options: OperationWorkerOptions): OperationWorker {
+  const { logger } = options;
+  const queueName = options.queueName ?? QUEUE_NAME;
+  const prefix = options.prefix ? { prefix: options.prefix } : {};
+  // Only read from (job states): a Queue shares the worker's connection without blocking it.
+  const queue = new Queue(queueName, { connection: options.connection, ...prefix });
+  const gate = new OrderingGate({
+    operations: options.services.operations,
+    logger,
+    deferMs: options.deferMs ?? 500,
+    jobState: (jobId) => queue.getJobState(jobId) as Promise<QueueJobState>,
+  });
+  const worker = createJobWorker({
+    connection: options.connection,
+    queueName,
+    ...prefix,
+    concurrency: options.concurrency,
+    logger,
+    handlers: operationHandlers(options.services, gate),
+    ...(options.lockDurationMs ? { lockDurationMs: options.lockDurationMs } : {}),
+  });
+  gate.attach(worker);
+  worker.on("error", (error) => logger.warn({ err: error }, "queue connection problem"));
+  worker.on("failed", (job, error) =>
+    logger.info({ jobId: job?.id, err: error.message }, "job attempt failed"),
+  );
+  worker.on("completed", (job) => logger.info({ jobId: job.id }, "job completed"));
+  return {
+    worker,
+    run: () => worker.run(),
+    async close() {
+      await worker.close();
+      await queue.close();
+    },
+  };
+}
