@@ -2,7 +2,7 @@
  * Dependency rules of the house plan: contracts <- core <- adapters <- apps.
  * Leaf utility packages (config, telemetry) depend on nothing of ours but contracts.
  */
-const ADAPTERS = "(db|storage|queue|bus|runtime)";
+const ADAPTERS = "(db|storage|queue|bus|runtime|market)";
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

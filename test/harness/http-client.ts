@@ -100,7 +100,9 @@ export async function pollJob(fetcher: Fetcher, jobId: string, timeoutMs: number
       throw new Error(`GET /api/v1/jobs/${jobId} answered ${last.status}: ${last.text.slice(0, 500)}`);
     }
     if (Date.now() >= deadline) {
-      throw new Error(`job ${jobId} did not finish within ${timeoutMs} ms; last seen: ${last.text.slice(0, 1000)}`);
+      throw new Error(
+        `job ${jobId} did not finish within ${timeoutMs} ms; last seen: ${last.text.slice(0, 1000)}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -126,7 +126,10 @@ export class PlatformProcess {
     if (!this.running) return this.lastExit ?? { code: null, signal: null };
     this.signal(signal);
     const info = await this.waitExit(timeoutMs);
-    if (!info) throw new Error(`${this.name} (pid ${this.child?.pid}) did not exit within ${timeoutMs} ms of ${signal}`);
+    if (!info)
+      throw new Error(
+        `${this.name} (pid ${this.child?.pid}) did not exit within ${timeoutMs} ms of ${signal}`,
+      );
     return info;
   }
 
@@ -135,6 +138,8 @@ export class PlatformProcess {
     if (!this.running) return this.lastExit;
     try {
       this.signal("SIGTERM");
+      // A paused (SIGSTOPped) process handles SIGTERM only once it runs again.
+      this.signal("SIGCONT");
     } catch {
       // exited in between
     }
@@ -171,9 +176,12 @@ export class PlatformProcess {
     for (;;) {
       if (pattern.test(await this.output())) return;
       if (!this.running) {
-        throw new Error(`${this.name} exited (${JSON.stringify(this.lastExit)}) before printing ${pattern}; see ${this.logFile}`);
+        throw new Error(
+          `${this.name} exited (${JSON.stringify(this.lastExit)}) before printing ${pattern}; see ${this.logFile}`,
+        );
       }
-      if (Date.now() >= deadline) throw new Error(`${this.name} did not print ${pattern} within ${timeoutMs} ms; see ${this.logFile}`);
+      if (Date.now() >= deadline)
+        throw new Error(`${this.name} did not print ${pattern} within ${timeoutMs} ms; see ${this.logFile}`);
       await delay(100);
     }
   }

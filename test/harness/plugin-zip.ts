@@ -35,7 +35,10 @@ export interface PluginZipOptions {
  */
 export function pluginSource(pluginType: PluginType, version: string): string {
   const actions = REQUIRED_ACTIONS[pluginType]
-    .map((a) => `    async ${a}(params) { return { ok: true, action: ${JSON.stringify(a)}, version: VERSION, params }; },`)
+    .map(
+      (a) =>
+        `    async ${a}(params) { return { ok: true, action: ${JSON.stringify(a)}, version: VERSION, params }; },`,
+    )
     .join("\n");
   return [
     `const VERSION = ${JSON.stringify(version)};`,
@@ -95,7 +98,8 @@ export async function buildPluginZip(options: PluginZipOptions): Promise<Buffer>
 function renameEntry(zip: Buffer, from: string, to: string): Buffer {
   const a = Buffer.from(from);
   const b = Buffer.from(to);
-  if (a.length !== b.length) throw new Error(`rawNames: "${from}" and "${to}" must have the same length in bytes`);
+  if (a.length !== b.length)
+    throw new Error(`rawNames: "${from}" and "${to}" must have the same length in bytes`);
   const out = Buffer.from(zip);
   let found = 0;
   for (let at = out.indexOf(a); at !== -1; at = out.indexOf(a, at + a.length)) {

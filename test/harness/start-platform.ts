@@ -246,14 +246,17 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         if (!proc.running) {
-          throw new Error(`${name} exited (${JSON.stringify(proc.exitInfo)}) before it was ready; see ${proc.logFile}`);
+          throw new Error(
+            `${name} exited (${JSON.stringify(proc.exitInfo)}) before it was ready; see ${proc.logFile}`,
+          );
         }
         const ok = await fetch(`${urlOf()}/readyz`, { signal: AbortSignal.timeout(3000) }).then(
           (r) => r.status === 200,
           () => false,
         );
         if (ok) return;
-        if (Date.now() >= deadline) throw new Error(`${name} was not ready within ${timeoutMs} ms; see ${proc.logFile}`);
+        if (Date.now() >= deadline)
+          throw new Error(`${name} was not ready within ${timeoutMs} ms; see ${proc.logFile}`);
         await delay(100);
       }
     };

@@ -8,6 +8,7 @@ import { allowedMethods } from "./http/method-table.js";
 import { problem } from "./http/problem.js";
 import { rateLimit } from "./http/rate-limit.js";
 import { requestContext } from "./http/request-context.js";
+import { routeGuard } from "./http/route-guard.js";
 import { clusterRoutes } from "./routes/cluster.js";
 import { healthRoutes } from "./routes/health.js";
 import { jobRoutes } from "./routes/jobs.js";
@@ -18,11 +19,13 @@ import { validateManifestRoutes } from "./routes/validate-manifest.js";
 
 /** The HTTP API as a Hono app; main.ts serves it, tests call app.request(). */
 export function createApp(deps: ApiDeps): Hono {
-  const app = new Hono();
+  // strict: false makes `/plugins/` the same route as `/plugins`, as the method table already has it.
+  const app = new Hono({ strict: false });
   app.use(requestContext({ logger: deps.logger, ...(deps.onRequest ? { onFinish: deps.onRequest } : {}) }));
+  app.use(routeGuard());
   app.route("/", healthRoutes(deps));
 
-  const api = new Hono();
+  const api = new Hono({ strict: false });
   api.use(authenticate(deps.auth));
   api.use(rateLimit({ perMinute: deps.limits.rateLimitPerMinute }));
   // Static paths before /plugins/:pluginId.

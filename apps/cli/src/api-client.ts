@@ -65,8 +65,12 @@ export class ApiClient {
       headers["content-type"] = options.body.contentType;
       // A known length lets the server refuse an oversized upload before reading it.
       headers["content-length"] = String(options.body.contentLength);
-      init.body = options.body.stream as unknown as BodyInit;
+      init.body = options.body.stream as unknown as RequestInit["body"];
       init.duplex = "half";
+      // Any other redirect mode makes fetch clone the request, which tees the body and keeps
+      // every chunk sent in memory: the whole upload (nodejs/undici#4058). A streamed body
+      // cannot be replayed for a redirect anyway.
+      init.redirect = "error";
     }
 
     let response: Response;
@@ -105,7 +109,11 @@ function toProblem(response: Response, text: string): ProblemInfo {
   const body = parseJson(text);
   if (body && typeof body === "object" && typeof (body as ProblemInfo).code === "string") {
     const problem = body as ProblemInfo;
-    return { ...problem, status: problem.status ?? response.status, title: problem.title ?? response.statusText };
+    return {
+      ...problem,
+      status: problem.status ?? response.status,
+      title: problem.title ?? response.statusText,
+    };
   }
   return {
     status: response.status,
@@ -126,9 +134,10 @@ function asConnectionError(error: unknown, url: string): ConnectionError | null 
     const nested = (current as { errors?: unknown[] }).errors?.[0];
     current = (current as { cause?: unknown }).cause ?? nested;
   }
-  if (error instanceof TypeError && error.message === "fetch failed") {
-    const cause = (error as { cause?: { message?: string } }).cause;
-    return new ConnectionError(url, cause?.message ?? "fetch failed", { cause: error });
+  const cause = (error as { cause?: { message?: unknown } }).cause;
+  const reason = typeof cause?.message === "string" ? cause.message : "fetch failed";
+  if (error instanceof TypeError && error.message === "fetch failed" && !/redirect/i.test(reason)) {
+    return new ConnectionError(url, reason, { cause: error });
   }
   return null;
 }

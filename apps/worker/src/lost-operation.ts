@@ -17,7 +17,12 @@ export type QueueJobState =
  * never heard of it and the row is older than `graceMs` (the API writes the row
  * first and enqueues right after, so a young row without a job is normal).
  */
-export function isLost(operation: OperationRecord, state: QueueJobState, now: number, graceMs: number): boolean {
+export function isLost(
+  operation: OperationRecord,
+  state: QueueJobState,
+  now: number,
+  graceMs: number,
+): boolean {
   if (operation.state !== "queued" && operation.state !== "running") return false;
   if (state === "completed" || state === "failed") return true;
   return state === "unknown" && now - operation.createdAt.getTime() > graceMs;

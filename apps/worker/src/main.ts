@@ -74,7 +74,13 @@ async function main(): Promise<void> {
     await database.close();
   });
 
-  void worker.run();
+  worker.run().catch((error: unknown) => {
+    logger.error(
+      { err: error },
+      "the queue worker stopped unexpectedly; exiting so a supervisor restarts it",
+    );
+    process.exit(1);
+  });
   logger.info({ concurrency: config.worker.concurrency }, "worker ready");
 }
 

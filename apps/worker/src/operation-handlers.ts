@@ -4,7 +4,10 @@ import type { JobHandlers } from "@arcade/queue";
 import type { OrderingGate } from "./ordering-gate.js";
 
 /** The queue's handlers, bound to the operation use cases of the core. */
-export function operationHandlers(services: OperationServices, gate: OrderingGate | null = null): JobHandlers {
+export function operationHandlers(
+  services: OperationServices,
+  gate: OrderingGate | null = null,
+): JobHandlers {
   return {
     run: (attempt) => runOperation(services, attempt),
     fail: (attempt, error) => failOperation(services, attempt, error),

@@ -72,11 +72,16 @@ export class OrderingGate {
   /**
    * An unfinished row whose queue job has ended (its failure could not be
    * recorded, e.g. the database was down) would block the plugin for ever:
-   * record it as failed and let the next operation go.
+   * record it as failed and let the next operation go. True when the caller
+   * should look for a predecessor again.
    */
-  private async releaseIfLost(operation: OperationRecord): Promise<boolean> {
-    const state = await this.options.jobState(operation.jobId);
-    if (!isLost(operation, state, Date.now(), this.lostGraceMs)) return false;
+  private async releaseIfLost(earlier: OperationRecord): Promise<boolean> {
+    const state = await this.options.jobState(earlier.jobId);
+    if (!isLost(earlier, state, Date.now(), this.lostGraceMs)) return false;
+    // The row we hold may be stale: a job records its outcome before the queue marks it
+    // finished, so a row read after the queue state is the one to judge by.
+    const operation = await this.options.operations.get(earlier.jobId);
+    if (!operation || !isLost(operation, state, Date.now(), this.lostGraceMs)) return true;
     const now = new Date();
     await this.options.operations.update(operation.jobId, {
       state: "failed",

@@ -89,8 +89,12 @@ export async function readJson(response: Response, watchdog: Watchdog, url: URL)
   try {
     return JSON.parse(text);
   } catch {
-    throw new AppError("MARKET_UNAVAILABLE", `the market answered GET ${url.pathname} with something other than JSON`, {
-      detail: "Check that plugin.market_api points at a market API (see apps/market/README.md).",
-    });
+    throw new AppError(
+      "MARKET_UNAVAILABLE",
+      `the market answered GET ${url.pathname} with something other than JSON`,
+      {
+        detail: "Check that plugin.market_api points at a market API (see apps/market/README.md).",
+      },
+    );
   }
 }

@@ -1,5 +1,10 @@
 import { AppError } from "@arcade/core";
-import type { MarketCatalogPage, MarketPluginDetail, MarketPluginSummary, MarketVersion } from "./market-api.js";
+import type {
+  MarketCatalogPage,
+  MarketPluginDetail,
+  MarketPluginSummary,
+  MarketVersion,
+} from "./market-api.js";
 
 const SHA256 = /^[0-9a-fA-F]{64}$/;
 

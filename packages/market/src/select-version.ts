@@ -45,7 +45,10 @@ export function selectVersion(
       throw new AppError(
         "MARKET_PLUGIN_NOT_FOUND",
         `version ${requested} of ${plugin.marketId} is not in the market`,
-        { detail: `Published versions: ${listed()}.`, extras: { marketId: plugin.marketId, version: requested } },
+        {
+          detail: `Published versions: ${listed()}.`,
+          extras: { marketId: plugin.marketId, version: requested },
+        },
       );
     }
     checkPlatformVersion(found.minPlatformVersion, platformVersion);

@@ -2,3 +2,4 @@ export * from "./job-catalog.js";
 export * from "./job-producer.js";
 export * from "./job-worker.js";
 export * from "./redis-connection.js";
+export * from "./update-check-scheduler.js";

@@ -1,7 +1,7 @@
 /**
  * The API's paths and the methods each allows, so an unmatched request can be
  * told apart: a known path with the wrong method is 405 (with Allow), anything
- * else 404.
+ * else 404. HEAD is allowed wherever GET is (Hono answers it with the GET route).
  */
 const TABLE: [string, string[]][] = [
   ["/healthz", ["GET"]],
@@ -25,11 +25,15 @@ const TABLE: [string, string[]][] = [
 
 const COMPILED = TABLE.map(([pattern, methods]) => ({
   regex: new RegExp(`^${pattern.replace(/:[a-z]+/g, "[^/]+")}/?$`),
-  methods,
+  methods: methods.flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m])),
   isStatic: !pattern.includes(":"),
 }));
 
-/** The methods allowed on a path, or null when the path is unknown. Static paths win over parameters. */
+/**
+ * The methods allowed on a path, or null when the path is unknown. A static
+ * path wins over a parameter (`/plugins/install` is not a plugin id), as in
+ * the router, where the static routes are registered first.
+ */
 export function allowedMethods(path: string): string[] | null {
   const matches = COMPILED.filter((r) => r.regex.test(path));
   if (matches.length === 0) return null;

@@ -34,7 +34,9 @@ export function nodeRoutes(deps: ApiDeps): Hono {
       });
     }
     const started = performance.now();
-    const { result, version } = await node.invoke(pluginId, action, body.params ?? {}, { timeoutMs });
+    const { result, version } = await node
+      .invoke(pluginId, action, body.params ?? {}, { timeoutMs })
+      .catch((error: unknown) => notLoadedOrUnknown(deps, pluginId, error));
     return c.json({
       result,
       pluginId,
@@ -45,6 +47,19 @@ export function nodeRoutes(deps: ApiDeps): Hono {
   });
 
   return app;
+}
+
+/**
+ * The host only knows what it has loaded, so to it an unknown plugin and a
+ * disabled one look alike (PLUGIN_NOT_LOADED). Only on that error path does
+ * the database decide: no such plugin is 404, a known one stays 409.
+ */
+async function notLoadedOrUnknown(deps: ApiDeps, pluginId: string, error: unknown): Promise<never> {
+  if (error instanceof AppError && error.code === "PLUGIN_NOT_LOADED") {
+    const plugin = await deps.plugins.findById(pluginId).catch(() => undefined);
+    if (plugin === null) throw new AppError("PLUGIN_NOT_FOUND", `no plugin with id ${pluginId}`);
+  }
+  throw error;
 }
 
 function requireNode(deps: ApiDeps) {

@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { JobPayloads, JobType } from "@arcade/contracts";
-import { AppError, type Clock, type OperationRecord, type OperationRepo } from "@arcade/core";
+import {
+  AppError,
+  assertJobPayload,
+  type Clock,
+  type OperationRecord,
+  type OperationRepo,
+} from "@arcade/core";
 import type { JobQueue } from "../deps.js";
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
@@ -8,6 +14,13 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 export function newJobId(): string {
   return randomUUID();
+}
+
+/** What a request asks for, to tell a true retry from a key reused for something else. */
+export interface JobTarget {
+  type: JobType;
+  /** null for install (the plugin id does not exist yet). */
+  pluginId: string | null;
 }
 
 /**
@@ -33,12 +46,18 @@ export class JobSubmitter {
     return `${requestedBy}:${header}`;
   }
 
-  /** The job an earlier request with this key created, within the 24 h window. */
-  async replay(scopedKey: string | null): Promise<OperationRecord | null> {
+  /**
+   * The job an earlier request with this key created, within the 24 h window.
+   * A key that was used for another operation or another plugin is
+   * IDEMPOTENCY_KEY_REUSED: answering with that other job would tell the
+   * caller its request was accepted when it was not.
+   */
+  async replay(scopedKey: string | null, target: JobTarget): Promise<OperationRecord | null> {
     if (!scopedKey) return null;
     const found = await this.operations.findByIdempotencyKey(scopedKey);
     if (!found) return null;
     if (this.clock.now().getTime() - found.createdAt.getTime() > IDEMPOTENCY_WINDOW_MS) return null;
+    assertSameTarget(found, target);
     return found;
   }
 
@@ -56,6 +75,9 @@ export class JobSubmitter {
     requestedBy: string;
     idempotencyKey: string | null;
   }): Promise<OperationRecord> {
+    // The producer checks the payload too, but only after the row exists: a
+    // payload it refuses would leave a failed operation behind for a plain 400.
+    assertJobPayload(request.type, request.payload);
     const now = this.clock.now();
     const { created, operation } = await this.operations.create({
       jobId: request.jobId,
@@ -76,7 +98,11 @@ export class JobSubmitter {
       updatedAt: now,
       finishedAt: null,
     });
-    if (!created) return operation;
+    if (!created) {
+      // A concurrent request with the same key won the insert: same rule as replay().
+      assertSameTarget(operation, { type: request.type, pluginId: request.pluginId });
+      return operation;
+    }
     try {
       await this.queue.enqueue(request.type, request.jobId, request.payload);
     } catch (error) {
@@ -91,6 +117,9 @@ export class JobSubmitter {
           error: { code: appError.code, message: appError.message },
           finishedAt: at,
           updatedAt: at,
+          // The job never ran, so a retry with the same key must try again
+          // rather than replay this failure for 24 hours.
+          idempotencyKey: null,
         })
         .catch(() => {});
       throw appError;
@@ -109,6 +138,14 @@ export class JobSubmitter {
       delay = Math.min(delay * 2, 500);
     }
   }
+}
+
+function assertSameTarget(found: OperationRecord, target: JobTarget): void {
+  if (found.type === target.type && found.pluginId === target.pluginId) return;
+  throw new AppError("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used for another request", {
+    detail: `It belongs to job ${found.jobId} (${found.type}${found.pluginId ? ` of ${found.pluginId}` : ""}); use a new key.`,
+    extras: { jobId: found.jobId },
+  });
 }
 
 export function inProgress(pluginId: string, jobId: string): AppError {

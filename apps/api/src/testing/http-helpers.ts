@@ -9,7 +9,7 @@ export interface CallOptions {
   method?: string;
   role?: Role | null;
   headers?: Record<string, string>;
-  body?: BodyInit | null;
+  body?: RequestInit["body"];
   json?: unknown;
 }
 

@@ -4,10 +4,12 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import type { Manifest, PluginStatus } from "@arcade/contracts";
 import {
+  AppError,
   DEFAULT_ARCHIVE_LIMITS,
   newPluginId,
   newPluginRecord,
   type PluginRecord,
+  type PluginRepo,
   silentLogger,
   systemClock,
 } from "@arcade/core";
@@ -52,14 +54,23 @@ export interface TestApp {
 /**
  * Stand-in for the runtime node and the node registry: the real ones need
  * worker threads and heartbeats, which these HTTP-level tests do not exercise.
+ * Like the real PluginHost, it has "loaded" exactly the enabled plugins and
+ * answers PLUGIN_NOT_LOADED for any other id.
  */
-export const fakeNode: NodeApi = {
-  nodeId: "test-node",
-  async invoke(pluginId, action, params) {
-    return { result: { echoed: params, action, pluginId }, version: "1.0.0" };
-  },
-  metrics: () => [{ name: "fake", type: "custom", version: "1.0.0", path: "/x", description: "" }],
-};
+export function fakeNode(plugins: PluginRepo): NodeApi {
+  return {
+    nodeId: "test-node",
+    async invoke(pluginId, action, params) {
+      const plugin = await plugins.findById(pluginId);
+      if (!plugin || plugin.isEnabled !== 1) {
+        throw new AppError("PLUGIN_NOT_LOADED", `plugin ${pluginId} is not loaded on node test-node`);
+      }
+      if (action === "missing") throw new AppError("ACTION_NOT_FOUND", `no action ${action}`);
+      return { result: { echoed: params, action, pluginId }, version: plugin.version };
+    },
+    metrics: () => [{ name: "fake", type: "custom", version: "1.0.0", path: "/x", description: "" }],
+  };
+}
 
 export const fakeCluster: ClusterView = {
   async listNodes() {
@@ -91,6 +102,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     defaults: { attempts: 1, backoffMs: 100 },
     ...(options.enqueueTimeoutMs ? { enqueueTimeoutMs: options.enqueueTimeoutMs } : {}),
   });
+  // BullMQ prints connection errors unless someone listens; the down-Redis suite expects them.
+  producer.queue.on("error", () => {});
   const deps: ApiDeps = {
     logger: silentLogger,
     clock: systemClock,
@@ -112,7 +125,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       { name: "redis", check: () => producer.ping() },
       { name: "objectStore", check: () => store.ping() },
     ],
-    node: fakeNode,
+    node: fakeNode(db.plugins),
     cluster: fakeCluster,
     metricsText: async () => "# HELP arcade_test 1\n",
   };

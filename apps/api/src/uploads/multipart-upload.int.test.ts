@@ -40,7 +40,7 @@ describe.skipIf(SKIP_REASON !== "")("streaming uploads: limits, malformed bodies
     await t?.close();
   });
 
-  async function install(body: BodyInit, headers: Record<string, string> = {}) {
+  async function install(body: RequestInit["body"], headers: Record<string, string> = {}) {
     return call(t.app, "/api/v1/plugins/install", {
       method: "POST",
       body,

@@ -18,9 +18,11 @@ export async function runConfigSet(ctx: CliContext, pluginId: string, source: st
     throw new UsageError(`the config is not valid JSON: ${(error as Error).message}`);
   }
   if (config === null || typeof config !== "object" || Array.isArray(config)) {
-    throw new UsageError("the config must be a JSON object", "e.g. { \"channel\": \"#ops\" }");
+    throw new UsageError("the config must be a JSON object", 'e.g. { "channel": "#ops" }');
   }
-  const { body } = await ctx.client.request<JobResource>("PUT", pluginPath(pluginId, "/config"), { json: config });
+  const { body } = await ctx.client.request<JobResource>("PUT", pluginPath(pluginId, "/config"), {
+    json: config,
+  });
   return completeMutation(ctx, body);
 }
 
@@ -28,7 +30,10 @@ async function readConfigFile(ctx: CliContext, file: string): Promise<string> {
   try {
     return await readFile(path.resolve(ctx.cwd, file), "utf8");
   } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`, "pass a JSON file, or - to read stdin");
+    throw new UsageError(
+      `cannot read ${file}: ${(error as Error).message}`,
+      "pass a JSON file, or - to read stdin",
+    );
   }
 }
 

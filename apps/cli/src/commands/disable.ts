@@ -5,7 +5,11 @@ import type { CommandHost } from "../command-host.js";
 import { completeMutation } from "../jobs/complete-mutation.js";
 import { pluginPath } from "./paths.js";
 
-export async function runDisable(ctx: CliContext, pluginId: string, flags: { cascade?: boolean }): Promise<number> {
+export async function runDisable(
+  ctx: CliContext,
+  pluginId: string,
+  flags: { cascade?: boolean },
+): Promise<number> {
   const { body } = await ctx.client.request<JobResource>("POST", pluginPath(pluginId, "/disable"), {
     ...(flags.cascade ? { query: { cascade: true } } : {}),
   });
@@ -18,5 +22,7 @@ export function registerDisable(program: Command, host: CommandHost): void {
     .description("disable a plugin on every node; follows the job")
     .argument("<pluginId>")
     .option("--cascade", "also disable the plugins that depend on it")
-    .action(host.action((ctx, pluginId: string, flags: { cascade?: boolean }) => runDisable(ctx, pluginId, flags)));
+    .action(
+      host.action((ctx, pluginId: string, flags: { cascade?: boolean }) => runDisable(ctx, pluginId, flags)),
+    );
 }

@@ -13,7 +13,11 @@ export interface InstallFlags {
 }
 
 /** `install <file>` (streamed multipart upload) or `install --market <id>`; then follows the job. */
-export async function runInstall(ctx: CliContext, file: string | undefined, flags: InstallFlags): Promise<number> {
+export async function runInstall(
+  ctx: CliContext,
+  file: string | undefined,
+  flags: InstallFlags,
+): Promise<number> {
   if (file && flags.market) throw new UsageError("pass either a file or --market <marketId>, not both");
   if (flags.version && !flags.market) {
     throw new UsageError("--version goes with --market", "a local file installs the version in its manifest");
@@ -45,8 +49,13 @@ export function registerInstall(program: Command, host: CommandHost): void {
     .description("install a plugin from a zip, a single module, or the market; follows the job")
     .argument("[file]", "plugin .zip, or a .js/.mjs module (with --manifest)")
     .option("--manifest <manifest.json>", "manifest for a single .js/.mjs module")
-    .option("--signature <file.sig.json>", "signature from `pack --sign` (default: <file>.sig.json if present)")
+    .option(
+      "--signature <file.sig.json>",
+      "signature from `pack --sign` (default: <file>.sig.json if present)",
+    )
     .option("--market <marketId>", "install from the configured market instead of a file")
     .option("--version <version>", "market version (default: latest)")
-    .action(host.action((ctx, file: string | undefined, flags: InstallFlags) => runInstall(ctx, file, flags)));
+    .action(
+      host.action((ctx, file: string | undefined, flags: InstallFlags) => runInstall(ctx, file, flags)),
+    );
 }

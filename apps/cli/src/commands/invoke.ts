@@ -22,7 +22,12 @@ interface InvokeResponse {
 }
 
 /** `invoke <pluginId> <action>`: runs the action on the node that answers; prints its result as JSON. */
-export async function runInvoke(ctx: CliContext, pluginId: string, action: string, flags: InvokeFlags): Promise<number> {
+export async function runInvoke(
+  ctx: CliContext,
+  pluginId: string,
+  action: string,
+  flags: InvokeFlags,
+): Promise<number> {
   const params = await readParams(ctx, flags.params);
   const { body } = await ctx.client.request<InvokeResponse>(
     "POST",

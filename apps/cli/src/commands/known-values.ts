@@ -8,7 +8,15 @@ type Exact<List extends readonly string[], Union extends string> = [Union] exten
   ? List
   : never;
 
-export const PLUGIN_TYPE_VALUES = ["notify", "ci", "cd", "security", "storage", "approval", "custom"] as const;
+export const PLUGIN_TYPE_VALUES = [
+  "notify",
+  "ci",
+  "cd",
+  "security",
+  "storage",
+  "approval",
+  "custom",
+] as const;
 export const JOB_STATE_VALUES = ["queued", "running", "succeeded", "failed"] as const;
 export const JOB_TYPE_VALUES = [
   "install",

@@ -39,7 +39,10 @@ export async function runList(ctx: CliContext, flags: ListFlags): Promise<number
     [
       { header: "PLUGIN ID", value: (p: PluginResource) => p.pluginId },
       { header: "NAME", value: (p) => p.name },
-      { header: "VERSION", value: (p) => (p.updateAvailable ? `${p.version} (${p.latestVersion} available)` : p.version) },
+      {
+        header: "VERSION",
+        value: (p) => (p.updateAvailable ? `${p.version} (${p.latestVersion} available)` : p.version),
+      },
       { header: "TYPE", value: (p) => p.pluginType },
       { header: "STATUS", value: (p) => statusName(p.isEnabled) },
       { header: "SOURCE", value: (p) => p.source },
@@ -58,8 +61,16 @@ export function registerList(program: Command, host: CommandHost): void {
     .command("list")
     .alias("ls")
     .description("list installed plugins")
-    .option("--type <pluginType>", `filter by type (${PLUGIN_TYPE_VALUES.join(", ")})`, oneOf(PLUGIN_TYPE_VALUES))
-    .option("--status <status>", "filter: enabled, disabled, error (or 1, 0, 2)", oneOf(Object.keys(STATUS_VALUES)))
+    .option(
+      "--type <pluginType>",
+      `filter by type (${PLUGIN_TYPE_VALUES.join(", ")})`,
+      oneOf(PLUGIN_TYPE_VALUES),
+    )
+    .option(
+      "--status <status>",
+      "filter: enabled, disabled, error (or 1, 0, 2)",
+      oneOf(Object.keys(STATUS_VALUES)),
+    )
     .option("--source <source>", "filter: local or market", oneOf(["local", "market"]))
     .option("-q, --query <text>", "search in names and descriptions")
     .option("--page <n>", "page number (from 1)", positiveInt)

@@ -1,5 +1,4 @@
 import path from "node:path";
-import { pack } from "@arcade/sdk";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import type { CommandHost } from "../command-host.js";
@@ -15,6 +14,8 @@ export interface PackFlags {
 
 /** `pack <dir>`: the SDK's reproducible zip (and signature), no server involved. */
 export async function runPack(ctx: CliContext, dir: string, flags: PackFlags): Promise<number> {
+  // Loaded on use: the SDK brings the manifest validator, which no other command needs.
+  const { pack } = await import("@arcade/sdk");
   const result = await pack({
     dir: path.resolve(ctx.cwd, dir),
     ...(flags.out === undefined ? {} : { outFile: path.resolve(ctx.cwd, flags.out) }),
@@ -46,7 +47,10 @@ export function registerPack(program: Command, host: CommandHost): void {
     .command("pack")
     .description("validate a plugin folder and write an installable, reproducible zip")
     .argument("<dir>", "the plugin folder (holding manifest.json)")
-    .option("-o, --out <file>", "output zip; {name} and {version} are replaced (default <dir>/dist/{name}-{version}.zip)")
+    .option(
+      "-o, --out <file>",
+      "output zip; {name} and {version} are replaced (default <dir>/dist/{name}-{version}.zip)",
+    )
     .option("--sign <key.pem>", "sign with this ed25519 private key; writes <out>.sig.json")
     .option("--key-id <id>", "key id recorded in the signature (default: derived from the key)")
     .option("--set-version <version>", "pack with this version instead of the manifest's")

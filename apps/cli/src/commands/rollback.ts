@@ -5,7 +5,11 @@ import type { CommandHost } from "../command-host.js";
 import { completeMutation } from "../jobs/complete-mutation.js";
 import { pluginPath } from "./paths.js";
 
-export async function runRollback(ctx: CliContext, pluginId: string, flags: { to?: string }): Promise<number> {
+export async function runRollback(
+  ctx: CliContext,
+  pluginId: string,
+  flags: { to?: string },
+): Promise<number> {
   const { body } = await ctx.client.request<JobResource>("POST", pluginPath(pluginId, "/rollback"), {
     json: flags.to ? { version: flags.to } : {},
   });
@@ -18,5 +22,7 @@ export function registerRollback(program: Command, host: CommandHost): void {
     .description("go back to a retained version (default: the previous one); follows the job")
     .argument("<pluginId>")
     .option("--to <version>", "the version to go back to (see `arcade-plugins versions`)")
-    .action(host.action((ctx, pluginId: string, flags: { to?: string }) => runRollback(ctx, pluginId, flags)));
+    .action(
+      host.action((ctx, pluginId: string, flags: { to?: string }) => runRollback(ctx, pluginId, flags)),
+    );
 }

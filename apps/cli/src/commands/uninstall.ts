@@ -5,7 +5,11 @@ import type { CommandHost } from "../command-host.js";
 import { completeMutation } from "../jobs/complete-mutation.js";
 import { pluginPath } from "./paths.js";
 
-export async function runUninstall(ctx: CliContext, pluginId: string, flags: { cascade?: boolean }): Promise<number> {
+export async function runUninstall(
+  ctx: CliContext,
+  pluginId: string,
+  flags: { cascade?: boolean },
+): Promise<number> {
   const { body } = await ctx.client.request<JobResource>("DELETE", pluginPath(pluginId), {
     ...(flags.cascade ? { query: { cascade: true } } : {}),
   });
@@ -20,6 +24,8 @@ export function registerUninstall(program: Command, host: CommandHost): void {
     .argument("<pluginId>")
     .option("--cascade", "also uninstall the plugins that depend on it")
     .action(
-      host.action((ctx, pluginId: string, flags: { cascade?: boolean }) => runUninstall(ctx, pluginId, flags)),
+      host.action((ctx, pluginId: string, flags: { cascade?: boolean }) =>
+        runUninstall(ctx, pluginId, flags),
+      ),
     );
 }

@@ -11,7 +11,12 @@ export interface UpdateFlags {
 }
 
 /** `update <pluginId> <file>`: PUT /plugins/:id with the new version, streamed; follows the job. */
-export async function runUpdate(ctx: CliContext, pluginId: string, file: string, flags: UpdateFlags): Promise<number> {
+export async function runUpdate(
+  ctx: CliContext,
+  pluginId: string,
+  file: string,
+  flags: UpdateFlags,
+): Promise<number> {
   const job = await sendArtifact(
     ctx,
     "PUT",
@@ -33,9 +38,14 @@ export function registerUpdate(program: Command, host: CommandHost): void {
     .argument("<pluginId>", "the plugin to update")
     .argument("<file>", "new version: .zip, or a .js/.mjs module (with --manifest)")
     .option("--manifest <manifest.json>", "manifest for a single .js/.mjs module")
-    .option("--signature <file.sig.json>", "signature from `pack --sign` (default: <file>.sig.json if present)")
+    .option(
+      "--signature <file.sig.json>",
+      "signature from `pack --sign` (default: <file>.sig.json if present)",
+    )
     .option("--allow-downgrade", "accept a version that is not newer than the installed one")
     .action(
-      host.action((ctx, pluginId: string, file: string, flags: UpdateFlags) => runUpdate(ctx, pluginId, file, flags)),
+      host.action((ctx, pluginId: string, file: string, flags: UpdateFlags) =>
+        runUpdate(ctx, pluginId, file, flags),
+      ),
     );
 }

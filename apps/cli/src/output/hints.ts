@@ -1,5 +1,9 @@
 /** What to do next, per error code. `extra` carries problem extensions such as inFlightJobId. */
-export function hintFor(code: string, status: number, extra: Record<string, unknown> = {}): string | undefined {
+export function hintFor(
+  code: string,
+  status: number,
+  extra: Record<string, unknown> = {},
+): string | undefined {
   const byCode = CODE_HINTS[code];
   if (byCode) return byCode(extra);
   if (status === 401) return CODE_HINTS.UNAUTHORIZED?.(extra);
@@ -42,13 +46,16 @@ const CODE_HINTS: Record<string, (extra: Record<string, unknown>) => string> = {
   ARCHIVE_INVALID: () => VALIDATE,
   ARCHIVE_UNSAFE: () => VALIDATE,
   ARCHIVE_TOO_LARGE: () => VALIDATE,
-  MANIFEST_MISSING: () => "the zip needs manifest.json at its root; build it with `arcade-plugins pack <dir>`",
+  MANIFEST_MISSING: () =>
+    "the zip needs manifest.json at its root; build it with `arcade-plugins pack <dir>`",
   MANIFEST_INVALID: () => VALIDATE,
   ENTRY_POINT_MISSING: () => VALIDATE,
   CHECKSUM_MISMATCH: () => "the artifact changed on the way; upload it again",
   SIZE_MISMATCH: () => "the artifact changed on the way; upload it again",
-  CONFIG_INVALID: () => "compare the config with the configSchema shown by `arcade-plugins get <pluginId> --json`",
-  PARAMS_INVALID: () => "compare --params with the paramsSchema shown by `arcade-plugins get <pluginId> --json`",
+  CONFIG_INVALID: () =>
+    "compare the config with the configSchema shown by `arcade-plugins get <pluginId> --json`",
+  PARAMS_INVALID: () =>
+    "compare --params with the paramsSchema shown by `arcade-plugins get <pluginId> --json`",
   DEPENDENCY_MISSING: () => "install the plugins it depends on first",
   DEPENDENCY_VERSION: () => "update the plugins it depends on to a version its manifest accepts",
   PLATFORM_VERSION_UNSUPPORTED: () => "the plugin needs a newer platform (manifest minVersion)",
@@ -62,7 +69,8 @@ const CODE_HINTS: Record<string, (extra: Record<string, unknown>) => string> = {
     `slow down; retry${typeof extra.retryAfter === "number" ? ` after ${extra.retryAfter}s` : " in a moment"}`,
   ACTION_FAILED: () => "the plugin's action threw; see the platform's log for the plugin's output",
   ACTION_TIMEOUT: () => "the action took too long: pass a larger --timeout (ms)",
-  PLUGIN_LOAD_FAILED: () => "the plugin failed to load: see per-node errors with `arcade-plugins get <pluginId>`",
+  PLUGIN_LOAD_FAILED: () =>
+    "the plugin failed to load: see per-node errors with `arcade-plugins get <pluginId>`",
   MARKET_UNAVAILABLE: () => TRANSIENT,
   DATABASE_UNAVAILABLE: () => TRANSIENT,
   STORAGE_UNAVAILABLE: () => TRANSIENT,

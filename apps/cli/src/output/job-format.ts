@@ -15,9 +15,11 @@ export function stepMark(state: JobStep["state"]): string {
 
 /** One progress line for a step that changed, e.g. "  ✓ verify  0.12s". */
 export function stepLine(step: JobStep): string {
-  const took = step.state === "succeeded" || step.state === "failed" ? duration(step.startedAt, step.finishedAt) : "";
+  const took =
+    step.state === "succeeded" || step.state === "failed" ? duration(step.startedAt, step.finishedAt) : "";
   const suffix = step.state === "skipped" ? " (skipped)" : step.state === "running" ? " ..." : "";
-  return `  ${stepMark(step.state)} ${step.name}${suffix}${took ? `  ${took}` : ""}`.trimEnd();
+  const label = `${step.name}${suffix}`;
+  return `  ${stepMark(step.state)} ${took ? `${label.padEnd(9)} ${took}` : label}`;
 }
 
 /** All steps on one line: "✓ fetch  ✓ verify  … inspect  · store". */
@@ -58,7 +60,9 @@ function nodeLines(job: JobResource): string[] {
   const lines = [`  nodes     ${nodes.applied}/${nodes.expected} applied`];
   for (const f of nodes.failed ?? []) lines.push(`  ✗ node ${f.nodeId}: ${f.error}`);
   if (nodes.applied < nodes.expected && (nodes.failed ?? []).length === 0) {
-    lines.push("  some nodes have not confirmed yet; they converge on their next reconcile (`arcade-plugins nodes`)");
+    lines.push(
+      "  some nodes have not confirmed yet; they converge on their next reconcile (`arcade-plugins nodes`)",
+    );
   }
   return lines;
 }

@@ -32,7 +32,11 @@ export async function sendArtifact(
   extraFields: Record<string, string> = {},
 ): Promise<JobResource> {
   if ("marketId" in artifact) {
-    const fields = { source: "market", marketId: artifact.marketId, ...optional("version", artifact.version) };
+    const fields = {
+      source: "market",
+      marketId: artifact.marketId,
+      ...optional("version", artifact.version),
+    };
     const body = await multipartBody({ ...fields, ...extraFields });
     return (await ctx.client.request<JobResource>(method, apiPath, { body })).body;
   }
@@ -56,10 +60,16 @@ export async function sendArtifact(
   }
 }
 
-async function manifestField(ctx: CliContext, file: string, artifact: LocalArtifact) {
+async function manifestField(
+  ctx: CliContext,
+  file: string,
+  artifact: LocalArtifact,
+): Promise<Record<string, string>> {
   if (!MODULE_FILE.test(file)) {
     if (artifact.manifest) {
-      throw new UsageError("--manifest goes with a single .js/.mjs file; a zip carries its own manifest.json");
+      throw new UsageError(
+        "--manifest goes with a single .js/.mjs file; a zip carries its own manifest.json",
+      );
     }
     return {};
   }

@@ -16,7 +16,10 @@ export type ProgressFn = (sent: number) => void;
  * asks for the next one, so at most a chunk or two of the file is in memory
  * however large it is (Readable.toWeb buffers ahead on some Node versions).
  */
-export function pullStream(chunks: AsyncIterable<Uint8Array>, onProgress?: ProgressFn): ReadableStream<Uint8Array> {
+export function pullStream(
+  chunks: AsyncIterable<Uint8Array>,
+  onProgress?: ProgressFn,
+): ReadableStream<Uint8Array> {
   const iterator = chunks[Symbol.asyncIterator]();
   let sent = 0;
   return new ReadableStream<Uint8Array>(
@@ -58,11 +61,16 @@ export async function* fileChunks(file: string, size: number): AsyncGenerator<Ui
     read += (chunk as Buffer).length;
     yield chunk as Buffer;
   }
-  if (read !== size) throw new Error(`${file} changed while it was being uploaded (${read} of ${size} bytes)`);
+  if (read !== size)
+    throw new Error(`${file} changed while it was being uploaded (${read} of ${size} bytes)`);
 }
 
 /** A whole file as a raw body (validate <zip>). */
-export async function fileBody(file: string, contentType: string, onProgress?: ProgressFn): Promise<StreamBody> {
+export async function fileBody(
+  file: string,
+  contentType: string,
+  onProgress?: ProgressFn,
+): Promise<StreamBody> {
   const size = await fileSize(file);
   return { stream: pullStream(fileChunks(file, size), onProgress), contentType, contentLength: size };
 }

@@ -1,7 +1,7 @@
 import type { FieldError, Manifest } from "@arcade/contracts";
 import semver from "semver";
 import { AppError } from "../errors/app-error.js";
-import { type DependencyPlugin, dependencyNames, countsAsEnabled } from "./dependency-plugin.js";
+import { countsAsEnabled, type DependencyPlugin, dependencyNames } from "./dependency-plugin.js";
 
 export interface UnmetDependency {
   name: string;

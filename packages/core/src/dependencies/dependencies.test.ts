@@ -4,7 +4,12 @@ import type { AppError } from "../errors/app-error.js";
 import { checkDependencies } from "./check-dependencies.js";
 import { dependencyOrder } from "./dependency-order.js";
 import type { DependencyPlugin } from "./dependency-plugin.js";
-import { assertNoEnabledDependents, cascadeOrder, checkDependentsAccept, enabledDependents } from "./dependents.js";
+import {
+  assertNoEnabledDependents,
+  cascadeOrder,
+  checkDependentsAccept,
+  enabledDependents,
+} from "./dependents.js";
 
 function plugin(
   name: string,
@@ -39,8 +44,12 @@ const chain = [a, b, c];
 describe("checkDependencies", () => {
   it("passes a chain of three installed in order", () => {
     expect(() => checkDependencies({ name: "a" }, [])).not.toThrow();
-    expect(() => checkDependencies({ name: "b", dependencies: [{ name: "a", version: "^1.0.0" }] }, [a])).not.toThrow();
-    expect(() => checkDependencies({ name: "c", dependencies: [{ name: "b", version: ">=2 <3" }] }, [a, b])).not.toThrow();
+    expect(() =>
+      checkDependencies({ name: "b", dependencies: [{ name: "a", version: "^1.0.0" }] }, [a]),
+    ).not.toThrow();
+    expect(() =>
+      checkDependencies({ name: "c", dependencies: [{ name: "b", version: ">=2 <3" }] }, [a, b]),
+    ).not.toThrow();
   });
 
   it("names every missing dependency (DEPENDENCY_MISSING)", () => {
@@ -78,24 +87,34 @@ describe("checkDependencies", () => {
 
   it("reports an installed version outside the range (DEPENDENCY_VERSION)", () => {
     for (const range of ["^2.0.0", "~1.1.0", ">1.2.0", "1.x <1.2.0"]) {
-      const error = thrown(() => checkDependencies({ name: "b", dependencies: [{ name: "a", version: range }] }, [a]));
+      const error = thrown(() =>
+        checkDependencies({ name: "b", dependencies: [{ name: "a", version: range }] }, [a]),
+      );
       expect(error.code).toBe("DEPENDENCY_VERSION");
       expect(error.errors[0]?.message).toBe(`a 1.2.0 is installed; ${range} is required`);
     }
     for (const range of ["^1.0.0", "~1.2.0", ">=1.2.0", "1.x", "*", "1.0.0 - 1.5.0"]) {
-      expect(() => checkDependencies({ name: "b", dependencies: [{ name: "a", version: range }] }, [a])).not.toThrow();
+      expect(() =>
+        checkDependencies({ name: "b", dependencies: [{ name: "a", version: range }] }, [a]),
+      ).not.toThrow();
     }
   });
 
   it("ignores the plugin's own installed version (an update)", () => {
-    expect(() => checkDependencies({ name: "b", dependencies: [{ name: "a", version: "^1" }] }, chain)).not.toThrow();
+    expect(() =>
+      checkDependencies({ name: "b", dependencies: [{ name: "a", version: "^1" }] }, chain),
+    ).not.toThrow();
   });
 
   it("refuses a dependency cycle, direct or through others", () => {
-    const self = thrown(() => checkDependencies({ name: "a", dependencies: [{ name: "a", version: "*" }] }, []));
+    const self = thrown(() =>
+      checkDependencies({ name: "a", dependencies: [{ name: "a", version: "*" }] }, []),
+    );
     expect(self.code).toBe("MANIFEST_INVALID");
     // updating a to depend on c closes a -> c -> b -> a
-    const loop = thrown(() => checkDependencies({ name: "a", dependencies: [{ name: "c", version: "*" }] }, chain));
+    const loop = thrown(() =>
+      checkDependencies({ name: "a", dependencies: [{ name: "c", version: "*" }] }, chain),
+    );
     expect(loop.code).toBe("MANIFEST_INVALID");
     expect(loop.errors[0]?.message).toBe("cycle: a -> c -> b -> a");
   });
@@ -113,7 +132,9 @@ describe("dependents", () => {
     const error = thrown(() => assertNoEnabledDependents(a, chain, "disable"));
     expect(error.code).toBe("DEPENDENTS_EXIST");
     expect(error.status).toBe(409);
-    expect(error.extras.dependents).toEqual([{ pluginId: b.pluginId, name: "b", version: "2.0.0", requires: "^1.0.0" }]);
+    expect(error.extras.dependents).toEqual([
+      { pluginId: b.pluginId, name: "b", version: "2.0.0", requires: "^1.0.0" },
+    ]);
     expect(() => assertNoEnabledDependents(c, chain, "uninstall")).not.toThrow();
   });
 

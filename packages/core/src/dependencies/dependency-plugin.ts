@@ -10,7 +10,9 @@ export interface DependencyPlugin {
 }
 
 /** The names a plugin depends on (in manifest order, each once). */
-export function dependencyNames(plugin: { manifest: { dependencies?: readonly { name: string }[] } }): string[] {
+export function dependencyNames(plugin: {
+  manifest: { dependencies?: readonly { name: string }[] };
+}): string[] {
   return [...new Set((plugin.manifest.dependencies ?? []).map((d) => d.name))];
 }
 

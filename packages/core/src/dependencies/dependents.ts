@@ -1,6 +1,6 @@
 import semver from "semver";
 import { AppError } from "../errors/app-error.js";
-import { type DependencyPlugin, countsAsEnabled } from "./dependency-plugin.js";
+import { countsAsEnabled, type DependencyPlugin } from "./dependency-plugin.js";
 
 export interface Dependent {
   pluginId: string;
@@ -12,7 +12,11 @@ export interface Dependent {
 
 export type DependentScope = "enabled" | "all";
 
-function dependentsOf(name: string, plugins: readonly DependencyPlugin[], scope: DependentScope): Dependent[] {
+function dependentsOf(
+  name: string,
+  plugins: readonly DependencyPlugin[],
+  scope: DependentScope,
+): Dependent[] {
   const out: Dependent[] = [];
   for (const p of plugins) {
     if (p.name === name) continue;
@@ -40,10 +44,14 @@ export function assertNoEnabledDependents(
   const dependents = enabledDependents(plugin.name, plugins);
   if (dependents.length === 0) return;
   const names = dependents.map((d) => `${d.name} (${d.pluginId})`).join(", ");
-  throw new AppError("DEPENDENTS_EXIST", `cannot ${action} ${plugin.name}: enabled plugins depend on it: ${names}`, {
-    detail: `Disable those first, or send cascade=true to ${action} them too (dependents first).`,
-    extras: { dependents },
-  });
+  throw new AppError(
+    "DEPENDENTS_EXIST",
+    `cannot ${action} ${plugin.name}: enabled plugins depend on it: ${names}`,
+    {
+      detail: `Disable those first, or send cascade=true to ${action} them too (dependents first).`,
+      extras: { dependents },
+    },
+  );
 }
 
 /**
@@ -83,14 +91,19 @@ export function checkDependentsAccept(
   newVersion: string,
   plugins: readonly DependencyPlugin[],
 ): void {
-  const broken = enabledDependents(plugin.name, plugins).filter((d) => !semver.satisfies(newVersion, d.requires));
+  const broken = enabledDependents(plugin.name, plugins).filter(
+    (d) => !semver.satisfies(newVersion, d.requires),
+  );
   if (broken.length === 0) return;
   throw new AppError(
     "DEPENDENCY_VERSION",
     `${plugin.name} ${newVersion} does not satisfy plugins that depend on it: ` +
       broken.map((d) => `${d.name} needs ${d.requires}`).join(", "),
     {
-      errors: broken.map((d) => ({ path: "/version", message: `${d.name} requires ${plugin.name}@${d.requires}` })),
+      errors: broken.map((d) => ({
+        path: "/version",
+        message: `${d.name} requires ${plugin.name}@${d.requires}`,
+      })),
       detail: "Update or disable those plugins first, or choose a version inside their ranges.",
       extras: { dependents: broken },
     },

@@ -72,10 +72,14 @@ export async function checkUpdate(
   const effective = { ...(manifest.defaultConfig ?? {}), ...stored };
   const errors = validateConfig(manifest.configSchema ?? null, effective);
   if (errors.length > 0) {
-    throw new AppError("CONFIG_INVALID", "the plugin's current config does not satisfy the new configSchema", {
-      errors,
-      detail: "Change the config first (PUT .../config), or ship a configSchema that accepts it.",
-    });
+    throw new AppError(
+      "CONFIG_INVALID",
+      "the plugin's current config does not satisfy the new configSchema",
+      {
+        errors,
+        detail: "Change the config first (PUT .../config), or ship a configSchema that accepts it.",
+      },
+    );
   }
   return existing.pluginId;
 }

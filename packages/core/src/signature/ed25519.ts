@@ -17,7 +17,10 @@ export function parseEd25519PublicKey(text: string): KeyObject | null {
     if (!BASE64.test(trimmed)) return null;
     const raw = Buffer.from(trimmed, "base64");
     if (raw.length !== 32) return null;
-    return createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: raw.toString("base64url") }, format: "jwk" });
+    return createPublicKey({
+      key: { kty: "OKP", crv: "Ed25519", x: raw.toString("base64url") },
+      format: "jwk",
+    });
   } catch {
     return null;
   }

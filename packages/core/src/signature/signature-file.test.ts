@@ -1,8 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { AppError } from "../errors/app-error.js";
+import type { AppError } from "../errors/app-error.js";
 import { parseSignatureFile } from "./signature-file.js";
 
-const good = { keyId: "ed25519-0011223344556677", algorithm: "ed25519", sha256: "A".repeat(64), signature: "c2ln" };
+const good = {
+  keyId: "ed25519-0011223344556677",
+  algorithm: "ed25519",
+  sha256: "A".repeat(64),
+  signature: "c2ln",
+};
 
 describe("parseSignatureFile", () => {
   it("reads the SDK's .sig.json and lower-cases the digest", () => {

@@ -44,6 +44,7 @@ export function parseSignatureFile(value: unknown): SignatureFile {
   if (sha256 && !/^[0-9a-f]{64}$/.test(sha256)) {
     errors.push({ path: "/sha256", message: "must be a SHA-256 in hex" });
   }
-  if (errors.length > 0) throw new AppError("SIGNATURE_INVALID", "the signature file is malformed", { errors });
+  if (errors.length > 0)
+    throw new AppError("SIGNATURE_INVALID", "the signature file is malformed", { errors });
   return { keyId, algorithm: "ed25519", sha256, signature };
 }

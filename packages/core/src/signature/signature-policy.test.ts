@@ -2,7 +2,7 @@ import { createHash, generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { AppError } from "../errors/app-error.js";
 import { ed25519KeyId, signSha256Hex } from "./ed25519.js";
-import { type SignatureSettings, SignaturePolicy } from "./signature-policy.js";
+import { SignaturePolicy, type SignatureSettings } from "./signature-policy.js";
 
 function keyPair() {
   const { privateKey, publicKey } = generateKeyPairSync("ed25519");
@@ -74,12 +74,16 @@ describe("SignaturePolicy", () => {
   it("rejects garbage and a wrong algorithm as SIGNATURE_INVALID", () => {
     const p = policy();
     for (const signature of ["", "not base64!", Buffer.alloc(64).toString("base64"), "AAAA"]) {
-      expect(codeOf(() => p.check({ source: "market", sha256: artifact, signature: { keyId: publisher.keyId, signature } }))).toBe(
-        "SIGNATURE_INVALID",
-      );
+      expect(
+        codeOf(() =>
+          p.check({ source: "market", sha256: artifact, signature: { keyId: publisher.keyId, signature } }),
+        ),
+      ).toBe("SIGNATURE_INVALID");
     }
     const rsa = { ...signed(artifact), algorithm: "rsa" };
-    expect(codeOf(() => p.check({ source: "market", sha256: artifact, signature: rsa }))).toBe("SIGNATURE_INVALID");
+    expect(codeOf(() => p.check({ source: "market", sha256: artifact, signature: rsa }))).toBe(
+      "SIGNATURE_INVALID",
+    );
   });
 
   it("rejects a key id it does not trust as KEY_UNTRUSTED, naming the key", () => {
@@ -98,9 +102,9 @@ describe("SignaturePolicy", () => {
       "KEY_REVOKED",
     );
     const removed = policy({ trustedKeys: [], revokedKeys: [publisher.keyId] });
-    expect(codeOf(() => removed.check({ source: "local", sha256: artifact, signature: signed(artifact) }))).toBe(
-      "KEY_REVOKED",
-    );
+    expect(
+      codeOf(() => removed.check({ source: "local", sha256: artifact, signature: signed(artifact) })),
+    ).toBe("KEY_REVOKED");
   });
 
   it("always requires a signature on market installs", () => {
@@ -115,12 +119,16 @@ describe("SignaturePolicy", () => {
     expect(codeOf(() => strict.check({ source: "local", sha256: artifact, signature: null }))).toBe(
       "SIGNATURE_MISSING",
     );
-    expect(strict.check({ source: "local", sha256: artifact, signature: signed(artifact) })).toBe(publisher.keyId);
+    expect(strict.check({ source: "local", sha256: artifact, signature: signed(artifact) })).toBe(
+      publisher.keyId,
+    );
   });
 
   it("still checks a signature that a local upload sends without being required to", () => {
     expect(
-      codeOf(() => policy().check({ source: "local", sha256: artifact, signature: signed(artifact, stranger) })),
+      codeOf(() =>
+        policy().check({ source: "local", sha256: artifact, signature: signed(artifact, stranger) }),
+      ),
     ).toBe("KEY_UNTRUSTED");
   });
 

@@ -56,7 +56,8 @@ function market(latest: Record<string, string | null | Error>) {
     latestVersion: async (marketId: string) => {
       const value = latest[marketId];
       if (value instanceof Error) throw value;
-      if (value === undefined) throw new AppError("MARKET_PLUGIN_NOT_FOUND", `${marketId} is not in the market`);
+      if (value === undefined)
+        throw new AppError("MARKET_PLUGIN_NOT_FOUND", `${marketId} is not in the market`);
       return value;
     },
   };
@@ -82,7 +83,9 @@ describe("checkForUpdates", () => {
     expect(table.row("plugin_slack_abc123").latestVersion).toBe("1.1.0");
     expect(table.row("plugin_teams_abc123").latestVersion).toBe("2.0.0");
     expect(table.row("plugin_local_abc123").latestVersion).toBeNull();
-    expect(report.available).toEqual([{ pluginId: "plugin_slack_abc123", version: "1.0.0", latestVersion: "1.1.0" }]);
+    expect(report.available).toEqual([
+      { pluginId: "plugin_slack_abc123", version: "1.0.0", latestVersion: "1.1.0" },
+    ]);
     expect(enqueued).toEqual([]);
   });
 

@@ -70,7 +70,10 @@ export async function checkForUpdates(ports: UpdateCheckPorts): Promise<UpdateCh
       logger.info({ pluginId: plugin.pluginId, from: plugin.version, to: latest }, "auto-update submitted");
     } catch (thrown) {
       const error = describeError(thrown);
-      logger.warn({ pluginId: plugin.pluginId, code: error.code, err: error.message }, "auto-update not submitted");
+      logger.warn(
+        { pluginId: plugin.pluginId, code: error.code, err: error.message },
+        "auto-update not submitted",
+      );
       report.failed.push({ pluginId: plugin.pluginId, code: error.code, message: error.message });
     }
   }

@@ -1,0 +1,107 @@
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import type { JobPayloads } from "@arcade/contracts";
+import {
+  AppError,
+  failOperation,
+  type Logger,
+  type OperationServices,
+  resolveArchiveLimits,
+  systemClock,
+} from "@arcade/core";
+import { openDatabase } from "@arcade/db";
+import { afterEach, describe, expect, it } from "vitest";
+import { type BackendResources, sqliteFs } from "./testing/backends.js";
+import { operationRow } from "./testing/operation-row.js";
+
+interface Line {
+  level: string;
+  fields: object;
+  msg: string | undefined;
+}
+
+function capturingLogger(lines: Line[]): Logger {
+  const at =
+    (level: string) =>
+    (fieldsOrMsg: object | string, msg?: string): void => {
+      if (typeof fieldsOrMsg === "string") lines.push({ level, fields: {}, msg: fieldsOrMsg });
+      else lines.push({ level, fields: fieldsOrMsg, msg });
+    };
+  const logger: Logger = {
+    debug: at("debug"),
+    info: at("info"),
+    warn: at("warn"),
+    error: at("error"),
+    child: () => logger,
+  };
+  return logger;
+}
+
+function servicesOn(resources: BackendResources, logger: Logger): OperationServices {
+  return {
+    plugins: resources.database.plugins,
+    operations: resources.database.operations,
+    store: resources.store,
+    events: { publish: async () => {} },
+    convergence: null,
+    market: null,
+    clock: systemClock,
+    logger,
+    settings: {
+      workDir: join(resources.dir, "work"),
+      retainVersions: 3,
+      archiveLimits: resolveArchiveLimits({}),
+      maxPluginSize: 1024 * 1024,
+      convergenceTimeoutMs: 0,
+    },
+  };
+}
+
+describe("failOperation when the database is down", () => {
+  let resources: BackendResources | undefined;
+  afterEach(async () => {
+    await resources?.dispose().catch(() => {});
+    resources = undefined;
+  });
+
+  it("still compensates, logs one line saying what is stuck and how to fix it, and rethrows", async () => {
+    resources = await sqliteFs.open();
+    const lines: Line[] = [];
+    const svc = servicesOn(resources, capturingLogger(lines));
+    const jobId = randomUUID();
+    const key = `staging/${jobId}`;
+    const put = await resources.store.put(key, Readable.from([Buffer.from("not a zip")]));
+    const payload: JobPayloads["install"] = {
+      requestedBy: "worker-tests",
+      artifact: {
+        source: "local",
+        staged: { key, size: put.size, sha256: put.sha256, kind: "zip", fileName: "x.zip" },
+      },
+    };
+    await resources.database.operations.create(operationRow(jobId, "install", payload, { state: "running" }));
+    await resources.database.close();
+
+    const failing = failOperation(
+      svc,
+      { jobId, type: "install", payload, attempt: 3 },
+      new AppError("ARCHIVE_INVALID", "not a zip"),
+    );
+
+    await expect(failing).rejects.toMatchObject({ code: "DATABASE_UNAVAILABLE" });
+    expect(await resources.store.head(key)).toBeNull();
+    const errors = lines.filter((l) => l.level === "error");
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.msg).toContain(jobId);
+    expect(errors[0]?.msg).toContain("ARCHIVE_INVALID");
+    expect(errors[0]?.msg).toContain("UPDATE t_plugin_operation SET state='failed'");
+
+    // Nothing was recorded: the row is still unfinished once the database is back.
+    const reopened = await openDatabase({ type: "sqlite", path: join(resources.dir, "arcade.db") });
+    try {
+      expect((await reopened.operations.get(jobId))?.state).toBe("running");
+    } finally {
+      await reopened.close();
+    }
+  });
+});

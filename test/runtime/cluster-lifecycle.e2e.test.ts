@@ -1,0 +1,149 @@
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { JobResource } from "@arcade/contracts";
+import { describe, expect, it } from "vitest";
+import { buildExamplePlugin, usePlatform } from "../harness/index.js";
+import { missingForRuntime, preferredBackends, suiteName } from "./backends.js";
+import { clusterNodes, invoke, metrics, mutate, pluginDetail, pluginOnNode, uploadAndWait } from "./node-api.js";
+import { waitUntil } from "./wait-until.js";
+
+// Three API processes (each a runtime node) and one worker: a change made through any node
+// reaches every node, each reports it, and each serves it.
+const missing = missingForRuntime();
+const NODES = 3;
+
+describe.skipIf(missing.length > 0)(suiteName("runtime: a change reaches every node", missing), () => {
+  const platform = usePlatform({ apis: NODES, workers: 1, ...preferredBackends(), label: "rt-lifecycle" });
+  let pluginId = "";
+  let installJob: JobResource;
+
+  /** Entries under a node's plugin cache folder that belong to the plugin. */
+  async function cacheEntries(apiIndex: number): Promise<string[]> {
+    const dir = join(platform().runDir, "cache", `api-${apiIndex}`);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    return names.filter((n) => n.startsWith(`${pluginId}_`));
+  }
+
+  it("installs notify-stdout through one node and every node loads it", async () => {
+    const p = platform();
+    installJob = await uploadAndWait(p, await buildExamplePlugin("notify-stdout"), { apiIndex: 1 });
+    pluginId = installJob.pluginId;
+    expect(installJob.result?.version).toBe("1.0.0");
+    expect(installJob.result?.nodes).toEqual({ expected: NODES, applied: NODES, failed: [] });
+    const nodeIds = p.apis.map((a) => a.nodeId).sort();
+
+    for (let i = 0; i < NODES; i += 1) {
+      // Any node lists every node, each with the plugin loaded at the installed version.
+      const nodes = await clusterNodes(p, i);
+      expect(nodes.map((n) => n.nodeId).sort()).toEqual(nodeIds);
+      for (const nodeId of nodeIds) {
+        expect(pluginOnNode(nodes, nodeId, pluginId)).toMatchObject({
+          state: "loaded",
+          version: "1.0.0",
+          checksum: installJob.result?.checksum,
+        });
+      }
+      const detail = await pluginDetail(p, pluginId, i);
+      expect(detail.status).toBe(200);
+      expect(detail.body.nodes?.map((n) => n.nodeId).sort()).toEqual(nodeIds);
+      expect(detail.body.nodes?.every((n) => n.state === "loaded" && n.version === "1.0.0")).toBe(true);
+
+      const rows = await metrics(p, i);
+      expect(rows.find((r) => r.pluginId === pluginId)).toMatchObject({
+        name: "notify-stdout",
+        type: "notify",
+        version: "1.0.0",
+        state: "loaded",
+        description: expect.stringContaining("standard output"),
+        path: expect.any(String),
+      });
+    }
+  });
+
+  it("invokes send on each of the three nodes, answered by that node", async () => {
+    const p = platform();
+    for (let i = 0; i < NODES; i += 1) {
+      const message = `hello from the e2e suite to node ${i} ${p.id}`;
+      const res = await invoke<{ delivered: boolean; line: string }>(p, i, pluginId, "send", { message });
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toMatchObject({ pluginId, version: "1.0.0", node: p.apis[i]?.nodeId });
+      expect(res.body.result).toMatchObject({ delivered: true, line: `[arcade] INFO ${message}` });
+      // The plugin printed into the node's own log, nowhere else.
+      const api = p.apis[i];
+      if (!api) throw new Error("no api");
+      await waitUntil(`node ${i}'s log shows the printed line`, async () =>
+        (await api.output()).includes(message) ? true : undefined,
+      );
+      for (let other = 0; other < NODES; other += 1) {
+        if (other === i) continue;
+        expect(await p.apis[other]?.output()).not.toContain(message);
+      }
+    }
+  });
+
+  it("rejects params that fail the paramsSchema on every node, before the plugin runs", async () => {
+    const p = platform();
+    for (let i = 0; i < NODES; i += 1) {
+      const res = await invoke(p, i, pluginId, "send", { message: "" });
+      expect(res.status).toBe(422);
+      expect(res.body.code).toBe("PARAMS_INVALID");
+    }
+  });
+
+  it("disable unloads it on every node, enable brings it back on each", async () => {
+    const p = platform();
+    const disabled = await mutate(p, "POST", `/api/v1/plugins/${pluginId}/disable`, undefined, 2);
+    expect(disabled.state).toBe("succeeded");
+    expect(disabled.result?.nodes).toEqual({ expected: NODES, applied: NODES, failed: [] });
+    for (let i = 0; i < NODES; i += 1) {
+      const res = await invoke(p, i, pluginId, "send", { message: "while disabled" });
+      expect(res.status).toBe(409);
+      expect(res.body.code).toBe("PLUGIN_NOT_LOADED");
+      expect((await metrics(p, i)).some((r) => r.pluginId === pluginId)).toBe(false);
+    }
+    const nodes = await clusterNodes(p);
+    for (const api of p.apis) expect(pluginOnNode(nodes, api.nodeId, pluginId)).toBeUndefined();
+
+    const enabled = await mutate(p, "POST", `/api/v1/plugins/${pluginId}/enable`, undefined, 0);
+    expect(enabled.state).toBe("succeeded");
+    expect(enabled.result?.nodes).toEqual({ expected: NODES, applied: NODES, failed: [] });
+    for (let i = 0; i < NODES; i += 1) {
+      const res = await invoke(p, i, pluginId, "send", { message: `enabled again on ${i}` });
+      expect(res.status, res.text).toBe(200);
+      expect(res.body.node).toBe(p.apis[i]?.nodeId);
+    }
+  });
+
+  it("uninstall removes it from every node: no longer loaded, listed, or served", async () => {
+    const p = platform();
+    // Each node has the artifact in its own cache now (unpacked, verified before loading).
+    for (let i = 0; i < NODES; i += 1) expect(await cacheEntries(i)).not.toEqual([]);
+
+    const removed = await mutate(p, "DELETE", `/api/v1/plugins/${pluginId}`, undefined, 1);
+    expect(removed.state, JSON.stringify(removed.error)).toBe("succeeded");
+    expect(removed.result?.nodes).toEqual({ expected: NODES, applied: NODES, failed: [] });
+    for (let i = 0; i < NODES; i += 1) {
+      expect((await metrics(p, i)).some((r) => r.pluginId === pluginId)).toBe(false);
+      const res = await invoke(p, i, pluginId, "send", { message: "after uninstall" });
+      expect(res.status).toBe(409);
+      expect(res.body.code).toBe("PLUGIN_NOT_LOADED");
+      expect((await pluginDetail(p, pluginId, i)).status).toBe(404);
+    }
+    const nodes = await clusterNodes(p);
+    for (const api of p.apis) expect(pluginOnNode(nodes, api.nodeId, pluginId)).toBeUndefined();
+    expect(await p.listObjects(`plugins/${pluginId}/`)).toEqual([]);
+  });
+
+  // KNOWN DEFECT (reported): no node ever calls ArtifactCache.remove/evict (packages/platform/src/node.ts
+  // wires the cache into the reconciler only), so an uninstalled plugin's zip and folder stay in
+  // every node's cache. `it.fails` keeps the suite green meanwhile and turns red once it is fixed:
+  // then make this a plain `it`.
+  it.fails("uninstall also empties every node's plugin cache of it", async () => {
+    for (let i = 0; i < NODES; i += 1) {
+      await waitUntil(`node ${i}'s cache holds nothing of ${pluginId}`, async () =>
+        (await cacheEntries(i)).length === 0 ? true : undefined,
+      { timeoutMs: 10_000, describe: async () => (await cacheEntries(i)).join(", ") },
+      );
+    }
+  });
+});
