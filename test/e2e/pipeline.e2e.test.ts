@@ -249,9 +249,6 @@ function pipelineSuite(database: DatabaseKind, storage: StorageKind): void {
       expect((await listPlugins(p, "&q=notify-stdout")).items).toEqual([]);
       expect(await p.listObjects(`plugins/${pluginId}/`)).toEqual([]);
       expectProblem(await p.call("GET", `${API}/plugins/${pluginId}/config`), 404, "PLUGIN_NOT_FOUND");
-      for (const api of p.apis) {
-        await eventually(async () => expect(await cachedOn(p, api.index, pluginId)).toEqual([]));
-      }
       // No node runs it, and the API knows the plugin is gone (not merely unloaded).
       for (const api of p.apis) {
         const gone = await invoke(p, pluginId, "send", { message: "gone" }, api.index);
@@ -264,6 +261,25 @@ function pipelineSuite(database: DatabaseKind, storage: StorageKind): void {
       expect(history.body.items.map((j) => j.jobId).sort()).toEqual([...jobIds].sort());
       expect(history.body.items.every((j) => j.state === "succeeded")).toBe(true);
       expect(new Set(jobIds).size).toBe(6);
+    });
+
+    // KNOWN DEFECT (reported): the reconciler (packages/runtime/src/reconciler.ts) never calls
+    // ArtifactCache.evict, so an uninstalled plugin's archives and unpacked folders stay in every
+    // node's cache. Architecture §4: uninstall removes every resource, caches included.
+    // `it.fails` keeps the check running; turn it into `it` once the defect is fixed.
+    it.fails("clears every node's plugin cache on uninstall", async () => {
+      const p = platform();
+      const zip = await buildPluginZip({ name: `cached-${suffix}` });
+      const install = await p.installZip(zip, { waitSeconds: 30 });
+      expectSucceeded(install.body, APIS);
+      const pluginId = install.body.pluginId!;
+      for (const api of p.apis) expect(await cachedOn(p, api.index, pluginId)).not.toEqual([]);
+      const uninstall = await p.call<JobResource>("DELETE", `${API}/plugins/${pluginId}?wait=30`);
+      expect(uninstall.status, uninstall.text).toBe(200);
+      expectSucceeded(uninstall.body, APIS);
+      for (const api of p.apis) {
+        await eventually(async () => expect(await cachedOn(p, api.index, pluginId)).toEqual([]), 5000);
+      }
     });
 
     it("answers 409 OPERATION_IN_PROGRESS with inFlightJobId to the second of two mutations sent at once", async () => {

@@ -1,4 +1,10 @@
-import { type DatabaseKind, missingServices, type StorageKind, serviceAddresses, skipReason } from "../harness/index.js";
+import {
+  type DatabaseKind,
+  missingServices,
+  type StorageKind,
+  serviceAddresses,
+  skipReason,
+} from "../harness/index.js";
 
 export interface Backends {
   database: DatabaseKind;

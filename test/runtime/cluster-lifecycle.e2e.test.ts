@@ -4,7 +4,15 @@ import type { JobResource } from "@arcade/contracts";
 import { describe, expect, it } from "vitest";
 import { buildExamplePlugin, usePlatform } from "../harness/index.js";
 import { missingForRuntime, preferredBackends, suiteName } from "./backends.js";
-import { clusterNodes, invoke, metrics, mutate, pluginDetail, pluginOnNode, uploadAndWait } from "./node-api.js";
+import {
+  clusterNodes,
+  invoke,
+  metrics,
+  mutate,
+  pluginDetail,
+  pluginOnNode,
+  uploadAndWait,
+} from "./node-api.js";
 import { waitUntil } from "./wait-until.js";
 
 // Three API processes (each a runtime node) and one worker: a change made through any node
@@ -15,7 +23,7 @@ const NODES = 3;
 describe.skipIf(missing.length > 0)(suiteName("runtime: a change reaches every node", missing), () => {
   const platform = usePlatform({ apis: NODES, workers: 1, ...preferredBackends(), label: "rt-lifecycle" });
   let pluginId = "";
-  let installJob: JobResource;
+  let installJob: JobResource & { pluginId: string };
 
   /** Entries under a node's plugin cache folder that belong to the plugin. */
   async function cacheEntries(apiIndex: number): Promise<string[]> {
@@ -68,12 +76,20 @@ describe.skipIf(missing.length > 0)(suiteName("runtime: a change reaches every n
       expect(res.status, res.text).toBe(200);
       expect(res.body).toMatchObject({ pluginId, version: "1.0.0", node: p.apis[i]?.nodeId });
       expect(res.body.result).toMatchObject({ delivered: true, line: `[arcade] INFO ${message}` });
-      // The plugin printed into the node's own log, nowhere else.
       const api = p.apis[i];
       if (!api) throw new Error("no api");
-      await waitUntil(`node ${i}'s log shows the printed line`, async () =>
-        (await api.output()).includes(message) ? true : undefined,
+      // The plugin's stdout lands in this node's log, as a log record tagged with the plugin.
+      const printed = await waitUntil(`node ${i}'s log shows the printed line`, async () =>
+        (await api.output())
+          .split("\n")
+          .find((line) => line.includes(message) && line.includes('"stream":"stdout"')),
       );
+      expect(JSON.parse(printed)).toMatchObject({
+        pluginId,
+        version: "1.0.0",
+        msg: `[arcade] INFO ${message}`,
+      });
+      // ... and only there.
       for (let other = 0; other < NODES; other += 1) {
         if (other === i) continue;
         expect(await p.apis[other]?.output()).not.toContain(message);
@@ -140,9 +156,10 @@ describe.skipIf(missing.length > 0)(suiteName("runtime: a change reaches every n
   // then make this a plain `it`.
   it.fails("uninstall also empties every node's plugin cache of it", async () => {
     for (let i = 0; i < NODES; i += 1) {
-      await waitUntil(`node ${i}'s cache holds nothing of ${pluginId}`, async () =>
-        (await cacheEntries(i)).length === 0 ? true : undefined,
-      { timeoutMs: 10_000, describe: async () => (await cacheEntries(i)).join(", ") },
+      await waitUntil(
+        `node ${i}'s cache holds nothing of ${pluginId}`,
+        async () => ((await cacheEntries(i)).length === 0 ? true : undefined),
+        { timeoutMs: 10_000, describe: async () => (await cacheEntries(i)).join(", ") },
       );
     }
   });

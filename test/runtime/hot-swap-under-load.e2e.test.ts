@@ -89,7 +89,9 @@ describe.skipIf(missing.length > 0)(suiteName("runtime: hot swap under load", mi
     const failed = records.filter((r) => r.status !== 200);
     expect(failed, `failed calls: ${sample(failed)}`).toEqual([]);
     // The plugin itself (ctx.version) and the host agree on who answered.
-    const mismatched = records.filter((r) => r.answer?.version !== r.answer?.pluginVersion || !r.answer?.delivered);
+    const mismatched = records.filter(
+      (r) => r.answer?.version !== r.answer?.pluginVersion || !r.answer?.delivered,
+    );
     expect(mismatched, sample(mismatched)).toEqual([]);
     const neither = records.filter((r) => !(allowed.get(r.phase) ?? []).includes(String(r.answer?.version)));
     expect(neither, `calls answered by neither the old nor the new version: ${sample(neither)}`).toEqual([]);

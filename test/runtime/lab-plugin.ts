@@ -14,7 +14,10 @@ export async function labVariantZip(options: {
   version?: string;
   manifest?: Record<string, unknown>;
 }): Promise<Buffer> {
-  const manifest = JSON.parse(await readFile(join(LAB_DIR, "manifest.json"), "utf8")) as Record<string, unknown>;
+  const manifest = JSON.parse(await readFile(join(LAB_DIR, "manifest.json"), "utf8")) as Record<
+    string,
+    unknown
+  >;
   const entryPoint = String(manifest.entryPoint);
   const source = await readFile(join(LAB_DIR, entryPoint), "utf8");
   return buildPluginZip({
@@ -22,6 +25,11 @@ export async function labVariantZip(options: {
     version: options.version ?? String(manifest.version),
     entryPoint,
     source,
-    manifest: { ...manifest, ...options.manifest, name: options.name, version: options.version ?? manifest.version },
+    manifest: {
+      ...manifest,
+      ...options.manifest,
+      name: options.name,
+      version: options.version ?? manifest.version,
+    },
   });
 }

@@ -1,5 +1,6 @@
+import type { JobResource } from "@arcade/contracts";
 import { describe, expect, it } from "vitest";
-import { buildExamplePlugin, usePlatform } from "../harness/index.js";
+import { buildExamplePlugin, isFinished, usePlatform } from "../harness/index.js";
 import { missingForRuntime, preferredBackends, suiteName } from "./backends.js";
 import { labVariantZip } from "./lab-plugin.js";
 import {
@@ -19,177 +20,212 @@ import { waitUntil } from "./wait-until.js";
 const missing = missingForRuntime();
 const LOAD_TIMEOUT_MS = 2000;
 
-describe.skipIf(missing.length > 0)(suiteName("runtime: a misbehaving plugin hurts only itself", missing), () => {
-  const platform = usePlatform({
-    apis: 1,
-    workers: 1,
-    ...preferredBackends(),
-    label: "rt-contain",
-    apiEnv: {
-      ARCADE_PLUGIN_LOAD_TIMEOUT: String(LOAD_TIMEOUT_MS),
-      ARCADE_RUNTIME_RESTART_BACKOFF: "200ms",
-      ARCADE_RUNTIME_MAX_RESTARTS: "10",
-    },
-  });
-  let notify = "";
-  let lab = "";
-  let nodePid: number | undefined;
-
-  /** The node still runs as the same process and serves notify-stdout. */
-  async function expectNodeServes(): Promise<void> {
-    const p = platform();
-    const api = p.apis[0];
-    expect(api?.running).toBe(true);
-    expect(api?.pid).toBe(nodePid);
-    const res = await invoke<{ delivered: boolean }>(p, 0, notify, "send", { message: "still here" });
-    expect(res.status, res.text).toBe(200);
-    expect(res.body.result.delivered).toBe(true);
-  }
-
-  async function row(pluginId: string): Promise<MetricsRow | undefined> {
-    return (await metrics(platform(), 0)).find((r) => r.pluginId === pluginId);
-  }
-
-  /** Waits until `pluginId` answers `execute` again (restarted after a crash). */
-  async function waitServing(pluginId: string): Promise<void> {
-    await waitUntil(
-      `${pluginId} serves execute again`,
-      async () => ((await invoke(platform(), 0, pluginId, "execute", {})).status === 200 ? true : undefined),
-      { timeoutMs: 20_000, describe: async () => JSON.stringify(await row(pluginId)) },
-    );
-  }
-
-  it("installs notify-stdout and custom-lab", async () => {
-    const p = platform();
-    nodePid = p.apis[0]?.pid;
-    notify = (await uploadAndWait(p, await buildExamplePlugin("notify-stdout"))).pluginId;
-    lab = (await uploadAndWait(p, await buildExamplePlugin("custom-lab"))).pluginId;
-    const res = await invoke<{ version: string; config: unknown }>(p, 0, lab, "execute", { hello: 1 });
-    expect(res.status, res.text).toBe(200);
-    expect(res.body.result).toMatchObject({ version: "1.0.0", config: { initMode: "ok" } });
-    await expectNodeServes();
-  });
-
-  it("init that throws: the plugin is in error with the reason, everything else serves", async () => {
-    const p = platform();
-    const zip = await labVariantZip({ name: "lab-init-throw", manifest: { defaultConfig: { initMode: "throw" } } });
-    const job = await uploadAndWait(p, zip);
-    const nodeId = p.apis[0]?.nodeId ?? "";
-    // The job succeeded (the change is committed) and says which node could not load it.
-    expect(job.result?.nodes).toMatchObject({
-      expected: 1,
-      applied: 1,
-      failed: [{ nodeId, error: expect.stringContaining("initMode=throw") }],
+describe.skipIf(missing.length > 0)(
+  suiteName("runtime: a misbehaving plugin hurts only itself", missing),
+  () => {
+    const platform = usePlatform({
+      apis: 1,
+      workers: 1,
+      ...preferredBackends(),
+      label: "rt-contain",
+      apiEnv: {
+        ARCADE_PLUGIN_LOAD_TIMEOUT: String(LOAD_TIMEOUT_MS),
+        ARCADE_RUNTIME_RESTART_BACKOFF: "200ms",
+        ARCADE_RUNTIME_MAX_RESTARTS: "10",
+      },
     });
-    expect(pluginOnNode(await clusterNodes(p), nodeId, job.pluginId)).toMatchObject({
-      state: "error",
-      error: expect.stringContaining("initMode=throw"),
+    let notify = "";
+    let lab = "";
+    let nodePid: number | undefined;
+
+    /** The node still runs as the same process and serves notify-stdout. */
+    async function expectNodeServes(): Promise<void> {
+      const p = platform();
+      const api = p.apis[0];
+      expect(api?.running).toBe(true);
+      expect(api?.pid).toBe(nodePid);
+      const res = await invoke<{ delivered: boolean }>(p, 0, notify, "send", { message: "still here" });
+      expect(res.status, res.text).toBe(200);
+      expect(res.body.result.delivered).toBe(true);
+    }
+
+    async function row(pluginId: string): Promise<MetricsRow | undefined> {
+      return (await metrics(platform(), 0)).find((r) => r.pluginId === pluginId);
+    }
+
+    /** Waits until `pluginId` answers `execute` again (restarted after a crash). */
+    async function waitServing(pluginId: string): Promise<void> {
+      await waitUntil(
+        `${pluginId} serves execute again`,
+        async () =>
+          (await invoke(platform(), 0, pluginId, "execute", {})).status === 200 ? true : undefined,
+        { timeoutMs: 20_000, describe: async () => JSON.stringify(await row(pluginId)) },
+      );
+    }
+
+    it("installs notify-stdout and custom-lab", async () => {
+      const p = platform();
+      nodePid = p.apis[0]?.pid;
+      notify = (await uploadAndWait(p, await buildExamplePlugin("notify-stdout"))).pluginId;
+      lab = (await uploadAndWait(p, await buildExamplePlugin("custom-lab"))).pluginId;
+      const res = await invoke<{ version: string; config: unknown }>(p, 0, lab, "execute", { hello: 1 });
+      expect(res.status, res.text).toBe(200);
+      expect(res.body.result).toMatchObject({ version: "1.0.0", config: { initMode: "ok" } });
+      await expectNodeServes();
     });
-    const detail = await pluginDetail(p, job.pluginId);
-    expect(detail.body.nodes).toEqual([
-      expect.objectContaining({ nodeId, state: "error", error: expect.stringContaining("initMode=throw") }),
-    ]);
-    expect(await row(job.pluginId)).toMatchObject({ state: "error", error: expect.stringContaining("initMode=throw") });
-    const call = await invoke(p, 0, job.pluginId, "execute", {});
-    expect(call.status).toBe(409);
-    expect(call.body.code).toBe("PLUGIN_NOT_LOADED");
-    expect(call.text).toContain("initMode=throw");
-    await expectNodeServes();
-    expect((await mutate(p, "DELETE", `/api/v1/plugins/${job.pluginId}`)).state).toBe("succeeded");
-  });
 
-  it("init that hangs: given up after the load timeout, and other plugins serve meanwhile", async () => {
-    const p = platform();
-    const zip = await labVariantZip({ name: "lab-init-hang", manifest: { defaultConfig: { initMode: "hang" } } });
-    const accepted = await p.installZip(zip);
-    expect(accepted.status).toBe(202);
-    // While the node waits for the hanging init, its other plugins answer.
-    for (let i = 0; i < 5; i += 1) await expectNodeServes();
-    const job = await p.waitJob(accepted.body.jobId);
-    expect(job.state).toBe("succeeded");
-    const nodeId = p.apis[0]?.nodeId ?? "";
-    const state = pluginOnNode(await clusterNodes(p), nodeId, job.pluginId);
-    expect(state).toMatchObject({ state: "error", error: expect.stringContaining(`within ${LOAD_TIMEOUT_MS}ms`) });
-    const call = await invoke(p, 0, job.pluginId, "execute", {});
-    expect(call.status).toBe(409);
-    expect(call.body.code).toBe("PLUGIN_NOT_LOADED");
-    await expectNodeServes();
-    expect((await mutate(p, "DELETE", `/api/v1/plugins/${job.pluginId}`)).state).toBe("succeeded");
-  });
-
-  it("a config whose init throws: the running version keeps serving and the failure is reported", async () => {
-    const p = platform();
-    const nodeId = p.apis[0]?.nodeId ?? "";
-    const bad = await mutate(p, "PUT", `/api/v1/plugins/${lab}/config`, { initMode: "throw" });
-    expect(bad.state).toBe("succeeded");
-    const res = await invoke<{ config: unknown }>(p, 0, lab, "execute", {});
-    expect(res.status, res.text).toBe(200);
-    expect(res.body.result.config).toEqual({ initMode: "ok" });
-    expect(pluginOnNode(await clusterNodes(p), nodeId, lab)).toMatchObject({
-      state: "loaded",
-      error: expect.stringContaining("initMode=throw"),
+    it("init that throws: the plugin is in error with the reason, everything else serves", async () => {
+      const p = platform();
+      const zip = await labVariantZip({
+        name: "lab-init-throw",
+        manifest: { defaultConfig: { initMode: "throw" } },
+      });
+      const job = await uploadAndWait(p, zip);
+      const nodeId = p.apis[0]?.nodeId ?? "";
+      // The job succeeded (the change is committed) and says which node could not load it.
+      expect(job.result?.nodes).toMatchObject({
+        expected: 1,
+        applied: 1,
+        failed: [{ nodeId, error: expect.stringContaining("initMode=throw") }],
+      });
+      expect(pluginOnNode(await clusterNodes(p), nodeId, job.pluginId)).toMatchObject({
+        state: "error",
+        error: expect.stringContaining("initMode=throw"),
+      });
+      const detail = await pluginDetail(p, job.pluginId);
+      expect(detail.body.nodes).toEqual([
+        expect.objectContaining({ nodeId, state: "error", error: expect.stringContaining("initMode=throw") }),
+      ]);
+      expect(await row(job.pluginId)).toMatchObject({
+        state: "error",
+        error: expect.stringContaining("initMode=throw"),
+      });
+      const call = await invoke(p, 0, job.pluginId, "execute", {});
+      expect(call.status).toBe(409);
+      expect(call.body.code).toBe("PLUGIN_NOT_LOADED");
+      expect(call.text).toContain("initMode=throw");
+      await expectNodeServes();
+      expect((await mutate(p, "DELETE", `/api/v1/plugins/${job.pluginId}`)).state).toBe("succeeded");
     });
-    expect(await row(lab)).toMatchObject({ state: "loaded", lastSwapError: expect.stringContaining("initMode=throw") });
 
-    const good = await mutate(p, "PUT", `/api/v1/plugins/${lab}/config`, { initMode: "ok", label: "fixed" });
-    expect(good.result?.nodes).toEqual({ expected: 1, applied: 1, failed: [] });
-    const fixed = await invoke<{ config: unknown }>(p, 0, lab, "execute", {});
-    expect(fixed.body.result.config).toEqual({ initMode: "ok", label: "fixed" });
-    expect(pluginOnNode(await clusterNodes(p), nodeId, lab)).toMatchObject({ state: "loaded", error: null });
-  });
+    it("init that hangs: given up after the load timeout, and other plugins serve meanwhile", async () => {
+      const p = platform();
+      const zip = await labVariantZip({
+        name: "lab-init-hang",
+        manifest: { defaultConfig: { initMode: "hang" } },
+      });
+      const accepted = await p.installZip(zip);
+      expect(accepted.status).toBe(202);
+      // Until the job is over (it waits for the node, which waits out the hanging init), the
+      // node's other plugins keep answering.
+      let served = 0;
+      const deadline = Date.now() + 60_000;
+      let job = (await p.call<JobResource>("GET", `/api/v1/jobs/${accepted.body.jobId}`)).body;
+      while (!isFinished(job) && Date.now() < deadline) {
+        await expectNodeServes();
+        served += 1;
+        job = (await p.call<JobResource>("GET", `/api/v1/jobs/${accepted.body.jobId}`)).body;
+      }
+      expect(job.state).toBe("succeeded");
+      expect(served).toBeGreaterThan(0);
+      const pluginId = job.pluginId ?? "";
+      const nodeId = p.apis[0]?.nodeId ?? "";
+      const state = pluginOnNode(await clusterNodes(p), nodeId, pluginId);
+      expect(state).toMatchObject({
+        state: "error",
+        error: expect.stringContaining(`within ${LOAD_TIMEOUT_MS}ms`),
+      });
+      const call = await invoke(p, 0, pluginId, "execute", {});
+      expect(call.status).toBe(409);
+      expect(call.body.code).toBe("PLUGIN_NOT_LOADED");
+      await expectNodeServes();
+      expect((await mutate(p, "DELETE", `/api/v1/plugins/${pluginId}`)).state).toBe("succeeded");
+    });
 
-  it("an endless loop: 504 ACTION_TIMEOUT, other plugins serve during it, and the plugin comes back", async () => {
-    const p = platform();
-    const before = (await row(lab))?.restarts ?? 0;
-    const looping = invoke(p, 0, lab, "loop", {}, 1500);
-    // The loop blocks only the plugin's own thread.
-    await expectNodeServes();
-    const res = await looping;
-    expect(res.status).toBe(504);
-    expect(res.body.code).toBe("ACTION_TIMEOUT");
-    await expectNodeServes();
-    await waitServing(lab);
-    const after = await row(lab);
-    expect(after?.restarts).toBeGreaterThan(before);
-    expect(after?.lastError).toContain("did not finish within 1500ms");
-  });
+    it("a config whose init throws: the running version keeps serving and the failure is reported", async () => {
+      const p = platform();
+      const nodeId = p.apis[0]?.nodeId ?? "";
+      const bad = await mutate(p, "PUT", `/api/v1/plugins/${lab}/config`, { initMode: "throw" });
+      expect(bad.state).toBe("succeeded");
+      const res = await invoke<{ config: unknown }>(p, 0, lab, "execute", {});
+      expect(res.status, res.text).toBe(200);
+      expect(res.body.result.config).toEqual({ initMode: "ok" });
+      expect(pluginOnNode(await clusterNodes(p), nodeId, lab)).toMatchObject({
+        state: "loaded",
+        error: expect.stringContaining("initMode=throw"),
+      });
+      expect(await row(lab)).toMatchObject({
+        state: "loaded",
+        lastSwapError: expect.stringContaining("initMode=throw"),
+      });
 
-  it("a memory blow-up ends only its own sandbox (resources.memory 32Mi)", async () => {
-    const p = platform();
-    const zip = await labVariantZip({ name: "lab-leaky", manifest: { resources: { memory: "32Mi" } } });
-    const leaky = (await uploadAndWait(p, zip)).pluginId;
-    expect(await row(leaky)).toMatchObject({ state: "loaded", memoryLimitMb: 32 });
-    const res = await invoke(p, 0, leaky, "leak", {}, 60_000);
-    expect(res.status, res.text).toBe(502);
-    expect(res.body.code).toBe("ACTION_FAILED");
-    expect(res.text).toMatch(/memory/i);
-    await expectNodeServes();
-    await waitServing(leaky);
-    expect((await row(leaky))?.lastError).toMatch(/memory/i);
-    expect((await mutate(p, "DELETE", `/api/v1/plugins/${leaky}`)).state).toBe("succeeded");
-  });
+      const good = await mutate(p, "PUT", `/api/v1/plugins/${lab}/config`, {
+        initMode: "ok",
+        label: "fixed",
+      });
+      expect(good.result?.nodes).toEqual({ expected: 1, applied: 1, failed: [] });
+      const fixed = await invoke<{ config: unknown }>(p, 0, lab, "execute", {});
+      expect(fixed.body.result.config).toEqual({ initMode: "ok", label: "fixed" });
+      expect(pluginOnNode(await clusterNodes(p), nodeId, lab)).toMatchObject({
+        state: "loaded",
+        error: null,
+      });
+    });
 
-  it("process.exit inside a plugin ends its sandbox, not the node, and is reported", async () => {
-    const p = platform();
-    const before = (await row(lab))?.restarts ?? 0;
-    const res = await invoke(p, 0, lab, "exit", { code: 7 });
-    expect(res.status, res.text).toBe(502);
-    expect(res.body.code).toBe("ACTION_FAILED");
-    expect(res.text).toContain("process.exit(7)");
-    await expectNodeServes();
-    await waitServing(lab);
-    const after = await row(lab);
-    expect(after?.restarts).toBeGreaterThan(before);
-    expect(after?.lastError).toContain("process.exit(7)");
-  });
+    it("an endless loop: 504 ACTION_TIMEOUT, other plugins serve during it, and the plugin comes back", async () => {
+      const p = platform();
+      const before = (await row(lab))?.restarts ?? 0;
+      const looping = invoke(p, 0, lab, "loop", {}, 1500);
+      // The loop blocks only the plugin's own thread.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await expectNodeServes();
+      const res = await looping;
+      expect(res.status).toBe(504);
+      expect(res.body.code).toBe("ACTION_TIMEOUT");
+      await expectNodeServes();
+      await waitServing(lab);
+      const after = await row(lab);
+      expect(after?.restarts).toBeGreaterThan(before);
+      expect(after?.lastError).toContain("did not finish within 1500ms");
+    });
 
-  it("a plugin sees none of the node's environment variables", async () => {
-    const p = platform();
-    const res = await invoke<string[]>(p, 0, lab, "env", {});
-    expect(res.status, res.text).toBe(200);
-    const host = new Set([...Object.keys(process.env), ...Object.keys(p.apis[0]?.process.env ?? {})]);
-    expect(host.has("ARCADE_ADMIN_TOKEN")).toBe(true);
-    expect(res.body.result.filter((name) => host.has(name))).toEqual([]);
-    expect(res.body.result).not.toContain("PATH");
-  });
-});
+    it("a memory blow-up ends only its own sandbox (resources.memory 32Mi)", async () => {
+      const p = platform();
+      const zip = await labVariantZip({ name: "lab-leaky", manifest: { resources: { memory: "32Mi" } } });
+      const leaky = (await uploadAndWait(p, zip)).pluginId;
+      expect(await row(leaky)).toMatchObject({ state: "loaded", memoryLimitMb: 32 });
+      const res = await invoke(p, 0, leaky, "leak", {}, 60_000);
+      expect(res.status, res.text).toBe(502);
+      expect(res.body.code).toBe("ACTION_FAILED");
+      expect(res.text).toMatch(/memory/i);
+      await expectNodeServes();
+      await waitServing(leaky);
+      expect((await row(leaky))?.lastError).toMatch(/memory/i);
+      expect((await mutate(p, "DELETE", `/api/v1/plugins/${leaky}`)).state).toBe("succeeded");
+    });
+
+    it("process.exit inside a plugin ends its sandbox, not the node, and is reported", async () => {
+      const p = platform();
+      const before = (await row(lab))?.restarts ?? 0;
+      const res = await invoke(p, 0, lab, "exit", { code: 7 });
+      expect(res.status, res.text).toBe(502);
+      expect(res.body.code).toBe("ACTION_FAILED");
+      expect(res.text).toContain("process.exit(7)");
+      await expectNodeServes();
+      await waitServing(lab);
+      const after = await row(lab);
+      expect(after?.restarts).toBeGreaterThan(before);
+      expect(after?.lastError).toContain("process.exit(7)");
+    });
+
+    it("a plugin sees none of the node's environment variables", async () => {
+      const p = platform();
+      const res = await invoke<string[]>(p, 0, lab, "env", {});
+      expect(res.status, res.text).toBe(200);
+      const host = new Set([...Object.keys(process.env), ...Object.keys(p.apis[0]?.process.env ?? {})]);
+      expect(host.has("ARCADE_ADMIN_TOKEN")).toBe(true);
+      expect(res.body.result.filter((name) => host.has(name))).toEqual([]);
+      expect(res.body.result).not.toContain("PATH");
+    });
+  },
+);

@@ -17,7 +17,9 @@ const CONVERGE_MS = 20_000;
 /** pluginId -> version of what a node has loaded (state "loaded" only). */
 async function loadedSet(p: Platform, apiIndex: number): Promise<Record<string, string>> {
   const rows = await metrics(p, apiIndex);
-  const loaded = rows.filter((r) => r.state === "loaded").map((r): [string, string] => [r.pluginId, r.version]);
+  const loaded = rows
+    .filter((r) => r.state === "loaded")
+    .map((r): [string, string] => [r.pluginId, r.version]);
   // Sorted, so two sets compare equal as JSON text whatever order the nodes loaded them in.
   return Object.fromEntries(loaded.sort(([a], [b]) => a.localeCompare(b)));
 }
@@ -70,133 +72,147 @@ function reconcileReasons(text: string): string[] {
     });
 }
 
-describe.skipIf(missing.length > 0)(suiteName("runtime: nodes converge after missed changes", missing), () => {
-  const platform = usePlatform({ apis: NODES, workers: 1, ...preferredBackends(), label: "rt-missed" });
-  let notify = "";
-  let lab = "";
-  let proxy: SilentRedisProxy | null = null;
+describe.skipIf(missing.length > 0)(
+  suiteName("runtime: nodes converge after missed changes", missing),
+  () => {
+    const platform = usePlatform({ apis: NODES, workers: 1, ...preferredBackends(), label: "rt-missed" });
+    let notify = "";
+    let lab = "";
+    let proxy: SilentRedisProxy | null = null;
 
-  beforeAll(async () => {
-    const p = platform();
-    notify = (await uploadAndWait(p, await buildExamplePlugin("notify-stdout"))).pluginId;
-    lab = (await uploadAndWait(p, await buildExamplePlugin("custom-lab"))).pluginId;
-    for (let i = 0; i < NODES; i += 1) {
-      expect(Object.keys(await loadedSet(p, i)).sort()).toEqual([notify, lab].sort());
-    }
-  });
+    beforeAll(async () => {
+      const p = platform();
+      notify = (await uploadAndWait(p, await buildExamplePlugin("notify-stdout"))).pluginId;
+      lab = (await uploadAndWait(p, await buildExamplePlugin("custom-lab"))).pluginId;
+      for (let i = 0; i < NODES; i += 1) {
+        expect(Object.keys(await loadedSet(p, i)).sort()).toEqual([notify, lab].sort());
+      }
+    });
 
-  afterAll(async () => {
-    await proxy?.close();
-  });
+    afterAll(async () => {
+      await proxy?.close();
+    });
 
-  it("a paused node (SIGSTOP) catches up with three changes after SIGCONT, with no new change", async () => {
-    const p = platform();
-    const paused = p.apis[2];
-    if (!paused) throw new Error("no api-2");
-    paused.signal("SIGSTOP");
-    try {
-      // Once its heartbeat expired, jobs stop waiting for it.
-      await waitUntil("the paused node drops out of the live nodes", async () =>
-        (await clusterNodes(p, 0)).some((n) => n.nodeId === paused.nodeId) ? undefined : true,
+    it("a paused node (SIGSTOP) catches up with three changes after SIGCONT, with no new change", async () => {
+      const p = platform();
+      const paused = p.apis[2];
+      if (!paused) throw new Error("no api-2");
+      paused.signal("SIGSTOP");
+      try {
+        // Once its heartbeat expired, jobs stop waiting for it.
+        await waitUntil("the paused node drops out of the live nodes", async () =>
+          (await clusterNodes(p, 0)).some((n) => n.nodeId === paused.nodeId) ? undefined : true,
+        );
+        expectApplied(
+          await uploadAndWait(p, await buildExamplePlugin("notify-stdout", { version: "1.1.0" }), {
+            pluginId: notify,
+          }),
+          NODES - 1,
+        );
+        expectApplied(
+          await mutate(p, "PUT", `/api/v1/plugins/${notify}/config`, {
+            prefix: "[while-paused]",
+            json: false,
+          }),
+          NODES - 1,
+        );
+        expectApplied(await mutate(p, "POST", `/api/v1/plugins/${lab}/disable`, undefined, 1), NODES - 1);
+      } finally {
+        paused.signal("SIGCONT");
+      }
+
+      await waitConverged(p, 2, 0);
+      expect(await loadedSet(p, 2)).toEqual({ [notify]: "1.1.0" });
+      const sent = await invoke<{ line: string }>(p, 2, notify, "send", { message: "back from the pause" });
+      expect(sent.status, sent.text).toBe(200);
+      expect(sent.body.version).toBe("1.1.0");
+      expect(sent.body.result.line).toBe("[while-paused] INFO back from the pause");
+      const gone = await invoke(p, 2, lab, "execute", {});
+      expect(gone.status).toBe(409);
+      expect(gone.body.code).toBe("PLUGIN_NOT_LOADED");
+    });
+
+    it("a node whose subscription silently died converges through its reconcile timer alone", async () => {
+      const p = platform();
+      const node = p.apis[2];
+      const redisUrl = serviceAddresses().redisUrl;
+      if (!node || !redisUrl) throw new Error("no api-2 or Redis");
+      proxy = await SilentRedisProxy.start(redisUrl);
+      // Same node, now reaching Redis through the relay. On boot it loads the current set.
+      await node.restart({ env: { ARCADE_REDIS_URL: proxy.url } });
+      expect(await loadedSet(p, 2)).toEqual(await loadedSet(p, 0));
+
+      const silenced = proxy.silence(/plugin-events:subscriber/);
+      expect(silenced, JSON.stringify(proxy.connections())).toBe(1);
+      const logFrom = (await node.output()).length;
+
+      // Three changes the node never hears about. Jobs still wait for it (it heartbeats), and
+      // get their answer once its timer reconciled; only success is asserted here.
+      const changes = [
+        await mutate(p, "POST", `/api/v1/plugins/${lab}/enable`),
+        await uploadAndWait(p, await buildExamplePlugin("notify-stdout", { version: "1.2.0" }), {
+          pluginId: notify,
+          apiIndex: 1,
+        }),
+        await mutate(p, "PUT", `/api/v1/plugins/${notify}/config`, { prefix: "[silent]", json: false }),
+      ];
+      for (const job of changes) expect(job.state, JSON.stringify(job.error)).toBe("succeeded");
+
+      await waitConverged(p, 2, 0);
+      expect(await loadedSet(p, 2)).toEqual({ [notify]: "1.2.0", [lab]: "1.0.0" });
+      const sent = await invoke<{ line: string }>(p, 2, notify, "send", { message: "never heard a thing" });
+      expect(sent.body.version).toBe("1.2.0");
+      expect(sent.body.result.line).toBe("[silent] INFO never heard a thing");
+      expect((await invoke(p, 2, lab, "execute", { x: 1 })).status).toBe(200);
+
+      // It really was the timer: the subscription stayed silent (no reconnect), and every
+      // reconcile that changed something on this node since the cut was a timer run.
+      expect(proxy.connections().filter((c) => c.cut)).toHaveLength(1);
+      const reasons = reconcileReasons((await node.output()).slice(logFrom));
+      expect(reasons.length).toBeGreaterThan(0);
+      expect(
+        reasons.every((r) => r === "timer"),
+        reasons.join(", "),
+      ).toBe(true);
+
+      // Hanging up makes it reconnect; events reach it again.
+      expect(proxy.hangUpSilenced()).toBe(1);
+      await waitUntil("the node resubscribed through the relay", async () =>
+        proxy?.connections().some((c) => !c.cut && /plugin-events:subscriber/.test(c.hello))
+          ? true
+          : undefined,
       );
-      expectApplied(
-        await uploadAndWait(p, await buildExamplePlugin("notify-stdout", { version: "1.1.0" }), { pluginId: notify }),
-        NODES - 1,
-      );
-      expectApplied(
-        await mutate(p, "PUT", `/api/v1/plugins/${notify}/config`, { prefix: "[while-paused]", json: false }),
-        NODES - 1,
-      );
-      expectApplied(await mutate(p, "POST", `/api/v1/plugins/${lab}/disable`, undefined, 1), NODES - 1);
-    } finally {
-      paused.signal("SIGCONT");
-    }
+      const disabled = await mutate(p, "POST", `/api/v1/plugins/${lab}/disable`, undefined, 2);
+      expectApplied(disabled, NODES);
+      expect(await loadedSet(p, 2)).toEqual({ [notify]: "1.2.0" });
+    });
 
-    await waitConverged(p, 2, 0);
-    expect(await loadedSet(p, 2)).toEqual({ [notify]: "1.1.0" });
-    const sent = await invoke<{ line: string }>(p, 2, notify, "send", { message: "back from the pause" });
-    expect(sent.status, sent.text).toBe(200);
-    expect(sent.body.version).toBe("1.1.0");
-    expect(sent.body.result.line).toBe("[while-paused] INFO back from the pause");
-    const gone = await invoke(p, 2, lab, "execute", {});
-    expect(gone.status).toBe(409);
-    expect(gone.body.code).toBe("PLUGIN_NOT_LOADED");
-  });
+    it("a node killed with SIGKILL loads the current plugin set when it starts again", async () => {
+      const p = platform();
+      const victim = p.apis[1];
+      if (!victim) throw new Error("no api-1");
+      const pidBefore = victim.pid;
+      const exit = await victim.kill("SIGKILL");
+      expect(exit.signal).toBe("SIGKILL");
 
-  it("a node whose subscription silently died converges through its reconcile timer alone", async () => {
-    const p = platform();
-    const node = p.apis[2];
-    const redisUrl = serviceAddresses().redisUrl;
-    if (!node || !redisUrl) throw new Error("no api-2 or Redis");
-    proxy = await SilentRedisProxy.start(redisUrl);
-    // Same node, now reaching Redis through the relay. On boot it loads the current set.
-    await node.restart({ env: { ARCADE_REDIS_URL: proxy.url } });
-    expect(await loadedSet(p, 2)).toEqual(await loadedSet(p, 0));
+      // Changes while it is down.
+      expect((await mutate(p, "POST", `/api/v1/plugins/${lab}/enable`)).state).toBe("succeeded");
+      await uploadAndWait(p, await buildExamplePlugin("custom-lab", { version: "1.1.0" }), { pluginId: lab });
+      expect(
+        (await mutate(p, "PUT", `/api/v1/plugins/${notify}/config`, { prefix: "[after-kill]", json: true }))
+          .state,
+      ).toBe("succeeded");
 
-    const silenced = proxy.silence(/plugin-events:subscriber/);
-    expect(silenced, JSON.stringify(proxy.connections())).toBe(1);
-    const logFrom = (await node.output()).length;
-
-    // Three changes the node never hears about. Jobs still wait for it (it heartbeats), and
-    // get their answer once its timer reconciled; only success is asserted here.
-    const changes = [
-      await mutate(p, "POST", `/api/v1/plugins/${lab}/enable`),
-      await uploadAndWait(p, await buildExamplePlugin("notify-stdout", { version: "1.2.0" }), {
-        pluginId: notify,
-        apiIndex: 1,
-      }),
-      await mutate(p, "PUT", `/api/v1/plugins/${notify}/config`, { prefix: "[silent]", json: false }),
-    ];
-    for (const job of changes) expect(job.state, JSON.stringify(job.error)).toBe("succeeded");
-
-    await waitConverged(p, 2, 0);
-    expect(await loadedSet(p, 2)).toEqual({ [notify]: "1.2.0", [lab]: "1.0.0" });
-    const sent = await invoke<{ line: string }>(p, 2, notify, "send", { message: "never heard a thing" });
-    expect(sent.body.version).toBe("1.2.0");
-    expect(sent.body.result.line).toBe("[silent] INFO never heard a thing");
-    expect((await invoke(p, 2, lab, "execute", { x: 1 })).status).toBe(200);
-
-    // It really was the timer: the subscription stayed silent (no reconnect), and every
-    // reconcile that changed something on this node since the cut was a timer run.
-    expect(proxy.connections().filter((c) => c.cut)).toHaveLength(1);
-    const reasons = reconcileReasons((await node.output()).slice(logFrom));
-    expect(reasons.length).toBeGreaterThan(0);
-    expect(reasons.every((r) => r === "timer"), reasons.join(", ")).toBe(true);
-
-    // Hanging up makes it reconnect; events reach it again.
-    expect(proxy.hangUpSilenced()).toBe(1);
-    await waitUntil("the node resubscribed through the relay", async () =>
-      proxy?.connections().some((c) => !c.cut && /plugin-events:subscriber/.test(c.hello)) ? true : undefined,
-    );
-    const disabled = await mutate(p, "POST", `/api/v1/plugins/${lab}/disable`, undefined, 2);
-    expectApplied(disabled, NODES);
-    expect(await loadedSet(p, 2)).toEqual({ [notify]: "1.2.0" });
-  });
-
-  it("a node killed with SIGKILL loads the current plugin set when it starts again", async () => {
-    const p = platform();
-    const victim = p.apis[1];
-    if (!victim) throw new Error("no api-1");
-    const pidBefore = victim.pid;
-    const exit = await victim.kill("SIGKILL");
-    expect(exit.signal).toBe("SIGKILL");
-
-    // Changes while it is down.
-    expect((await mutate(p, "POST", `/api/v1/plugins/${lab}/enable`)).state).toBe("succeeded");
-    await uploadAndWait(p, await buildExamplePlugin("custom-lab", { version: "1.1.0" }), { pluginId: lab });
-    expect(
-      (await mutate(p, "PUT", `/api/v1/plugins/${notify}/config`, { prefix: "[after-kill]", json: true })).state,
-    ).toBe("succeeded");
-
-    await victim.start();
-    expect(victim.pid).not.toBe(pidBefore);
-    // Ready means booted: the first reconcile ran before the server listened.
-    expect(await loadedSet(p, 1)).toEqual({ [notify]: "1.2.0", [lab]: "1.1.0" });
-    const sent = await invoke<{ line: string }>(p, 1, notify, "send", { message: "reborn" });
-    expect(sent.status, sent.text).toBe(200);
-    expect(JSON.parse(sent.body.result.line)).toMatchObject({ prefix: "[after-kill]", message: "reborn" });
-    const lab11 = await invoke(p, 1, lab, "execute", {});
-    expect(lab11.body.version).toBe("1.1.0");
-    await waitConverged(p, 1, 0);
-  });
-});
+      await victim.start();
+      expect(victim.pid).not.toBe(pidBefore);
+      // Ready means booted: the first reconcile ran before the server listened.
+      expect(await loadedSet(p, 1)).toEqual({ [notify]: "1.2.0", [lab]: "1.1.0" });
+      const sent = await invoke<{ line: string }>(p, 1, notify, "send", { message: "reborn" });
+      expect(sent.status, sent.text).toBe(200);
+      expect(JSON.parse(sent.body.result.line)).toMatchObject({ prefix: "[after-kill]", message: "reborn" });
+      const lab11 = await invoke(p, 1, lab, "execute", {});
+      expect(lab11.body.version).toBe("1.1.0");
+      await waitConverged(p, 1, 0);
+    });
+  },
+);

@@ -58,23 +58,35 @@ export function invoke<R = unknown>(
 
 export async function clusterNodes(p: Platform, apiIndex = 0): Promise<ClusterNode[]> {
   const res = await p.call<ClusterNode[]>("GET", "/api/v1/cluster/nodes", undefined, { apiIndex });
-  if (res.status !== 200) throw new Error(`GET /cluster/nodes answered ${res.status}: ${res.text.slice(0, 300)}`);
+  if (res.status !== 200)
+    throw new Error(`GET /cluster/nodes answered ${res.status}: ${res.text.slice(0, 300)}`);
   return res.body;
 }
 
 /** This plugin's state on the node `nodeId`, as the registry lists it; undefined when it has none. */
-export function pluginOnNode(nodes: ClusterNode[], nodeId: string, pluginId: string): NodePluginState | undefined {
+export function pluginOnNode(
+  nodes: ClusterNode[],
+  nodeId: string,
+  pluginId: string,
+): NodePluginState | undefined {
   return nodes.find((n) => n.nodeId === nodeId)?.plugins.find((pl) => pl.pluginId === pluginId);
 }
 
 export async function metrics(p: Platform, apiIndex = 0): Promise<MetricsRow[]> {
   const res = await p.call<MetricsRow[]>("GET", "/api/v1/plugins/metrics", undefined, { apiIndex });
-  if (res.status !== 200) throw new Error(`GET /plugins/metrics answered ${res.status}: ${res.text.slice(0, 300)}`);
+  if (res.status !== 200)
+    throw new Error(`GET /plugins/metrics answered ${res.status}: ${res.text.slice(0, 300)}`);
   return res.body;
 }
 
-export async function pluginDetail(p: Platform, pluginId: string, apiIndex = 0): Promise<JsonResponse<PluginResource>> {
-  return p.call<PluginResource>("GET", `/api/v1/plugins/${encodeURIComponent(pluginId)}`, undefined, { apiIndex });
+export async function pluginDetail(
+  p: Platform,
+  pluginId: string,
+  apiIndex = 0,
+): Promise<JsonResponse<PluginResource>> {
+  return p.call<PluginResource>("GET", `/api/v1/plugins/${encodeURIComponent(pluginId)}`, undefined, {
+    apiIndex,
+  });
 }
 
 /** Submits a JSON mutation (enable, disable, config, rollback, uninstall) and waits for its job. */
@@ -97,7 +109,7 @@ export async function uploadAndWait(
   p: Platform,
   zip: string | Uint8Array,
   options: { pluginId?: string; apiIndex?: number } = {},
-): Promise<JobResource> {
+): Promise<JobResource & { pluginId: string }> {
   const res = options.pluginId
     ? await p.updateZip(options.pluginId, zip, { apiIndex: options.apiIndex ?? 0 })
     : await p.installZip(zip, { apiIndex: options.apiIndex ?? 0 });
@@ -105,6 +117,9 @@ export async function uploadAndWait(
     throw new Error(`upload answered ${res.status}: ${res.text.slice(0, 500)}`);
   }
   const job = await p.waitJob(res.body.jobId);
-  if (job.state !== "succeeded") throw new Error(`job ${job.jobId} ${job.state}: ${JSON.stringify(job.error)}`);
-  return job;
+  if (job.state !== "succeeded")
+    throw new Error(`job ${job.jobId} ${job.state}: ${JSON.stringify(job.error)}`);
+  const pluginId = job.pluginId;
+  if (!pluginId) throw new Error(`job ${job.jobId} succeeded without a pluginId`);
+  return { ...job, pluginId };
 }

@@ -1,4 +1,4 @@
-import { createServer, type Server, type Socket, connect } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 
 interface Link {
   client: Socket;
@@ -74,7 +74,10 @@ export class SilentRedisProxy {
 
   /** Connections currently open through the relay, with whether they are silenced. */
   connections(): { hello: string; cut: boolean }[] {
-    return [...this.links].map((l) => ({ hello: l.hello.replace(/[^\x20-\x7e]+/g, " ").slice(0, 200), cut: l.cut }));
+    return [...this.links].map((l) => ({
+      hello: l.hello.replace(/[^\x20-\x7e]+/g, " ").slice(0, 200),
+      cut: l.cut,
+    }));
   }
 
   async close(): Promise<void> {

@@ -22,7 +22,9 @@ export async function waitUntil<T>(
     if (Date.now() >= deadline) {
       const seen = options.describe ? await options.describe() : "";
       const why = lastError ? `; last error: ${(lastError as Error).message ?? String(lastError)}` : "";
-      throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}${why}${seen ? `; last seen: ${seen}` : ""}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting until ${what}${why}${seen ? `; last seen: ${seen}` : ""}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

@@ -142,6 +142,34 @@ describe.skipIf(SKIP_REASON !== "")("streaming uploads: limits, malformed bodies
       expect(await t.stagingLeftovers()).toEqual([]);
     });
 
+    it("over a real socket, a client sending too much still reads the 413 (the server drains, not resets)", async () => {
+      const server = serve({ fetch: t.app.fetch, port: 0, hostname: "127.0.0.1" });
+      await once(server, "listening");
+      const { port } = server.address() as AddressInfo;
+      try {
+        const url = `http://127.0.0.1:${port}/api/v1/plugins/install`;
+        const headers = { authorization: `Bearer ${TOKENS.admin}`, "content-type": CONTENT_TYPE };
+        const sized = await fetch(url, {
+          method: "POST",
+          headers,
+          body: Buffer.concat([head("file", "big.zip"), Buffer.alloc(MAX * 3, 1), TAIL]),
+          signal: AbortSignal.timeout(20_000),
+        });
+        await expectProblem(sized, 413, "PAYLOAD_TOO_LARGE");
+        const chunked = await fetch(url, {
+          method: "POST",
+          headers,
+          body: chunkedStream(head("file", "big.zip"), MAX * 20, TAIL),
+          duplex: "half",
+          signal: AbortSignal.timeout(20_000),
+        } as RequestInit);
+        await expectProblem(chunked, 413, "PAYLOAD_TOO_LARGE");
+        expect(await t.stagingLeftovers()).toEqual([]);
+      } finally {
+        server.close();
+      }
+    });
+
     it("over a real socket: the upload stops, the temp file goes, and the next upload on the server works", async () => {
       const server = serve({ fetch: t.app.fetch, port: 0, hostname: "127.0.0.1" });
       await once(server, "listening");
