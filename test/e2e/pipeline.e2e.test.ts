@@ -407,25 +407,54 @@ function pipelineSuite(database: DatabaseKind, storage: StorageKind): void {
       expect(await p.listObjects("staging/")).toEqual([]);
     });
 
-    it("fails a zip-slip archive with ARCHIVE_UNSAFE and changes nothing", async () => {
-      const p = platform();
-      const before = await pluginSnapshot(p);
-      const zip = await buildPluginZip({
+    const badArchives: {
+      title: string;
+      code: string;
+      name: string;
+      build: (name: string) => Promise<Uint8Array>;
+    }[] = [
+      {
+        title: "a zip-slip archive",
+        code: "ARCHIVE_UNSAFE",
         name: `slip-${suffix}`,
-        files: { "xx/evil.mjs": "export default 1;\n" },
-        rawNames: { "xx/evil.mjs": "../evil.mjs" },
+        build: (name) =>
+          buildPluginZip({
+            name,
+            files: { "xx/evil.mjs": "export default 1;\n" },
+            rawNames: { "xx/evil.mjs": "../evil.mjs" },
+          }),
+      },
+      {
+        title: "bytes that are no zip",
+        code: "ARCHIVE_INVALID",
+        name: `junk-${suffix}`,
+        build: async () => randomBytes(4096),
+      },
+      {
+        title: "a zip without manifest.json",
+        code: "MANIFEST_MISSING",
+        name: `nomanifest-${suffix}`,
+        build: (name) => buildPluginZip({ name, omitManifest: true }),
+      },
+    ];
+    for (const bad of badArchives) {
+      it(`fails ${bad.title} with ${bad.code} in the inspect step and changes nothing`, async () => {
+        const p = platform();
+        const before = await pluginSnapshot(p);
+        const accepted = expectAccepted(await p.installZip(await bad.build(bad.name)), "install");
+        const job = await p.waitJob(accepted.jobId);
+        expect(job.state).toBe("failed");
+        expect(job.error?.code, JSON.stringify(job.error)).toBe(bad.code);
+        if (bad.code === "ARCHIVE_UNSAFE") expect(JSON.stringify(job.error)).toContain("../evil.mjs");
+        expect(job.steps.find((s) => s.name === "inspect")?.state).toBe("failed");
+        expect(job.steps.find((s) => s.name === "store")?.state).toBe("pending");
+        expect(job.pluginId).toBeNull();
+        expect(await pluginSnapshot(p)).toEqual(before);
+        expect(await p.listObjects("staging/")).toEqual([]);
+        // Bad input is never retried.
+        expect(await workerLogLines(p, job.jobId, "operation started")).toBe(1);
       });
-      const accepted = expectAccepted(await p.installZip(zip), "install");
-      const job = await p.waitJob(accepted.jobId);
-      expect(job.state).toBe("failed");
-      expect(job.error?.code).toBe("ARCHIVE_UNSAFE");
-      expect(JSON.stringify(job.error)).toContain("../evil.mjs");
-      expect(job.steps.find((s) => s.name === "inspect")?.state).toBe("failed");
-      expect(job.steps.find((s) => s.name === "store")?.state).toBe("pending");
-      expect(await pluginSnapshot(p)).toEqual(before);
-      expect((await listPlugins(p, `&q=slip-${suffix}`)).items).toEqual([]);
-      expect(await p.listObjects("staging/")).toEqual([]);
-    });
+    }
 
     it("refuses an upload over ARCADE_PLUGIN_MAX_PLUGIN_SIZE with 413 and changes nothing", async () => {
       const p = platform();

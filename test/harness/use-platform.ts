@@ -14,7 +14,8 @@ export function usePlatform(options: PlatformOptions): () => Platform {
   });
   beforeEach(({ onTestFailed, task }) => {
     onTestFailed(async () => {
-      if (!platform) return;
+      // An it.fails test is meant to fail: no report, no kept folder.
+      if (!platform || task.fails) return;
       platform.keepFiles();
       const report = await platform.logReport(30).catch((error: unknown) => String(error));
       process.stderr.write(`\n[e2e] "${task.name}" failed; the platform's logs:\n${report}\n`);

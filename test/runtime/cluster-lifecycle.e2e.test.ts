@@ -140,9 +140,10 @@ describe.skipIf(missing.length > 0)(suiteName("runtime: a change reaches every n
     expect(removed.result?.nodes).toEqual({ expected: NODES, applied: NODES, failed: [] });
     for (let i = 0; i < NODES; i += 1) {
       expect((await metrics(p, i)).some((r) => r.pluginId === pluginId)).toBe(false);
+      // Not merely unloaded (409) as while disabled: the plugin no longer exists.
       const res = await invoke(p, i, pluginId, "send", { message: "after uninstall" });
-      expect(res.status).toBe(409);
-      expect(res.body.code).toBe("PLUGIN_NOT_LOADED");
+      expect(res.status).toBe(404);
+      expect(res.body.code).toBe("PLUGIN_NOT_FOUND");
       expect((await pluginDetail(p, pluginId, i)).status).toBe(404);
     }
     const nodes = await clusterNodes(p);

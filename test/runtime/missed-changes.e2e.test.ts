@@ -1,8 +1,11 @@
+import { createHash } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { JobResource } from "@arcade/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildExamplePlugin, type Platform, serviceAddresses, usePlatform } from "../harness/index.js";
 import { missingForRuntime, preferredBackends, suiteName } from "./backends.js";
-import { clusterNodes, invoke, metrics, mutate, uploadAndWait } from "./node-api.js";
+import { clusterNodes, invoke, metrics, mutate, pluginDetail, uploadAndWait } from "./node-api.js";
 import { SilentRedisProxy } from "./silent-redis-proxy.js";
 import { waitUntil } from "./wait-until.js";
 
@@ -202,6 +205,10 @@ describe.skipIf(missing.length > 0)(
         (await mutate(p, "PUT", `/api/v1/plugins/${notify}/config`, { prefix: "[after-kill]", json: true }))
           .state,
       ).toBe("succeeded");
+      // And its cached copy of notify-stdout got damaged meanwhile: it must not trust it.
+      const cachedZip = join(p.runDir, "cache", "api-1", `${notify}_1.2.0.zip`);
+      await writeFile(cachedZip, "not the artifact");
+      const checksum = (await pluginDetail(p, notify)).body.checksum;
 
       await victim.start();
       expect(victim.pid).not.toBe(pidBefore);
@@ -213,6 +220,12 @@ describe.skipIf(missing.length > 0)(
       const lab11 = await invoke(p, 1, lab, "execute", {});
       expect(lab11.body.version).toBe("1.1.0");
       await waitConverged(p, 1, 0);
+      // The damaged copy was replaced by the verified artifact from the object store.
+      expect(
+        createHash("sha256")
+          .update(await readFile(cachedZip))
+          .digest("hex"),
+      ).toBe(checksum);
     });
   },
 );

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, expectJson, expectProblem } from "./testing/http-helpers.js";
-import { createTestApp, SKIP_REASON, type TestApp } from "./testing/test-app.js";
+import { createTestApp, describeWithRedis, type TestApp } from "./testing/test-app.js";
 import { TOKENS } from "./testing/test-tokens.js";
 
-describe.skipIf(SKIP_REASON !== "")("the app as a whole", () => {
+describeWithRedis("the app as a whole", () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp();
@@ -95,10 +95,14 @@ describe.skipIf(SKIP_REASON !== "")("the app as a whole", () => {
 
   describe("error bodies", () => {
     it("carry the request id, also as X-Request-Id; a sane caller id is kept, an insane one replaced", async () => {
-      const mine = await call(t.app, "/api/v1/plugins/plugin_nobody_abc123", { headers: { "x-request-id": "trace-42" } });
+      const mine = await call(t.app, "/api/v1/plugins/plugin_nobody_abc123", {
+        headers: { "x-request-id": "trace-42" },
+      });
       expect(mine.headers.get("x-request-id")).toBe("trace-42");
       expect((await expectProblem(mine, 404)).requestId).toBe("trace-42");
-      const weird = await call(t.app, "/api/v1/plugins/plugin_nobody_abc123", { headers: { "x-request-id": "a b\u00ff" } });
+      const weird = await call(t.app, "/api/v1/plugins/plugin_nobody_abc123", {
+        headers: { "x-request-id": "a b\u00ff" },
+      });
       const body = await expectProblem(weird, 404);
       expect(body.requestId).not.toBe("a b\u00ff");
       expect(weird.headers.get("x-request-id")).toBe(body.requestId);
@@ -111,7 +115,7 @@ describe.skipIf(SKIP_REASON !== "")("the app as a whole", () => {
   });
 });
 
-describe.skipIf(SKIP_REASON !== "")("rate limiting", () => {
+describeWithRedis("rate limiting", () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp({ rateLimitPerMinute: 5 });
@@ -121,7 +125,8 @@ describe.skipIf(SKIP_REASON !== "")("rate limiting", () => {
   });
 
   it("the N+1th request of a caller within the minute is 429 RATE_LIMITED with Retry-After", async () => {
-    for (let i = 0; i < 5; i += 1) expect((await call(t.app, "/api/v1/plugins", { role: "viewer" })).status).toBe(200);
+    for (let i = 0; i < 5; i += 1)
+      expect((await call(t.app, "/api/v1/plugins", { role: "viewer" })).status).toBe(200);
     const res = await call(t.app, "/api/v1/plugins", { role: "viewer" });
     const retryAfter = Number(res.headers.get("retry-after"));
     expect(Number.isInteger(retryAfter) && retryAfter >= 1).toBe(true);

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { multipartBody, pluginZip } from "./testing/fixtures.js";
 import { BASE } from "./testing/http-helpers.js";
-import { createTestApp, SKIP_REASON, type TestApp } from "./testing/test-app.js";
+import { createTestApp, describeWithRedis, type TestApp } from "./testing/test-app.js";
 import { TOKENS } from "./testing/test-tokens.js";
 
 const SEGMENTS = [
@@ -36,8 +36,34 @@ const SEGMENTS = [
 ];
 
 /** Query values never include a positive wait: a queued job never finishes here, so it would only add sleep. */
-const QUERY_KEYS = ["page", "pageSize", "status", "isEnabled", "pluginType", "source", "q", "state", "type", "pluginId", "cascade", "wait"];
-const QUERY_VALUES = ["0", "-1", "61", "abc", "", "true", "notify", "market", "%", "%ZZ", "1e309", "9".repeat(30)];
+const QUERY_KEYS = [
+  "page",
+  "pageSize",
+  "status",
+  "isEnabled",
+  "pluginType",
+  "source",
+  "q",
+  "state",
+  "type",
+  "pluginId",
+  "cascade",
+  "wait",
+];
+const QUERY_VALUES = [
+  "0",
+  "-1",
+  "61",
+  "abc",
+  "",
+  "true",
+  "notify",
+  "market",
+  "%",
+  "%ZZ",
+  "1e309",
+  "9".repeat(30),
+];
 
 /** The route table with the methods each route takes: most generated requests aim at a real handler. */
 const ROUTE_TEMPLATES: [string, string[]][] = [
@@ -70,7 +96,7 @@ const CONTENT_TYPES = [
   ";;;",
 ];
 
-describe.skipIf(SKIP_REASON !== "")("property: no request, however odd, gets a 5xx", () => {
+describeWithRedis("property: no request, however odd, gets a 5xx", () => {
   let t: TestApp;
   let zip: Buffer;
   const ids: string[] = [];
@@ -90,10 +116,20 @@ describe.skipIf(SKIP_REASON !== "")("property: no request, however odd, gets a 5
       { weight: 2, arbitrary: fc.string({ maxLength: 30 }).map(encodeURIComponent) },
       { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 10 }).map(encodeURIComponent) },
     );
-    const randomPath = fc.tuple(fc.boolean(), fc.array(segment, { minLength: 0, maxLength: 6 }), fc.boolean()).map(
-      ([api, parts, slash]) => `${api ? "/api/v1/" : "/"}${parts.join("/")}${slash ? "/" : ""}`,
+    const randomPath = fc
+      .tuple(fc.boolean(), fc.array(segment, { minLength: 0, maxLength: 6 }), fc.boolean())
+      .map(([api, parts, slash]) => `${api ? "/api/v1/" : "/"}${parts.join("/")}${slash ? "/" : ""}`);
+    const anyMethod = fc.constantFrom(
+      "GET",
+      "HEAD",
+      "POST",
+      "PUT",
+      "DELETE",
+      "PATCH",
+      "OPTIONS",
+      "PROPFIND",
+      "X-WEIRD",
     );
-    const anyMethod = fc.constantFrom("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "PROPFIND", "X-WEIRD");
     // Real routes with their own methods and real, unknown or absurd ids: where the handlers (not just the router) run.
     const routed = fc
       .tuple(fc.constantFrom(...ROUTE_TEMPLATES), fc.oneof(fc.constantFrom(...ids), segment))
@@ -110,11 +146,21 @@ describe.skipIf(SKIP_REASON !== "")("property: no request, however odd, gets a 5
     const auth = fc.oneof(
       {
         weight: 4,
-        arbitrary: fc.constantFrom(`Bearer ${TOKENS.admin}`, `Bearer ${TOKENS.operator}`, `Bearer ${TOKENS.viewer}`),
+        arbitrary: fc.constantFrom(
+          `Bearer ${TOKENS.admin}`,
+          `Bearer ${TOKENS.operator}`,
+          `Bearer ${TOKENS.viewer}`,
+        ),
       },
       {
         weight: 1,
-        arbitrary: fc.constantFrom<string | null>(null, "Bearer", "Bearer \t", `Basic ${TOKENS.admin}`, "Bearer nope"),
+        arbitrary: fc.constantFrom<string | null>(
+          null,
+          "Bearer",
+          "Bearer \t",
+          `Basic ${TOKENS.admin}`,
+          "Bearer nope",
+        ),
       },
     );
     const printable = fc.string({ minLength: 0, maxLength: 40 });
@@ -138,24 +184,46 @@ describe.skipIf(SKIP_REASON !== "")("property: no request, however odd, gets a 5
       fc.json({ maxDepth: 4 }).map((s) => Buffer.from(s)),
       fc
         .tuple(fc.integer({ min: 1, max: 200_000 }), fc.boolean())
-        .map(([depth, obj]) => Buffer.from(`${obj ? '{"a":' : ""}${"[".repeat(depth)}${"]".repeat(depth)}${obj ? "}" : ""}`)),
+        .map(([depth, obj]) =>
+          Buffer.from(`${obj ? '{"a":' : ""}${"[".repeat(depth)}${"]".repeat(depth)}${obj ? "}" : ""}`),
+        ),
       fc.constant(null).map(() => zip),
       fc
-        .array(fc.tuple(fc.constantFrom("source", "file", "marketId", "manifest", "version", "x"), fc.string({ maxLength: 20 }), fc.boolean()), {
-          maxLength: 4,
-        })
-        .map((parts) =>
-          multipartBody(
-            parts.map(([name, value, asFile]) => (asFile ? { name, value: name === "file" ? zip : value, filename: "f.zip" } : { name, value })),
-            "fc-boundary",
-          ).body,
+        .array(
+          fc.tuple(
+            fc.constantFrom("source", "file", "marketId", "manifest", "version", "x"),
+            fc.string({ maxLength: 20 }),
+            fc.boolean(),
+          ),
+          {
+            maxLength: 4,
+          },
         )
-        .chain((full) => fc.integer({ min: 0, max: full.length }).map((cut) => (cut % 3 === 0 ? full.subarray(0, cut) : full))),
+        .map(
+          (parts) =>
+            multipartBody(
+              parts.map(([name, value, asFile]) =>
+                asFile ? { name, value: name === "file" ? zip : value, filename: "f.zip" } : { name, value },
+              ),
+              "fc-boundary",
+            ).body,
+        )
+        .chain((full) =>
+          fc
+            .integer({ min: 0, max: full.length })
+            .map((cut) => (cut % 3 === 0 ? full.subarray(0, cut) : full)),
+        ),
     );
 
     await fc.assert(
       fc.asyncProperty(target, query, headers, body, async ([m, p], q, h, b) => {
-        const init: RequestInit = { method: m, headers: Object.fromEntries(Object.entries(h).filter(([, v]) => v !== null)) as Record<string, string> };
+        const init: RequestInit = {
+          method: m,
+          headers: Object.fromEntries(Object.entries(h).filter(([, v]) => v !== null)) as Record<
+            string,
+            string
+          >,
+        };
         if (b !== undefined && m !== "GET" && m !== "HEAD") init.body = b;
         let request: Request;
         try {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Role } from "./context.js";
 import { call, expectProblem } from "../testing/http-helpers.js";
 import { ROUTES, roleAllows } from "../testing/route-catalog.js";
-import { createTestApp, SKIP_REASON, type TestApp } from "../testing/test-app.js";
+import { createTestApp, describeWithRedis, type TestApp } from "../testing/test-app.js";
 import { TOKENS } from "../testing/test-tokens.js";
+import type { Role } from "./context.js";
 
 const BAD_AUTH: [string, Record<string, string>][] = [
   ["no token", {}],
@@ -17,7 +17,7 @@ const BAD_AUTH: [string, Record<string, string>][] = [
   ["a token that is far too long", { authorization: `Bearer ${"x".repeat(5000)}` }],
 ];
 
-describe.skipIf(SKIP_REASON !== "")("auth matrix: every route x every kind of caller", () => {
+describeWithRedis("auth matrix: every route x every kind of caller", () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp();
@@ -62,13 +62,19 @@ describe.skipIf(SKIP_REASON !== "")("auth matrix: every route x every kind of ca
   }
 
   it("a lower-case scheme is accepted (RFC 9110: the scheme is case-insensitive)", async () => {
-    const res = await call(t.app, "/api/v1/plugins", { role: null, headers: { authorization: `bearer ${TOKENS.viewer}` } });
+    const res = await call(t.app, "/api/v1/plugins", {
+      role: null,
+      headers: { authorization: `bearer ${TOKENS.viewer}` },
+    });
     expect(res.status).toBe(200);
   });
 
   it("a 403 leaves no operation behind", async () => {
     const p = await t.insertPlugin();
-    await expectProblem(await call(t.app, `/api/v1/plugins/${p.pluginId}`, { method: "DELETE", role: "operator" }), 403);
+    await expectProblem(
+      await call(t.app, `/api/v1/plugins/${p.pluginId}`, { method: "DELETE", role: "operator" }),
+      403,
+    );
     const { total } = await t.db.operations.list({ pluginId: p.pluginId, page: 1, pageSize: 10 });
     expect(total).toBe(0);
   });

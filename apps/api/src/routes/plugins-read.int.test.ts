@@ -1,7 +1,7 @@
 import type { JobResource, PluginResource } from "@arcade/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, expectJson, expectProblem } from "../testing/http-helpers.js";
-import { createTestApp, SKIP_REASON, type TestApp } from "../testing/test-app.js";
+import { createTestApp, describeWithRedis, type TestApp } from "../testing/test-app.js";
 
 interface Page<T> {
   items: T[];
@@ -10,14 +10,29 @@ interface Page<T> {
   pageSize: number;
 }
 
-describe.skipIf(SKIP_REASON !== "")("reading plugins and jobs", () => {
+describeWithRedis("reading plugins and jobs", () => {
   let t: TestApp;
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
     t = await createTestApp();
-    ids.alpha = (await t.insertPlugin({ name: "alpha-mailer", pluginType: "notify", description: "Sends MAIL", status: 1 })).pluginId;
-    ids.beta = (await t.insertPlugin({ name: "beta-builder", pluginType: "ci", author: "Builders Inc", status: 0, source: "market" })).pluginId;
+    ids.alpha = (
+      await t.insertPlugin({
+        name: "alpha-mailer",
+        pluginType: "notify",
+        description: "Sends MAIL",
+        status: 1,
+      })
+    ).pluginId;
+    ids.beta = (
+      await t.insertPlugin({
+        name: "beta-builder",
+        pluginType: "ci",
+        author: "Builders Inc",
+        status: 0,
+        source: "market",
+      })
+    ).pluginId;
     ids.gamma = (await t.insertPlugin({ name: "gamma_custom", pluginType: "custom", status: 2 })).pluginId;
     ids.delta = (await t.insertPlugin({ name: "delta-notify", pluginType: "notify", status: 1 })).pluginId;
   });
@@ -26,7 +41,10 @@ describe.skipIf(SKIP_REASON !== "")("reading plugins and jobs", () => {
   });
 
   async function list(query: string): Promise<Page<PluginResource>> {
-    return expectJson<Page<PluginResource>>(await call(t.app, `/api/v1/plugins${query}`, { role: "viewer" }), 200);
+    return expectJson<Page<PluginResource>>(
+      await call(t.app, `/api/v1/plugins${query}`, { role: "viewer" }),
+      200,
+    );
   }
   const names = (page: Page<PluginResource>) => page.items.map((p) => p.name).sort();
 
@@ -96,12 +114,19 @@ describe.skipIf(SKIP_REASON !== "")("reading plugins and jobs", () => {
   });
 
   it("several bad parameters are reported together", async () => {
-    const body = await expectProblem(await call(t.app, "/api/v1/plugins?page=0&pageSize=x&source=y"), 400, "VALIDATION_FAILED");
+    const body = await expectProblem(
+      await call(t.app, "/api/v1/plugins?page=0&pageSize=x&source=y"),
+      400,
+      "VALIDATION_FAILED",
+    );
     expect(body.errors?.map((e) => e.path).sort()).toEqual(["/page", "/pageSize", "/source"]);
   });
 
   it("detail: the plugin with its per-node load state", async () => {
-    const body = await expectJson<PluginResource>(await call(t.app, `/api/v1/plugins/${ids.alpha}`, { role: "viewer" }), 200);
+    const body = await expectJson<PluginResource>(
+      await call(t.app, `/api/v1/plugins/${ids.alpha}`, { role: "viewer" }),
+      200,
+    );
     expect(body).toMatchObject({ pluginId: ids.alpha, name: "alpha-mailer", isEnabled: 1, source: "local" });
     expect(Array.isArray(body.nodes)).toBe(true);
   });
@@ -133,11 +158,23 @@ describe.skipIf(SKIP_REASON !== "")("reading plugins and jobs", () => {
         await expectProblem(await call(t.app, `/api/v1/plugins/${id}${suffix}`), 404, code);
       }
       for (const suffix of ["/enable", "/disable", "/rollback"]) {
-        await expectProblem(await call(t.app, `/api/v1/plugins/${id}${suffix}`, { method: "POST" }), 404, code);
+        await expectProblem(
+          await call(t.app, `/api/v1/plugins/${id}${suffix}`, { method: "POST" }),
+          404,
+          code,
+        );
       }
       await expectProblem(await call(t.app, `/api/v1/plugins/${id}`, { method: "DELETE" }), 404, code);
-      await expectProblem(await call(t.app, `/api/v1/plugins/${id}/config`, { method: "PUT", json: {} }), 404, code);
-      await expectProblem(await call(t.app, `/api/v1/plugins/${id}/actions/send`, { method: "POST", json: {} }), 404, code);
+      await expectProblem(
+        await call(t.app, `/api/v1/plugins/${id}/config`, { method: "PUT", json: {} }),
+        404,
+        code,
+      );
+      await expectProblem(
+        await call(t.app, `/api/v1/plugins/${id}/actions/send`, { method: "POST", json: {} }),
+        404,
+        code,
+      );
     }
     expect((await t.db.operations.list({ page: 1, pageSize: 1 })).total).toBe(0);
   });
@@ -147,27 +184,53 @@ describe.skipIf(SKIP_REASON !== "")("reading plugins and jobs", () => {
     let disableJob: JobResource;
 
     beforeAll(async () => {
-      enableJob = (await (await call(t.app, `/api/v1/plugins/${ids.beta}/enable`, { method: "POST" })).json()) as JobResource;
-      disableJob = (await (await call(t.app, `/api/v1/plugins/${ids.alpha}/disable`, { method: "POST" })).json()) as JobResource;
-      await t.db.operations.update(disableJob.jobId, { state: "failed", error: { code: "INTERNAL", message: "x" }, finishedAt: new Date() });
+      enableJob = (await (
+        await call(t.app, `/api/v1/plugins/${ids.beta}/enable`, { method: "POST" })
+      ).json()) as JobResource;
+      disableJob = (await (
+        await call(t.app, `/api/v1/plugins/${ids.alpha}/disable`, { method: "POST" })
+      ).json()) as JobResource;
+      await t.db.operations.update(disableJob.jobId, {
+        state: "failed",
+        error: { code: "INTERNAL", message: "x" },
+        finishedAt: new Date(),
+      });
     });
 
     it("GET /jobs/:jobId answers the job; unknown and absurd ids are 404 JOB_NOT_FOUND", async () => {
-      expect(await expectJson<JobResource>(await call(t.app, `/api/v1/jobs/${enableJob.jobId}`, { role: "viewer" }), 200)).toMatchObject({
+      expect(
+        await expectJson<JobResource>(
+          await call(t.app, `/api/v1/jobs/${enableJob.jobId}`, { role: "viewer" }),
+          200,
+        ),
+      ).toMatchObject({
         jobId: enableJob.jobId,
         type: "enable",
         pluginId: ids.beta,
         state: "queued",
       });
-      for (const id of ["00000000-0000-0000-0000-000000000000", "x".repeat(3000), "%00", "☃", "%E0%A4%A", "a%2Fb"]) {
+      for (const id of [
+        "00000000-0000-0000-0000-000000000000",
+        "x".repeat(3000),
+        "%00",
+        "☃",
+        "%E0%A4%A",
+        "a%2Fb",
+      ]) {
         await expectProblem(await call(t.app, `/api/v1/jobs/${id}`), 404, "JOB_NOT_FOUND");
       }
       await expectProblem(await call(t.app, "/api/v1/jobs/%2e%2e"), 404, "NOT_FOUND");
     });
 
     it("GET /jobs/:jobId?wait=1 answers the unfinished job after waiting; wait=61 is 400", async () => {
-      expect(await expectJson<JobResource>(await call(t.app, `/api/v1/jobs/${enableJob.jobId}?wait=1`), 200)).toMatchObject({ state: "queued" });
-      await expectProblem(await call(t.app, `/api/v1/jobs/${enableJob.jobId}?wait=61`), 400, "VALIDATION_FAILED");
+      expect(
+        await expectJson<JobResource>(await call(t.app, `/api/v1/jobs/${enableJob.jobId}?wait=1`), 200),
+      ).toMatchObject({ state: "queued" });
+      await expectProblem(
+        await call(t.app, `/api/v1/jobs/${enableJob.jobId}?wait=61`),
+        400,
+        "VALIDATION_FAILED",
+      );
     });
 
     it.each([
@@ -183,16 +246,26 @@ describe.skipIf(SKIP_REASON !== "")("reading plugins and jobs", () => {
     });
 
     it("GET /jobs?pluginId= filters by plugin", async () => {
-      const page = await expectJson<Page<JobResource>>(await call(t.app, `/api/v1/jobs?pluginId=${ids.beta}`), 200);
+      const page = await expectJson<Page<JobResource>>(
+        await call(t.app, `/api/v1/jobs?pluginId=${ids.beta}`),
+        200,
+      );
       expect(page.items.map((j) => j.jobId)).toEqual([enableJob.jobId]);
     });
 
-    it.each([["state", "done"], ["type", "explode"], ["page", "0"], ["pageSize", "500"], ["pluginId", "p".repeat(101)]])(
-      "GET /jobs?%s=%s: 400 naming the parameter",
-      async (name, value) => {
-        const body = await expectProblem(await call(t.app, `/api/v1/jobs?${name}=${value}`), 400, "VALIDATION_FAILED");
-        expect(body.errors?.map((e) => e.path)).toEqual([`/${name}`]);
-      },
-    );
+    it.each([
+      ["state", "done"],
+      ["type", "explode"],
+      ["page", "0"],
+      ["pageSize", "500"],
+      ["pluginId", "p".repeat(101)],
+    ])("GET /jobs?%s=%s: 400 naming the parameter", async (name, value) => {
+      const body = await expectProblem(
+        await call(t.app, `/api/v1/jobs?${name}=${value}`),
+        400,
+        "VALIDATION_FAILED",
+      );
+      expect(body.errors?.map((e) => e.path)).toEqual([`/${name}`]);
+    });
   });
 });

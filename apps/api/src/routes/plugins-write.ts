@@ -37,14 +37,18 @@ export function pluginWriteRoutes(deps: ApiDeps): Hono {
   }
 
   async function artifactRequest(c: Context, type: "install" | "update") {
-    const rawId = type === "update" ? c.req.param("pluginId") ?? "" : null;
+    const rawId = type === "update" ? (c.req.param("pluginId") ?? "") : null;
     const { wait, principal, key, replay } = await begin(c, type, rawId);
     if (replay) return respondWithJob(c, submitter, replay, wait);
     const pluginId = rawId === null ? null : (await findPluginOr404(deps, rawId)).pluginId;
     if (pluginId) await submitter.assertIdle(pluginId);
     const jobId = newJobId();
     const staged = stagingKey(jobId);
-    const upload = await readMultipartUpload(c, { store: deps.store, key: staged, maxBytes: deps.limits.maxPluginSize });
+    const upload = await readMultipartUpload(c, {
+      store: deps.store,
+      key: staged,
+      maxBytes: deps.limits.maxPluginSize,
+    });
     try {
       const artifact = artifactSource(upload.fields, upload.file, staged);
       const common = { requestedBy: principal.name, requestId: c.get("requestId") };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chunkedStream, makeZip, manifestOf, multipartBody, pluginZip } from "../testing/fixtures.js";
 import { call, expectJson, expectProblem } from "../testing/http-helpers.js";
-import { createTestApp, SKIP_REASON, type TestApp } from "../testing/test-app.js";
+import { createTestApp, describeWithRedis, type TestApp } from "../testing/test-app.js";
 
 const PATH = "/api/v1/plugins/validate-manifest";
 const MAX = 64 * 1024;
@@ -12,7 +12,7 @@ interface Validation {
   manifest: Record<string, unknown> | null;
 }
 
-describe.skipIf(SKIP_REASON !== "")("POST /plugins/validate-manifest", () => {
+describeWithRedis("POST /plugins/validate-manifest", () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp({ maxPluginSize: MAX });
@@ -28,14 +28,20 @@ describe.skipIf(SKIP_REASON !== "")("POST /plugins/validate-manifest", () => {
   }
 
   it("a valid JSON manifest: { valid: true, errors: [], manifest }", async () => {
-    const body = await expectJson<Validation>(await call(t.app, PATH, { method: "POST", json: manifestOf(), role: "viewer" }), 200);
+    const body = await expectJson<Validation>(
+      await call(t.app, PATH, { method: "POST", json: manifestOf(), role: "viewer" }),
+      200,
+    );
     expect(body).toMatchObject({ valid: true, errors: [], manifest: { name: "fixture", version: "1.0.0" } });
     await nothingChanged();
   });
 
   it("an invalid JSON manifest: 200 { valid: false } with every error", async () => {
     const body = await expectJson<Validation>(
-      await call(t.app, PATH, { method: "POST", json: manifestOf({ version: "one", pluginType: "toaster" }) }),
+      await call(t.app, PATH, {
+        method: "POST",
+        json: manifestOf({ version: "one", pluginType: "toaster" }),
+      }),
       200,
     );
     expect(body.valid).toBe(false);
@@ -56,7 +62,10 @@ describe.skipIf(SKIP_REASON !== "")("POST /plugins/validate-manifest", () => {
       body: await pluginZip({ name: "zipped" }),
       headers: { "content-type": "application/zip" },
     });
-    expect(await expectJson<Validation>(res, 200)).toMatchObject({ valid: true, manifest: { name: "zipped" } });
+    expect(await expectJson<Validation>(res, 200)).toMatchObject({
+      valid: true,
+      manifest: { name: "zipped" },
+    });
     await nothingChanged();
   });
 
@@ -66,7 +75,11 @@ describe.skipIf(SKIP_REASON !== "")("POST /plugins/validate-manifest", () => {
       "index.mjs": "export default {}",
     });
     const body = await expectJson<Validation>(
-      await call(t.app, PATH, { method: "POST", body: zip, headers: { "content-type": "application/octet-stream" } }),
+      await call(t.app, PATH, {
+        method: "POST",
+        body: zip,
+        headers: { "content-type": "application/octet-stream" },
+      }),
       200,
     );
     expect(body.valid).toBe(false);
@@ -75,20 +88,35 @@ describe.skipIf(SKIP_REASON !== "")("POST /plugins/validate-manifest", () => {
   });
 
   it("a multipart zip (file part)", async () => {
-    const { body, contentType } = multipartBody([{ name: "file", value: await pluginZip({ name: "multi" }), filename: "p.zip" }]);
+    const { body, contentType } = multipartBody([
+      { name: "file", value: await pluginZip({ name: "multi" }), filename: "p.zip" },
+    ]);
     const res = await call(t.app, PATH, { method: "POST", body, headers: { "content-type": contentType } });
-    expect(await expectJson<Validation>(res, 200)).toMatchObject({ valid: true, manifest: { name: "multi" } });
+    expect(await expectJson<Validation>(res, 200)).toMatchObject({
+      valid: true,
+      manifest: { name: "multi" },
+    });
     await nothingChanged();
   });
 
   it("a body that is not a zip: 422 ARCHIVE_INVALID", async () => {
     await expectProblem(
-      await call(t.app, PATH, { method: "POST", body: "this is not a zip file", headers: { "content-type": "application/zip" } }),
+      await call(t.app, PATH, {
+        method: "POST",
+        body: "this is not a zip file",
+        headers: { "content-type": "application/zip" },
+      }),
       422,
       "ARCHIVE_INVALID",
     );
-    const { body, contentType } = multipartBody([{ name: "file", value: "PK not really", filename: "p.zip" }]);
-    await expectProblem(await call(t.app, PATH, { method: "POST", body, headers: { "content-type": contentType } }), 422, "ARCHIVE_INVALID");
+    const { body, contentType } = multipartBody([
+      { name: "file", value: "PK not really", filename: "p.zip" },
+    ]);
+    await expectProblem(
+      await call(t.app, PATH, { method: "POST", body, headers: { "content-type": contentType } }),
+      422,
+      "ARCHIVE_INVALID",
+    );
     await nothingChanged();
   });
 
@@ -143,7 +171,9 @@ describe.skipIf(SKIP_REASON !== "")("POST /plugins/validate-manifest", () => {
       "PAYLOAD_TOO_LARGE",
     );
     const boundary = "----vm";
-    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.zip"\r\n\r\n`);
+    const head = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.zip"\r\n\r\n`,
+    );
     await expectProblem(
       await call(t.app, PATH, {
         method: "POST",
@@ -157,9 +187,15 @@ describe.skipIf(SKIP_REASON !== "")("POST /plugins/validate-manifest", () => {
   });
 
   it("malformed multipart: 400 MALFORMED_MULTIPART, no file part: 400, no scratch file left", async () => {
-    const { body, contentType } = multipartBody([{ name: "file", value: await pluginZip(), filename: "p.zip" }]);
+    const { body, contentType } = multipartBody([
+      { name: "file", value: await pluginZip(), filename: "p.zip" },
+    ]);
     await expectProblem(
-      await call(t.app, PATH, { method: "POST", body: body.subarray(0, body.length - 50), headers: { "content-type": contentType } }),
+      await call(t.app, PATH, {
+        method: "POST",
+        body: body.subarray(0, body.length - 50),
+        headers: { "content-type": contentType },
+      }),
       400,
       "MALFORMED_MULTIPART",
     );
@@ -170,7 +206,11 @@ describe.skipIf(SKIP_REASON !== "")("POST /plugins/validate-manifest", () => {
     );
     const fieldsOnly = multipartBody([{ name: "note", value: "no file" }]);
     await expectProblem(
-      await call(t.app, PATH, { method: "POST", body: fieldsOnly.body, headers: { "content-type": fieldsOnly.contentType } }),
+      await call(t.app, PATH, {
+        method: "POST",
+        body: fieldsOnly.body,
+        headers: { "content-type": fieldsOnly.contentType },
+      }),
       400,
       "VALIDATION_FAILED",
     );
@@ -185,7 +225,11 @@ describe.skipIf(SKIP_REASON !== "")("POST /plugins/validate-manifest", () => {
         else controller.error(new Error("client went away"));
       },
     });
-    const res = await call(t.app, PATH, { method: "POST", body: stream, headers: { "content-type": "application/zip" } });
+    const res = await call(t.app, PATH, {
+      method: "POST",
+      body: stream,
+      headers: { "content-type": "application/zip" },
+    });
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     await nothingChanged();
@@ -197,6 +241,10 @@ describe.skipIf(SKIP_REASON !== "")("POST /plugins/validate-manifest", () => {
       415,
       "UNSUPPORTED_MEDIA_TYPE",
     );
-    await expectProblem(await call(t.app, PATH, { method: "POST", body: "x" }), 415, "UNSUPPORTED_MEDIA_TYPE");
+    await expectProblem(
+      await call(t.app, PATH, { method: "POST", body: "x" }),
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+    );
   });
 });

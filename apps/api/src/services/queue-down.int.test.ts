@@ -3,7 +3,7 @@ import { type AddressInfo, createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { multipartBody, pluginZip } from "../testing/fixtures.js";
 import { call, expectJson, expectProblem } from "../testing/http-helpers.js";
-import { createTestApp, SKIP_REASON, type TestApp } from "../testing/test-app.js";
+import { createTestApp, describeWithRedis, type TestApp } from "../testing/test-app.js";
 
 /** A loopback port that nothing listens on: bind one, then let it go. */
 async function closedPort(): Promise<number> {
@@ -16,7 +16,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe.skipIf(SKIP_REASON !== "")("Redis down: mutations answer 503 and leave nothing half-done", () => {
+describeWithRedis("Redis down: mutations answer 503 and leave nothing half-done", () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp({ redisUrl: `redis://127.0.0.1:${await closedPort()}`, enqueueTimeoutMs: 300 });
@@ -32,10 +32,19 @@ describe.skipIf(SKIP_REASON !== "")("Redis down: mutations answer 503 and leave 
     await expectProblem(res, 503, "QUEUE_UNAVAILABLE");
     const { items } = await t.db.operations.list({ pluginId: p.pluginId, page: 1, pageSize: 10 });
     expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ type: "disable", state: "failed", lockKey: null, error: { code: "QUEUE_UNAVAILABLE" } });
+    expect(items[0]).toMatchObject({
+      type: "disable",
+      state: "failed",
+      lockKey: null,
+      error: { code: "QUEUE_UNAVAILABLE" },
+    });
     expect(items[0]?.finishedAt).toBeInstanceOf(Date);
     // Not 409: the failed row holds no lock.
-    await expectProblem(await call(t.app, `/api/v1/plugins/${p.pluginId}/disable`, { method: "POST" }), 503, "QUEUE_UNAVAILABLE");
+    await expectProblem(
+      await call(t.app, `/api/v1/plugins/${p.pluginId}/disable`, { method: "POST" }),
+      503,
+      "QUEUE_UNAVAILABLE",
+    );
   });
 
   it("an install: 503, the row ends failed, and the staged upload is deleted", async () => {
@@ -44,7 +53,11 @@ describe.skipIf(SKIP_REASON !== "")("Redis down: mutations answer 503 and leave 
       { name: "file", value: await pluginZip(), filename: "p.zip" },
     ]);
     await expectProblem(
-      await call(t.app, "/api/v1/plugins/install", { method: "POST", body, headers: { "content-type": contentType } }),
+      await call(t.app, "/api/v1/plugins/install", {
+        method: "POST",
+        body,
+        headers: { "content-type": contentType },
+      }),
       503,
       "QUEUE_UNAVAILABLE",
     );
@@ -62,7 +75,11 @@ describe.skipIf(SKIP_REASON !== "")("Redis down: mutations answer 503 and leave 
     const p = await t.insertPlugin();
     const headers = { "idempotency-key": "retry-me" };
     for (let i = 0; i < 2; i += 1) {
-      await expectProblem(await call(t.app, `/api/v1/plugins/${p.pluginId}/enable`, { method: "POST", headers }), 503, "QUEUE_UNAVAILABLE");
+      await expectProblem(
+        await call(t.app, `/api/v1/plugins/${p.pluginId}/enable`, { method: "POST", headers }),
+        503,
+        "QUEUE_UNAVAILABLE",
+      );
     }
     const { items } = await t.db.operations.list({ pluginId: p.pluginId, page: 1, pageSize: 10 });
     expect(items).toHaveLength(2);
@@ -75,6 +92,9 @@ describe.skipIf(SKIP_REASON !== "")("Redis down: mutations answer 503 and leave 
       await call(t.app, "/readyz", { role: null }),
       503,
     );
-    expect(ready).toMatchObject({ status: "unavailable", checks: { redis: { ok: false }, database: { ok: true } } });
+    expect(ready).toMatchObject({
+      status: "unavailable",
+      checks: { redis: { ok: false }, database: { ok: true } },
+    });
   });
 });

@@ -44,7 +44,10 @@ export interface Part {
 }
 
 /** A multipart/form-data body built by hand, so tests control every byte. */
-export function multipartBody(parts: readonly Part[], boundary = "----arcade-test-boundary"): {
+export function multipartBody(
+  parts: readonly Part[],
+  boundary = "----arcade-test-boundary",
+): {
   body: Buffer;
   contentType: string;
 } {
@@ -53,7 +56,9 @@ export function multipartBody(parts: readonly Part[], boundary = "----arcade-tes
     const disposition = `form-data; name="${part.name}"${part.filename !== undefined ? `; filename="${part.filename}"` : ""}`;
     const head =
       `--${boundary}\r\nContent-Disposition: ${disposition}\r\n` +
-      (part.filename !== undefined ? `Content-Type: ${part.contentType ?? "application/octet-stream"}\r\n` : "") +
+      (part.filename !== undefined
+        ? `Content-Type: ${part.contentType ?? "application/octet-stream"}\r\n`
+        : "") +
       "\r\n";
     chunks.push(Buffer.from(head), Buffer.from(part.value), Buffer.from("\r\n"));
   }

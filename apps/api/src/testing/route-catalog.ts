@@ -173,7 +173,13 @@ export const ROUTES: RouteCase[] = [
       return { path: `/api/v1/jobs/${jobId}`, options: {} };
     },
   },
-  { method: "GET", path: "/api/v1/jobs", role: "viewer", okStatus: 200, prepare: get(async () => "/api/v1/jobs") },
+  {
+    method: "GET",
+    path: "/api/v1/jobs",
+    role: "viewer",
+    okStatus: 200,
+    prepare: get(async () => "/api/v1/jobs"),
+  },
   {
     method: "GET",
     path: "/api/v1/cluster/nodes",

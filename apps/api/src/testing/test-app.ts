@@ -17,6 +17,7 @@ import { type Database, openDatabase } from "@arcade/db";
 import { createQueueConnection, JobProducer } from "@arcade/queue";
 import { FsObjectStore } from "@arcade/storage";
 import type { Hono } from "hono";
+import { describe } from "vitest";
 import { createApp } from "../app.js";
 import type { ApiDeps, ClusterView, NodeApi } from "../deps.js";
 import { testAuth } from "./test-tokens.js";
@@ -26,6 +27,16 @@ export const TEST_REDIS_URL = process.env.ARCADE_TEST_REDIS_URL ?? "";
 export const SKIP_REASON = TEST_REDIS_URL
   ? ""
   : "ARCADE_TEST_REDIS_URL is not set: run through infra/scripts/test.sh (or start redis and export it)";
+
+/** describe() for suites that need the test Redis; without it they skip and say why, in the name and on stderr. */
+export function describeWithRedis(name: string, body: () => void): void {
+  if (SKIP_REASON) {
+    process.stderr.write(`[apps/api] skipping "${name}": ${SKIP_REASON}\n`);
+    describe.skip(`${name} (skipped: ${SKIP_REASON})`, body);
+    return;
+  }
+  describe(name, body);
+}
 
 export interface TestAppOptions {
   maxPluginSize?: number;
@@ -47,7 +58,9 @@ export interface TestApp {
   stagingLeftovers(): Promise<string[]>;
   /** Files left in the validate-manifest scratch folder. */
   scratchLeftovers(): Promise<string[]>;
-  insertPlugin(input?: Partial<Manifest> & { status?: PluginStatus; source?: "local" | "market" }): Promise<PluginRecord>;
+  insertPlugin(
+    input?: Partial<Manifest> & { status?: PluginStatus; source?: "local" | "market" },
+  ): Promise<PluginRecord>;
   close(): Promise<void>;
 }
 
@@ -62,7 +75,7 @@ export function fakeNode(plugins: PluginRepo): NodeApi {
     nodeId: "test-node",
     async invoke(pluginId, action, params) {
       const plugin = await plugins.findById(pluginId);
-      if (!plugin || plugin.isEnabled !== 1) {
+      if (plugin?.isEnabled !== 1) {
         throw new AppError("PLUGIN_NOT_LOADED", `plugin ${pluginId} is not loaded on node test-node`);
       }
       if (action === "missing") throw new AppError("ACTION_NOT_FOUND", `no action ${action}`);

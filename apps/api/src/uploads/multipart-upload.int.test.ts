@@ -7,7 +7,7 @@ import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chunkedStream, multipartBody, pluginZip } from "../testing/fixtures.js";
 import { call, expectJson, expectProblem } from "../testing/http-helpers.js";
-import { createTestApp, SKIP_REASON, type TestApp } from "../testing/test-app.js";
+import { createTestApp, describeWithRedis, type TestApp } from "../testing/test-app.js";
 import { TOKENS } from "../testing/test-tokens.js";
 
 const MAX = 64 * 1024;
@@ -31,7 +31,7 @@ async function until(check: () => Promise<boolean>, what: string, limitMs = 15_0
   }
 }
 
-describe.skipIf(SKIP_REASON !== "")("streaming uploads: limits, malformed bodies, aborted clients", () => {
+describeWithRedis("streaming uploads: limits, malformed bodies, aborted clients", () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp({ maxPluginSize: MAX });
@@ -89,7 +89,10 @@ describe.skipIf(SKIP_REASON !== "")("streaming uploads: limits, malformed bodies
       const zip = await pluginZip();
       const padded = Buffer.concat([zip, Buffer.alloc(MAX - zip.length)]);
       const { body, contentType } = multipartBody([{ name: "file", value: padded, filename: "exact.zip" }]);
-      const job = await expectJson<{ jobId: string }>(await install(body, { "content-type": contentType }), 202);
+      const job = await expectJson<{ jobId: string }>(
+        await install(body, { "content-type": contentType }),
+        202,
+      );
       expect((await t.store.head(`staging/${job.jobId}`))?.size).toBe(MAX);
       await t.store.delete(`staging/${job.jobId}`);
     });
@@ -98,17 +101,27 @@ describe.skipIf(SKIP_REASON !== "")("streaming uploads: limits, malformed bodies
   describe("400 MALFORMED_MULTIPART", () => {
     it("a content type without a boundary", async () => {
       const { body } = multipartBody([{ name: "file", value: "x", filename: "a.zip" }]);
-      await expectProblem(await install(body, { "content-type": "multipart/form-data; charset=utf-8" }), 400, "MALFORMED_MULTIPART");
+      await expectProblem(
+        await install(body, { "content-type": "multipart/form-data; charset=utf-8" }),
+        400,
+        "MALFORMED_MULTIPART",
+      );
     });
 
     it("a body framed with another boundary than the header says", async () => {
-      const { body } = multipartBody([{ name: "file", value: await pluginZip(), filename: "a.zip" }], "other-boundary");
+      const { body } = multipartBody(
+        [{ name: "file", value: await pluginZip(), filename: "a.zip" }],
+        "other-boundary",
+      );
       await expectProblem(await install(body), 400, "MALFORMED_MULTIPART");
       expect(await t.stagingLeftovers()).toEqual([]);
     });
 
     it("a truncated body (cut inside the file part)", async () => {
-      const { body } = multipartBody([{ name: "file", value: await pluginZip(), filename: "a.zip" }], BOUNDARY);
+      const { body } = multipartBody(
+        [{ name: "file", value: await pluginZip(), filename: "a.zip" }],
+        BOUNDARY,
+      );
       await expectProblem(await install(body.subarray(0, body.length - 60)), 400, "MALFORMED_MULTIPART");
       expect(await t.stagingLeftovers()).toEqual([]);
     });
@@ -192,7 +205,9 @@ describe.skipIf(SKIP_REASON !== "")("streaming uploads: limits, malformed bodies
         // ... and is gone once the server has noticed the disconnect.
         await until(async () => (await t.stagingLeftovers()).length === 0, "staging to be empty again");
 
-        const { body, contentType } = multipartBody([{ name: "file", value: await pluginZip(), filename: "next.zip" }]);
+        const { body, contentType } = multipartBody([
+          { name: "file", value: await pluginZip(), filename: "next.zip" },
+        ]);
         const res = await fetch(`http://127.0.0.1:${port}/api/v1/plugins/install`, {
           method: "POST",
           body,
@@ -200,7 +215,11 @@ describe.skipIf(SKIP_REASON !== "")("streaming uploads: limits, malformed bodies
           signal: AbortSignal.timeout(20_000),
         });
         const job = await expectJson<{ jobId: string }>(res, 202);
-        expect(await t.stagingLeftovers()).toEqual([`staging/${job.jobId}`, `disk:${job.jobId}`, `disk:${job.jobId}.meta.json`]);
+        expect(await t.stagingLeftovers()).toEqual([
+          `staging/${job.jobId}`,
+          `disk:${job.jobId}`,
+          `disk:${job.jobId}.meta.json`,
+        ]);
         await t.store.delete(`staging/${job.jobId}`);
       } finally {
         server.close();
