@@ -160,7 +160,7 @@ describe.skipIf(missing.length > 0)(suiteName("runtime: a change reaches every n
       await waitUntil(
         `node ${i}'s cache holds nothing of ${pluginId}`,
         async () => ((await cacheEntries(i)).length === 0 ? true : undefined),
-        { timeoutMs: 10_000, describe: async () => (await cacheEntries(i)).join(", ") },
+        { timeoutMs: 5_000, describe: async () => (await cacheEntries(i)).join(", ") },
       );
     }
   });

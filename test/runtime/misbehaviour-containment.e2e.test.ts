@@ -1,6 +1,6 @@
 import type { JobResource } from "@arcade/contracts";
 import { describe, expect, it } from "vitest";
-import { buildExamplePlugin, isFinished, usePlatform } from "../harness/index.js";
+import { buildExamplePlugin, buildPluginZip, isFinished, usePlatform } from "../harness/index.js";
 import { missingForRuntime, preferredBackends, suiteName } from "./backends.js";
 import { labVariantZip } from "./lab-plugin.js";
 import {
@@ -170,6 +170,46 @@ describe.skipIf(missing.length > 0)(
         state: "loaded",
         error: null,
       });
+    });
+
+    let brokenSwap: { job: JobResource; pluginId: string } | null = null;
+
+    it("an update whose init throws: the old version keeps serving and the node reports why", async () => {
+      const p = platform();
+      const installed = await uploadAndWait(p, await buildPluginZip({ name: "lab-swap", version: "1.0.0" }));
+      const broken = await buildPluginZip({
+        name: "lab-swap",
+        version: "1.1.0",
+        source: `export default { async init() { throw new Error("broken release 1.1.0"); }, actions: { async execute() { return {}; } } };\n`,
+      });
+      const job = await uploadAndWait(p, broken, { pluginId: installed.pluginId });
+      brokenSwap = { job, pluginId: installed.pluginId };
+      const res = await invoke<{ version: string }>(p, 0, installed.pluginId, "execute", {});
+      expect(res.status, res.text).toBe(200);
+      expect(res.body.version).toBe("1.0.0");
+      expect(res.body.result.version).toBe("1.0.0");
+      expect(pluginOnNode(await clusterNodes(p), p.apis[0]?.nodeId ?? "", installed.pluginId)).toMatchObject({
+        state: "loaded",
+        version: "1.0.0",
+        error: expect.stringContaining("broken release 1.1.0"),
+      });
+      expect(await row(installed.pluginId)).toMatchObject({
+        version: "1.0.0",
+        lastSwapError: expect.stringContaining("broken release 1.1.0"),
+      });
+      await expectNodeServes();
+    });
+
+    // KNOWN DEFECT (reported): the job of that update says every node applied it
+    // ({ expected: 1, applied: 1, failed: [] }) although the node still runs 1.0.0. The tally in
+    // packages/bus/src/revision-tally.ts counts a node as failed only when the plugin's state is
+    // "error"; after a failed swap it is "loaded" (old version) with the error in `error`.
+    // Turns red once fixed: then make this a plain `it`.
+    it.fails("the job of an update that no node could load names the nodes that failed", () => {
+      if (!brokenSwap) throw new Error("the previous test did not run");
+      expect(brokenSwap.job.result?.nodes?.failed).toEqual([
+        { nodeId: platform().apis[0]?.nodeId, error: expect.stringContaining("broken release 1.1.0") },
+      ]);
     });
 
     it("an endless loop: 504 ACTION_TIMEOUT, other plugins serve during it, and the plugin comes back", async () => {

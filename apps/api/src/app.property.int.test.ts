@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { multipartBody, pluginZip } from "./testing/fixtures.js";
 import { BASE } from "./testing/http-helpers.js";
 import { createTestApp, describeWithRedis, type TestApp } from "./testing/test-app.js";

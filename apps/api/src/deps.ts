@@ -1,11 +1,14 @@
-import type { JobPayloads, JobType, NodePluginState } from "@arcade/contracts";
-import type { ArchiveLimits, Clock, Logger, ObjectStore, OperationRepo, PluginRepo } from "@arcade/core";
+import type { NodePluginState } from "@arcade/contracts";
+import type {
+  ArchiveLimits,
+  Clock,
+  JobQueue,
+  Logger,
+  ObjectStore,
+  OperationRepo,
+  PluginRepo,
+} from "@arcade/core";
 import type { AuthOptions } from "./http/auth.js";
-
-/** The queue as the API sees it. */
-export interface JobQueue {
-  enqueue<T extends JobType>(type: T, jobId: string, payload: JobPayloads[T]): Promise<void>;
-}
 
 /** This process as a runtime node (absent when the runtime is switched off). */
 export interface NodeApi {

@@ -1,15 +1,25 @@
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { NodeRegistry, RedisEventBus } from "@arcade/bus";
 import { describeConfig } from "@arcade/config";
-import { type OperationServices, systemClock } from "@arcade/core";
+import {
+  checkForUpdates,
+  type OperationServices,
+  SignaturePolicy,
+  submitOperation,
+  systemClock,
+  UPDATE_CHECKER,
+} from "@arcade/core";
+import { MarketClient } from "@arcade/market";
 import {
   archiveLimits,
   configuredObjectStore,
   loadConfigOrExit,
   onShutdown,
   openConfiguredDatabase,
+  PLATFORM_VERSION,
 } from "@arcade/platform";
-import { createQueueConnection } from "@arcade/queue";
+import { createQueueConnection, JobProducer, UpdateCheckScheduler } from "@arcade/queue";
 import { createLogger } from "@arcade/telemetry";
 import { createOperationWorker } from "./operation-worker.js";
 
@@ -26,13 +36,24 @@ async function main(): Promise<void> {
   const store = configuredObjectStore(config);
   const events = new RedisEventBus({ redis: config.redis.url, prefix: config.redis.keyPrefix });
   const registry = new NodeRegistry({ redis: config.redis.url, prefix: config.redis.keyPrefix, logger });
+  const market = config.plugin.enableMarket
+    ? new MarketClient({
+        baseUrl: config.plugin.marketApi,
+        platformVersion: PLATFORM_VERSION,
+        maxSize: config.plugin.maxPluginSize,
+        requestTimeoutMs: config.market.requestTimeout,
+        ...(config.market.token ? { token: config.market.token } : {}),
+        logger: logger.child({ component: "market" }),
+      })
+    : null;
   const services: OperationServices = {
     plugins: database.plugins,
     operations: database.operations,
     store,
     events,
     convergence: registry,
-    market: null,
+    market: market,
+    signatures: new SignaturePolicy(config.signature),
     clock: systemClock,
     logger,
     settings: {
@@ -41,6 +62,7 @@ async function main(): Promise<void> {
       archiveLimits: archiveLimits(config),
       maxPluginSize: config.plugin.maxPluginSize,
       convergenceTimeoutMs: config.node.convergenceTimeout,
+      platformVersion: PLATFORM_VERSION,
     },
   };
   const connection = createQueueConnection(config.redis.url);
@@ -55,6 +77,43 @@ async function main(): Promise<void> {
       : {}),
   });
 
+  const updates = market && config.plugin.autoCheckUpdate ? startUpdateChecks() : null;
+  function startUpdateChecks(): UpdateCheckScheduler {
+    const producer = new JobProducer({
+      connection,
+      prefix: config.redis.keyPrefix,
+      defaults: { attempts: config.worker.attempts, backoffMs: config.worker.backoffMs },
+    });
+    const scheduler = new UpdateCheckScheduler({
+      connection,
+      prefix: config.redis.keyPrefix,
+      everyMs: config.plugin.updateCheckInterval,
+      logger: logger.child({ component: "update-check" }),
+      run: () =>
+        checkForUpdates({
+          plugins: database.plugins,
+          market: market!,
+          autoUpdate: config.plugin.autoUpdate,
+          logger,
+          enqueueUpdate: async (plugin, payload) => {
+            await submitOperation(
+              { operations: database.operations, queue: producer, clock: systemClock },
+              {
+                jobId: randomUUID(),
+                type: "update",
+                pluginId: plugin.pluginId,
+                payload,
+                requestedBy: UPDATE_CHECKER,
+                idempotencyKey: `${UPDATE_CHECKER}:${plugin.pluginId}:${payload.artifact.source === "market" ? payload.artifact.version : ""}`,
+              },
+            );
+          },
+        }),
+    });
+    scheduler.start().catch((error: unknown) => logger.warn({ err: error }, "update checks could not start"));
+    return scheduler;
+  }
+
   const prune = setInterval(() => {
     const cutoff = new Date(Date.now() - config.worker.jobRetentionDays * 24 * 3600 * 1000);
     database.operations
@@ -65,6 +124,7 @@ async function main(): Promise<void> {
 
   onShutdown(logger, config.worker.shutdownTimeout, async () => {
     clearInterval(prune);
+    await updates?.close().catch(() => {});
     // Finishes the active jobs; past the shutdown timeout the process exits and
     // BullMQ hands the unfinished job to another worker once its lock expires.
     await worker.close();

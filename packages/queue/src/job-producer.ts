@@ -43,12 +43,22 @@ export class JobProducer {
       removeOnFail: { age: this.retention },
     });
     let timer: NodeJS.Timeout | undefined;
+    let gaveUp = false;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new AppError("QUEUE_UNAVAILABLE", "the job queue (Redis) did not answer in time")),
-        this.enqueueTimeoutMs,
-      );
+      timer = setTimeout(() => {
+        gaveUp = true;
+        reject(new AppError("QUEUE_UNAVAILABLE", "the job queue (Redis) did not answer in time"));
+      }, this.enqueueTimeoutMs);
     });
+    // ioredis queues commands while disconnected: an add we gave up on may still
+    // land once Redis is back. Remove it then (the worker also skips jobs whose
+    // operation row is failed).
+    add.then(
+      (job) => {
+        if (gaveUp) job.remove().catch(() => {});
+      },
+      () => {},
+    );
     try {
       await Promise.race([add, timeout]);
     } catch (error) {

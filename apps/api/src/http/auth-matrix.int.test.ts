@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { call, expectProblem } from "../testing/http-helpers.js";
 import { ROUTES, roleAllows } from "../testing/route-catalog.js";
 import { createTestApp, describeWithRedis, type TestApp } from "../testing/test-app.js";

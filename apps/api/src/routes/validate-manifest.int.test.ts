@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { chunkedStream, makeZip, manifestOf, multipartBody, pluginZip } from "../testing/fixtures.js";
 import { call, expectJson, expectProblem } from "../testing/http-helpers.js";
 import { createTestApp, describeWithRedis, type TestApp } from "../testing/test-app.js";

@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
-import type { JobPayloads, JobType } from "@arcade/contracts";
+import type { JobType } from "@arcade/contracts";
 import {
   AppError,
-  assertJobPayload,
   type Clock,
+  type JobQueue,
   type OperationRecord,
   type OperationRepo,
+  type SubmitRequest,
+  submitOperation,
 } from "@arcade/core";
-import type { JobQueue } from "../deps.js";
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -67,63 +68,13 @@ export class JobSubmitter {
     if (busy) throw inProgress(pluginId, busy.jobId);
   }
 
-  async submit<T extends JobType>(request: {
-    jobId: string;
-    type: T;
-    pluginId: string | null;
-    payload: JobPayloads[T];
-    requestedBy: string;
-    idempotencyKey: string | null;
-  }): Promise<OperationRecord> {
-    // The producer checks the payload too, but only after the row exists: a
-    // payload it refuses would leave a failed operation behind for a plain 400.
-    assertJobPayload(request.type, request.payload);
-    const now = this.clock.now();
-    const { created, operation } = await this.operations.create({
-      jobId: request.jobId,
-      type: request.type,
-      pluginId: request.pluginId,
-      lockKey: request.pluginId,
-      idempotencyKey: request.idempotencyKey,
-      state: "queued",
-      step: null,
-      progress: 0,
-      steps: [],
-      attempts: 0,
-      payload: request.payload as Record<string, unknown>,
-      error: null,
-      result: null,
-      requestedBy: request.requestedBy,
-      createdAt: now,
-      updatedAt: now,
-      finishedAt: null,
-    });
-    if (!created) {
-      // A concurrent request with the same key won the insert: same rule as replay().
-      assertSameTarget(operation, { type: request.type, pluginId: request.pluginId });
-      return operation;
-    }
-    try {
-      await this.queue.enqueue(request.type, request.jobId, request.payload);
-    } catch (error) {
-      const appError =
-        error instanceof AppError
-          ? error
-          : new AppError("QUEUE_UNAVAILABLE", String((error as Error).message));
-      const at = this.clock.now();
-      await this.operations
-        .update(request.jobId, {
-          state: "failed",
-          error: { code: appError.code, message: appError.message },
-          finishedAt: at,
-          updatedAt: at,
-          // The job never ran, so a retry with the same key must try again
-          // rather than replay this failure for 24 hours.
-          idempotencyKey: null,
-        })
-        .catch(() => {});
-      throw appError;
-    }
+  async submit<T extends JobType>(request: SubmitRequest<T>): Promise<OperationRecord> {
+    const { created, operation } = await submitOperation(
+      { operations: this.operations, queue: this.queue, clock: this.clock },
+      request,
+    );
+    // A concurrent request with the same key won the insert: same rule as replay().
+    if (!created) assertSameTarget(operation, { type: request.type, pluginId: request.pluginId });
     return operation;
   }
 

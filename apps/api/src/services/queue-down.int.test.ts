@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import { type AddressInfo, createServer } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { multipartBody, pluginZip } from "../testing/fixtures.js";
 import { call, expectJson, expectProblem } from "../testing/http-helpers.js";
 import { createTestApp, describeWithRedis, type TestApp } from "../testing/test-app.js";

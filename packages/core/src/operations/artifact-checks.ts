@@ -1,9 +1,11 @@
 import type { JobPayloads, Manifest } from "@arcade/contracts";
 import semver from "semver";
+import { checkDependencies, checkDependentsAccept, checkPlatformVersion } from "../dependencies/index.js";
 import { AppError } from "../errors/app-error.js";
 import { newPluginId } from "../ids/index.js";
 import type { PluginRecord } from "../ports/plugin-repo.js";
 import { validateConfig } from "../schema/index.js";
+import { SignaturePolicy } from "../signature/index.js";
 import type { OperationContext } from "./operation-context.js";
 import type { OperationServices } from "./services.js";
 
@@ -83,3 +85,28 @@ export async function checkUpdate(
   }
   return existing.pluginId;
 }
+
+/** Without a configured policy nothing is trusted: unsigned local uploads pass, market installs do not. */
+const NO_TRUST = new SignaturePolicy({ requireSignature: false, trustedKeys: [], revokedKeys: [] });
+
+export function signaturePolicy(svc: OperationServices): SignaturePolicy {
+  return svc.signatures ?? NO_TRUST;
+}
+
+/**
+ * install / update / rollback: the platform is new enough (`minVersion`), every
+ * dependency is installed, enabled and in range, and (for a plugin others depend
+ * on) the new version still satisfies their ranges.
+ */
+export async function checkCompatibility(
+  svc: OperationServices,
+  manifest: Manifest,
+  existing: PluginRecord | null,
+): Promise<void> {
+  checkPlatformVersion(manifest.minVersion, svc.settings.platformVersion ?? DEFAULT_PLATFORM_VERSION);
+  const all = await svc.plugins.listAll();
+  checkDependencies(manifest, all);
+  if (existing) checkDependentsAccept(existing, manifest.version, all);
+}
+
+const DEFAULT_PLATFORM_VERSION = "1.0.0";

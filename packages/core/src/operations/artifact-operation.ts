@@ -5,8 +5,15 @@ import type { JobPayloads, JobResult, PluginEventOp } from "@arcade/contracts";
 import { PluginStatus } from "@arcade/contracts";
 import { buildSingleFileArchive, inspectArchive, sha256File } from "../archive/index.js";
 import { AppError, isAppError } from "../errors/app-error.js";
+import type { ArtifactSignature } from "../signature/index.js";
 import { activate } from "./activate.js";
-import { checkUpdate, claimName, requirePlugin } from "./artifact-checks.js";
+import {
+  checkCompatibility,
+  checkUpdate,
+  claimName,
+  requirePlugin,
+  signaturePolicy,
+} from "./artifact-checks.js";
 import { downloadObject, removeQuietly } from "./files.js";
 import { artifactKey } from "./object-keys.js";
 import type { OperationContext } from "./operation-context.js";
@@ -31,6 +38,8 @@ interface Fetched {
   sha256: string;
   kind: "zip" | "module";
   marketId: string | null;
+  /** The publisher's signature over `sha256`, as the market or the uploader sent it. */
+  signature: ArtifactSignature | null;
 }
 
 interface Persisted {
@@ -80,13 +89,22 @@ export async function runArtifactOperation(
     return { version: done.version, checksum: done.checksum, ...(nodes ? { nodes } : {}) };
   }
 
-  await steps.run("verify", () => verify(rawPath, fetched));
+  const signedBy = await steps.run("verify", async () => {
+    await verify(rawPath, fetched);
+    // The SHA-256 checked is the one just computed over the bytes, never one we were told.
+    return signaturePolicy(svc).check({
+      source: payload.artifact.source,
+      sha256: fetched.sha256,
+      signature: fetched.signature,
+    });
+  });
 
   const inspected = await steps.run("inspect", async () => {
     const archivePath =
       fetched.kind === "module" ? await buildModuleArchive(payload, rawPath, zipPath) : rawPath;
     const inspection = await inspectArchive(archivePath, svc.settings.archiveLimits);
     const manifest = inspection.manifest;
+    await checkCompatibility(svc, manifest, existing);
     const pluginId =
       type === "install"
         ? await claimName(svc, ctx, manifest)
@@ -160,7 +178,12 @@ export async function runArtifactOperation(
     }),
   );
   await steps.run("cleanup", () => cleanup(svc, payload, pluginId, workDir));
-  return { version: manifest.version, checksum, ...(nodes ? { nodes } : {}) };
+  return {
+    version: manifest.version,
+    checksum,
+    ...(signedBy ? { signedBy } : {}),
+    ...(nodes ? { nodes } : {}),
+  };
 }
 
 async function fetchArtifact(
@@ -178,7 +201,13 @@ async function fetchArtifact(
       });
     }
     const got = await svc.market.fetch({ marketId: artifact.marketId, version: artifact.version }, rawPath);
-    return { size: got.size, sha256: got.sha256, kind: "zip", marketId: got.marketId };
+    return {
+      size: got.size,
+      sha256: got.sha256,
+      kind: "zip",
+      marketId: got.marketId,
+      signature: got.signature,
+    };
   }
   try {
     await downloadObject(svc.store, artifact.staged.key, rawPath);
@@ -194,6 +223,9 @@ async function fetchArtifact(
     sha256: artifact.staged.sha256,
     kind: artifact.staged.kind,
     marketId: null,
+    signature: artifact.staged.signature
+      ? { keyId: artifact.staged.signature.keyId, signature: artifact.staged.signature.signature }
+      : null,
   };
 }
 

@@ -11,4 +11,5 @@ export * from "./run-operation.js";
 export * from "./services.js";
 export * from "./state-operations.js";
 export * from "./step-runner.js";
+export * from "./submit-operation.js";
 export * from "./to-app-error.js";

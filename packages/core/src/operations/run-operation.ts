@@ -40,6 +40,11 @@ export async function runOperation(svc: OperationServices, attempt: OperationAtt
   const operation = await svc.operations.get(attempt.jobId);
   if (!operation) throw new AppError("JOB_NOT_FOUND", `no operation row for job ${attempt.jobId}`);
   if (operation.state === "succeeded" && operation.result) return operation.result;
+  // A failed row is final: e.g. the API gave up on an enqueue that Redis later
+  // accepted. Running it now would do what the client was told did not happen.
+  if (operation.state === "failed") {
+    throw new AppError("INTERNAL", `operation ${attempt.jobId} already failed; not running it again`);
+  }
   const logger = svc.logger.child({ jobId: attempt.jobId, pluginId: operation.pluginId, op: attempt.type });
   const steps = new StepRunner(attempt.jobId, OPERATION_STEPS[attempt.type], svc.operations, svc.clock);
   const ctx: OperationContext = { jobId: attempt.jobId, operation, steps, logger };

@@ -4,6 +4,7 @@ import type { Clock, EventBus } from "../ports/event-bus.js";
 import type { Logger } from "../ports/logger.js";
 import type { ObjectStore } from "../ports/object-store.js";
 import type { OperationRepo, PluginRepo } from "../ports/plugin-repo.js";
+import type { SignaturePolicy } from "../signature/index.js";
 import type { ArtifactFetcher } from "./artifact-fetcher.js";
 
 export interface OperationSettings {
@@ -15,6 +16,8 @@ export interface OperationSettings {
   maxPluginSize: number;
   /** How long activate waits for the live nodes to apply the change. */
   convergenceTimeoutMs: number;
+  /** What a manifest's `minVersion` is checked against (default 1.0.0). */
+  platformVersion?: string;
 }
 
 /** Everything an operation needs, as one plain object of ports (no container). */
@@ -26,6 +29,8 @@ export interface OperationServices {
   convergence: ConvergenceWaiter | null;
   /** Resolves `source=market` artifacts; null while the market is disabled. */
   market: ArtifactFetcher | null;
+  /** Who is trusted to sign artifacts; absent: nobody (unsigned local uploads only). */
+  signatures?: SignaturePolicy;
   clock: Clock;
   logger: Logger;
   settings: OperationSettings;

@@ -1,10 +1,16 @@
 import type { JobPayloads, JobResult } from "@arcade/contracts";
 import { PluginStatus } from "@arcade/contracts";
+import {
+  assertNoEnabledDependents,
+  cascadeOrder,
+  checkDependencies,
+  type Dependent,
+} from "../dependencies/index.js";
 import { AppError } from "../errors/app-error.js";
 import type { PluginRecord, PluginVersionRecord } from "../ports/plugin-repo.js";
 import { validateConfig } from "../schema/index.js";
 import { activate } from "./activate.js";
-import { requirePlugin } from "./artifact-checks.js";
+import { checkCompatibility, requirePlugin } from "./artifact-checks.js";
 import { pluginPrefix } from "./object-keys.js";
 import type { OperationContext } from "./operation-context.js";
 import { manifestColumns } from "./plugin-record.js";
@@ -22,12 +28,20 @@ export async function runSetEnabled(
 ): Promise<JobResult> {
   const target = type === "enable" ? PluginStatus.Enabled : PluginStatus.Disabled;
   const plugin = await requirePlugin(svc, payload.pluginId);
+  const all = await svc.plugins.listAll();
+  let chain: Dependent[] = [];
+  if (type === "enable" && plugin.isEnabled !== PluginStatus.Enabled) checkDependencies(plugin.manifest, all);
+  if (type === "disable")
+    chain = await dependentsToHandle(svc, plugin, all, "disable", payload as JobPayloads["disable"]);
   const revision = await ctx.steps.run("persist", () =>
     svc.plugins.transaction(async (tx) => {
       const current = await tx.findById(plugin.pluginId);
       if (!current) throw new AppError("PLUGIN_NOT_FOUND", `plugin ${plugin.pluginId} does not exist`);
-      if (current.isEnabled === target) return null;
-      await tx.updatePlugin(plugin.pluginId, { isEnabled: target, updateTime: svc.clock.now() });
+      if (current.isEnabled === target && chain.length === 0) return null;
+      const now = svc.clock.now();
+      // Dependents first, so no enabled plugin is ever left without its dependency.
+      for (const d of chain) await tx.updatePlugin(d.pluginId, { isEnabled: target, updateTime: now });
+      await tx.updatePlugin(plugin.pluginId, { isEnabled: target, updateTime: now });
       return tx.bumpRevision();
     }),
   );
@@ -45,8 +59,39 @@ export async function runSetEnabled(
     version: plugin.version,
     checksum: plugin.checksum,
     changed: revision !== null,
+    ...(chain.length ? { cascaded: chain.map((d) => d.pluginId) } : {}),
     ...(nodes ? { nodes } : {}),
   };
+}
+
+/**
+ * disable / uninstall: refused with DEPENDENTS_EXIST while enabled plugins
+ * depend on this one, unless the request cascades; then those dependents
+ * (transitively, dependents first) are handled in the same transaction. Each
+ * must be idle: their own operation locks are not held by this job.
+ */
+async function dependentsToHandle(
+  svc: OperationServices,
+  plugin: PluginRecord,
+  all: PluginRecord[],
+  action: "disable" | "uninstall",
+  payload: { cascade?: boolean },
+): Promise<Dependent[]> {
+  if (!payload.cascade) {
+    assertNoEnabledDependents(plugin, all, action);
+    return [];
+  }
+  const chain = cascadeOrder(plugin.name, all, "enabled");
+  for (const d of chain) {
+    const busy = await svc.operations.findUnfinished(d.pluginId);
+    if (busy) {
+      throw new AppError("OPERATION_IN_PROGRESS", `dependent ${d.name} has an unfinished operation`, {
+        detail: `Wait for job ${busy.jobId} to finish, then try again.`,
+        extras: { inFlightJobId: busy.jobId, pluginId: d.pluginId },
+      });
+    }
+  }
+  return chain;
 }
 
 /** configure: replace the config after validating it against the current configSchema. */
@@ -116,6 +161,7 @@ export async function runRollback(
       `the artifact of version ${target.version} is missing from the store`,
     );
   }
+  if (plugin.version !== target.version) await checkCompatibility(svc, target.manifest, plugin);
   const stored = (await svc.plugins.getConfig(plugin.pluginId)) ?? {};
   const errors = validateConfig(target.manifest.configSchema ?? null, {
     ...(target.manifest.defaultConfig ?? {}),
@@ -171,9 +217,13 @@ export async function runUninstall(
   const alreadyGone = !plugin && ctx.operation.attempts > 0;
   if (!plugin && !alreadyGone)
     throw new AppError("PLUGIN_NOT_FOUND", `plugin ${payload.pluginId} does not exist`);
+  const chain = plugin
+    ? await dependentsToHandle(svc, plugin, await svc.plugins.listAll(), "uninstall", payload)
+    : [];
   const revision = await ctx.steps.run("persist", () =>
     svc.plugins.transaction(async (tx) => {
       if (!(await tx.findById(payload.pluginId))) return null;
+      for (const d of chain) await tx.deletePlugin(d.pluginId);
       await tx.deletePlugin(payload.pluginId);
       return tx.bumpRevision();
     }),
@@ -188,8 +238,17 @@ export async function runUninstall(
       revision,
     }),
   );
-  const deleted = await ctx.steps.run("cleanup", () =>
-    svc.store.deleteByPrefix(pluginPrefix(payload.pluginId)),
-  );
-  return { version: plugin?.version, deletedObjects: deleted, ...(nodes ? { nodes } : {}) };
+  const deleted = await ctx.steps.run("cleanup", async () => {
+    let count = 0;
+    for (const id of [...chain.map((d) => d.pluginId), payload.pluginId]) {
+      count += await svc.store.deleteByPrefix(pluginPrefix(id));
+    }
+    return count;
+  });
+  return {
+    version: plugin?.version,
+    deletedObjects: deleted,
+    ...(chain.length ? { cascaded: chain.map((d) => d.pluginId) } : {}),
+    ...(nodes ? { nodes } : {}),
+  };
 }

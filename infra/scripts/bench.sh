@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# `npm run bench [-- --quick] [-- --only accept,invoke]`: installs what is missing, then runs the
+# benchmark suite (test/bench/run.ts). It starts Redis, MariaDB and s3rver on free loopback
+# ports in .data/bench-<pid> and stops them again at the end (or reuses the ones named by
+# ARCADE_TEST_* when all are set). Results: test/bench/results/<timestamp>.json and a
+# markdown table on stdout. A full run takes about 20 minutes, --quick about 3.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+export TURBO_TELEMETRY_DISABLED=1 TURBO_NO_UPDATE_NOTIFIER=1
+
+echo "==> setup: system packages, pnpm, dependencies"
+bash "$ROOT/infra/scripts/setup.sh" --services=all
+
+echo "==> benchmarks"
+exec pnpm exec tsx --tsconfig infra/tsconfig.run.json test/bench/run.ts "$@"

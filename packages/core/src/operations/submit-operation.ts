@@ -1,0 +1,70 @@
+import type { JobPayloads, JobType } from "@arcade/contracts";
+import { AppError } from "../errors/app-error.js";
+import type { Clock } from "../ports/event-bus.js";
+import type { JobQueue } from "../ports/job-queue.js";
+import type { OperationRecord, OperationRepo } from "../ports/plugin-repo.js";
+import { assertJobPayload } from "./job-payload.js";
+
+export interface SubmitRequest<T extends JobType> {
+  jobId: string;
+  type: T;
+  pluginId: string | null;
+  payload: JobPayloads[T];
+  requestedBy: string;
+  idempotencyKey: string | null;
+}
+
+/**
+ * Writes the operation row, then enqueues the job under the same id. The row's
+ * lock key (the plugin id) makes a second unfinished operation on the plugin
+ * impossible (OPERATION_IN_PROGRESS). When the queue cannot take the job, the
+ * row is marked failed with the queue's error, so nothing waits for a job that
+ * does not exist, and the error is rethrown.
+ */
+export async function submitOperation<T extends JobType>(
+  deps: { operations: OperationRepo; queue: JobQueue; clock: Clock },
+  request: SubmitRequest<T>,
+): Promise<{ created: boolean; operation: OperationRecord }> {
+  assertJobPayload(request.type, request.payload);
+  const now = deps.clock.now();
+  const outcome = await deps.operations.create({
+    jobId: request.jobId,
+    type: request.type,
+    pluginId: request.pluginId,
+    lockKey: request.pluginId,
+    idempotencyKey: request.idempotencyKey,
+    state: "queued",
+    step: null,
+    progress: 0,
+    steps: [],
+    attempts: 0,
+    payload: request.payload as Record<string, unknown>,
+    error: null,
+    result: null,
+    requestedBy: request.requestedBy,
+    createdAt: now,
+    updatedAt: now,
+    finishedAt: null,
+  });
+  if (!outcome.created) return outcome;
+  try {
+    await deps.queue.enqueue(request.type, request.jobId, request.payload);
+  } catch (error) {
+    const appError =
+      error instanceof AppError ? error : new AppError("QUEUE_UNAVAILABLE", String((error as Error).message));
+    const at = deps.clock.now();
+    await deps.operations
+      .update(request.jobId, {
+        state: "failed",
+        error: { code: appError.code, message: appError.message },
+        finishedAt: at,
+        updatedAt: at,
+        // The job never ran, so a retry with the same key must try again
+        // rather than replay this failure for 24 hours.
+        idempotencyKey: null,
+      })
+      .catch(() => {});
+    throw appError;
+  }
+  return outcome;
+}
