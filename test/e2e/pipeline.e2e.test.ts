@@ -263,11 +263,8 @@ function pipelineSuite(database: DatabaseKind, storage: StorageKind): void {
       expect(new Set(jobIds).size).toBe(6);
     });
 
-    // KNOWN DEFECT (reported): the reconciler (packages/runtime/src/reconciler.ts) never calls
-    // ArtifactCache.evict, so an uninstalled plugin's archives and unpacked folders stay in every
-    // node's cache. Architecture §4: uninstall removes every resource, caches included.
-    // `it.fails` keeps the check running; turn it into `it` once the defect is fixed.
-    it.fails("clears every node's plugin cache on uninstall", async () => {
+    // Architecture §4: uninstall removes every resource, the nodes' caches included.
+    it("clears every node's plugin cache on uninstall", async () => {
       const p = platform();
       const zip = await buildPluginZip({ name: `cached-${suffix}` });
       const install = await p.installZip(zip, { waitSeconds: 30 });

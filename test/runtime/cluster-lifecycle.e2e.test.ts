@@ -13,6 +13,7 @@ import {
   pluginOnNode,
   uploadAndWait,
 } from "./node-api.js";
+import { osThreads, waitThreads } from "./process-threads.js";
 import { waitUntil } from "./wait-until.js";
 
 // Three API processes (each a runtime node) and one worker: a change made through any node
@@ -24,6 +25,15 @@ describe.skipIf(missing.length > 0)(suiteName("runtime: a change reaches every n
   const platform = usePlatform({ apis: NODES, workers: 1, ...preferredBackends(), label: "rt-lifecycle" });
   let pluginId = "";
   let installJob: JobResource & { pluginId: string };
+  /** OS threads of each node before anything was installed: no sandbox running. */
+  const baseThreads: number[] = [];
+
+  /** Every node runs `extra` sandbox threads beyond its baseline. */
+  async function expectSandboxThreads(extra: number, what: string): Promise<void> {
+    for (const [i, api] of platform().apis.entries()) {
+      await waitThreads(api.pid, (baseThreads[i] ?? 0) + extra, `node ${i} ${what}`);
+    }
+  }
 
   /** Entries under a node's plugin cache folder that belong to the plugin. */
   async function cacheEntries(apiIndex: number): Promise<string[]> {
@@ -34,10 +44,13 @@ describe.skipIf(missing.length > 0)(suiteName("runtime: a change reaches every n
 
   it("installs notify-stdout through one node and every node loads it", async () => {
     const p = platform();
+    for (const api of p.apis) baseThreads.push(await osThreads(api.pid));
     installJob = await uploadAndWait(p, await buildExamplePlugin("notify-stdout"), { apiIndex: 1 });
     pluginId = installJob.pluginId;
     expect(installJob.result?.version).toBe("1.0.0");
     expect(installJob.result?.nodes).toEqual({ expected: NODES, applied: NODES, failed: [] });
+    // One sandbox thread each.
+    await expectSandboxThreads(1, "with notify-stdout loaded");
     const nodeIds = p.apis.map((a) => a.nodeId).sort();
 
     for (let i = 0; i < NODES; i += 1) {
@@ -119,6 +132,8 @@ describe.skipIf(missing.length > 0)(suiteName("runtime: a change reaches every n
     }
     const nodes = await clusterNodes(p);
     for (const api of p.apis) expect(pluginOnNode(nodes, api.nodeId, pluginId)).toBeUndefined();
+    // Unloading ends the sandbox's thread: its memory goes with it.
+    await expectSandboxThreads(0, "with notify-stdout disabled");
 
     const enabled = await mutate(p, "POST", `/api/v1/plugins/${pluginId}/enable`, undefined, 0);
     expect(enabled.state).toBe("succeeded");
@@ -128,6 +143,7 @@ describe.skipIf(missing.length > 0)(suiteName("runtime: a change reaches every n
       expect(res.status, res.text).toBe(200);
       expect(res.body.node).toBe(p.apis[i]?.nodeId);
     }
+    await expectSandboxThreads(1, "with notify-stdout enabled again");
   });
 
   it("uninstall removes it from every node: no longer loaded, listed, or served", async () => {
@@ -148,6 +164,7 @@ describe.skipIf(missing.length > 0)(suiteName("runtime: a change reaches every n
     }
     const nodes = await clusterNodes(p);
     for (const api of p.apis) expect(pluginOnNode(nodes, api.nodeId, pluginId)).toBeUndefined();
+    await expectSandboxThreads(0, "with notify-stdout uninstalled");
     expect(await p.listObjects(`plugins/${pluginId}/`)).toEqual([]);
   });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { buildExamplePlugin, usePlatform } from "../harness/index.js";
 import { missingForRuntime, preferredBackends, suiteName } from "./backends.js";
 import { invoke, uploadAndWait } from "./node-api.js";
+import { osThreads, waitThreads } from "./process-threads.js";
 import { type CallRecord, SteadyLoad } from "./steady-load.js";
 
 // Updates while a client keeps calling through all three nodes: the swap is invisible to the
@@ -33,6 +34,7 @@ describe.skipIf(missing.length > 0)(suiteName("runtime: hot swap under load", mi
     for (const v of VERSIONS) zips.set(v, await buildExamplePlugin("notify-stdout", { version: v }));
     const installed = await uploadAndWait(p, await buildExamplePlugin("notify-stdout"));
     const pluginId = installed.pluginId;
+    const threadsLoaded = await Promise.all(p.apis.map((api) => osThreads(api.pid)));
 
     let seq = 0;
     const load = new SteadyLoad({
@@ -105,6 +107,10 @@ describe.skipIf(missing.length > 0)(suiteName("runtime: hot swap under load", mi
         expect(after.length, `calls to node ${node} after the update to ${version}`).toBeGreaterThan(0);
         expect(new Set(after.map((r) => r.answer?.node))).toEqual(new Set([p.apis[node]?.nodeId]));
       }
+    }
+    // Each replaced sandbox ended: every node runs as many threads as with the first version.
+    for (const [node, api] of p.apis.entries()) {
+      await waitThreads(api.pid, threadsLoaded[node] ?? 0, `node ${node} after three swaps`);
     }
     // After the last update every node answers the last version.
     const last = VERSIONS[VERSIONS.length - 1] ?? "";

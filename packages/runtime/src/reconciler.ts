@@ -28,6 +28,8 @@ export interface DesiredStateSource {
 /** The ArtifactCache port of @arcade/core, or anything that yields a verified unpacked folder. */
 export interface ArtifactProvider {
   ensure(ref: ArtifactRef): Promise<{ dir: string }>;
+  /** Drops cached versions of a plugin except `keep` (the ArtifactCache port has it). */
+  evict?(pluginId: string, keepVersions?: readonly string[]): Promise<void>;
 }
 
 export interface ReconcilerOptions {
@@ -181,7 +183,10 @@ export class Reconciler extends EventEmitter<{ change: [NodeRuntimeState] }> {
 
     for (const pluginId of this.host.ids()) {
       if (wanted.has(pluginId) || !inScope(pluginId)) continue;
-      if (await this.host.unload(pluginId)) report.unloaded.push(pluginId);
+      if (await this.host.unload(pluginId)) {
+        report.unloaded.push(pluginId);
+        await this.evict(pluginId, []);
+      }
     }
 
     const { order, blocked } = dependencyOrder(
@@ -234,9 +239,20 @@ export class Reconciler extends EventEmitter<{ change: [NodeRuntimeState] }> {
     }
     try {
       await this.host.load({ ...plugin, dir });
-      return null;
     } catch (error) {
       return messageOf(error);
+    }
+    // The replaced version's sandbox is stopped by now: its cached copy can go.
+    await this.evict(plugin.pluginId, [plugin.version]);
+    return null;
+  }
+
+  /** Cache eviction is housekeeping: a failure is logged, never a reconcile error. */
+  private async evict(pluginId: string, keep: readonly string[]): Promise<void> {
+    try {
+      await this.artifacts.evict?.(pluginId, keep);
+    } catch (error) {
+      this.logger.warn({ pluginId, err: error }, "evicting cached artifacts failed");
     }
   }
 
