@@ -168,11 +168,7 @@ describe.skipIf(missing.length > 0)(suiteName("runtime: a change reaches every n
     expect(await p.listObjects(`plugins/${pluginId}/`)).toEqual([]);
   });
 
-  // KNOWN DEFECT (reported): no node ever calls ArtifactCache.remove/evict (packages/platform/src/node.ts
-  // wires the cache into the reconciler only), so an uninstalled plugin's zip and folder stay in
-  // every node's cache. `it.fails` keeps the suite green meanwhile and turns red once it is fixed:
-  // then make this a plain `it`.
-  it.fails("uninstall also empties every node's plugin cache of it", async () => {
+  it("uninstall also empties every node's plugin cache of it", async () => {
     for (let i = 0; i < NODES; i += 1) {
       await waitUntil(
         `node ${i}'s cache holds nothing of ${pluginId}`,

@@ -8,8 +8,8 @@ export interface ResultRow {
   value: number;
   /** The same figure for the baseline (what the platform is compared against). */
   baseline: number;
-  /** value / baseline. */
-  ratio: number;
+  /** value / baseline; null when the baseline is 0. */
+  ratio: number | null;
   /** Which direction is good for this metric: reading a ratio needs it. */
   better: "lower" | "higher";
 }
@@ -33,19 +33,19 @@ export function row(
   baseline: number,
   better: "lower" | "higher",
 ): ResultRow {
-  const ratio = baseline === 0 ? (value === 0 ? 1 : Number.POSITIVE_INFINITY) : value / baseline;
-  return { benchmark, metric, unit, value: round(value, 3), baseline: round(baseline, 3), ratio: round(ratio, 3), better };
+  const ratio = baseline === 0 ? null : round(value / baseline, 3);
+  return { benchmark, metric, unit, value: round(value, 3), baseline: round(baseline, 3), ratio, better };
 }
 
 function show(value: number, unit: string): string {
   if (!Number.isFinite(value)) return String(value);
-  const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
+  const digits = Number.isInteger(value) || Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
   const text = value.toFixed(digits);
   return unit === "" ? text : `${text} ${unit}`;
 }
 
 function showRatio(r: ResultRow): string {
-  if (!Number.isFinite(r.ratio)) return String(r.ratio);
+  if (r.ratio === null) return `n/a (${r.better} is better)`;
   return `${r.ratio.toFixed(2)}x (${r.better} is better)`;
 }
 

@@ -1,19 +1,4 @@
-import { BYTE_QUANTITY } from "@arcade/contracts";
-import { AppError } from "@arcade/core";
-
-const QUANTITY = new RegExp(BYTE_QUANTITY);
-const UNIT_BYTES: Record<string, number> = {
-  "": 1,
-  k: 1e3,
-  K: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-};
+import { AppError, parseByteQuantity } from "@arcade/core";
 
 /** Below this V8 cannot even start a thread reliably, whatever the manifest asks for. */
 export const MIN_HEAP_MB = 16;
@@ -31,14 +16,13 @@ export interface MemoryLimitOptions {
  */
 export function memoryLimitMb(quantity: string | undefined, options: MemoryLimitOptions): number {
   if (quantity === undefined) return clamp(options.defaultMb, options.maxMb);
-  const match = QUANTITY.test(quantity) ? /^(\d+(?:\.\d+)?)([A-Za-z]*)$/.exec(quantity) : null;
-  const unit = match ? UNIT_BYTES[match[2] ?? ""] : undefined;
-  if (!match || unit === undefined) {
+  const bytes = parseByteQuantity(quantity);
+  if (bytes === null) {
     throw new AppError("PLUGIN_LOAD_FAILED", `resources.memory "${quantity}" is not a memory quantity`, {
       detail: "Use a quantity such as 128Mi, 1Gi or 500M.",
     });
   }
-  const mb = Math.ceil((Number(match[1]) * unit) / 2 ** 20);
+  const mb = Math.ceil(bytes / 2 ** 20);
   return clamp(mb, options.maxMb);
 }
 
