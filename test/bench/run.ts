@@ -7,6 +7,7 @@
  *
  * Writes test/bench/results/<timestamp>.json and prints a markdown table at the end.
  */
+import { execFile } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { accept } from "./benchmarks/accept.js";
@@ -22,7 +23,15 @@ import { describeMachine, machineInfo } from "./lib/machine.js";
 import { type BenchmarkOutcome, markdownTable, type RunSummary } from "./lib/report.js";
 import { ensureServices } from "./lib/services.js";
 
-const BENCHMARKS: Benchmark[] = [accept, e2eInstall, propagation, largeArtifact, invoke, swapUnderLoad, throughput];
+const BENCHMARKS: Benchmark[] = [
+  accept,
+  e2eInstall,
+  propagation,
+  largeArtifact,
+  invoke,
+  swapUnderLoad,
+  throughput,
+];
 
 interface Args {
   quick: boolean;
@@ -44,7 +53,13 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--only" || a.startsWith("--only=")) {
       const value = a.startsWith("--only=") ? a.slice("--only=".length) : argv[++i];
       if (!value) throw new Error(`--only needs a name\n${usage()}`);
-      args.only = [...(args.only ?? []), ...value.split(",").map((s) => s.trim()).filter(Boolean)];
+      args.only = [
+        ...(args.only ?? []),
+        ...value
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ];
     } else if (a === "--help" || a === "-h") {
       console.log(usage());
       process.exit(0);
@@ -63,8 +78,23 @@ function log(line: string): void {
   console.log(`[bench ${s}s] ${line}`);
 }
 
+/** The commit the figures belong to (with "+changes" when the tree differs from it). */
+function gitCommit(): Promise<string | null> {
+  const git = (args: string[]) =>
+    new Promise<string | null>((resolve) =>
+      execFile("git", args, { cwd: import.meta.dirname }, (error, stdout) =>
+        resolve(error ? null : stdout.trim()),
+      ),
+    );
+  return Promise.all([git(["rev-parse", "--short", "HEAD"]), git(["status", "--porcelain"])]).then(
+    ([head, status]) => (head === null ? null : `${head}${status ? "+changes" : ""}`),
+  );
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
+  // Node 20 is what this project runs on; the SDK's notice about Node 22 is noise in a report.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const selected = BENCHMARKS.filter((b) => !args.only || args.only.includes(b.name));
   const machine = await machineInfo();
   const sizes = args.quick ? QUICK : FULL;
@@ -126,6 +156,7 @@ async function main(): Promise<number> {
         startedAt: startedAt.toISOString(),
         finishedAt: finishedAt.toISOString(),
         mode: args.quick ? "quick" : "full",
+        commit: await gitCommit(),
         machine,
         sizes,
         timingsMs: timings,

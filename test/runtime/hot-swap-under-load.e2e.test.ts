@@ -64,7 +64,6 @@ describe.skipIf(missing.length > 0)(suiteName("runtime: hot swap under load", mi
     const allowed = new Map<string, string[]>([["v1.0.0", ["1.0.0"]]]);
     load.phase("v1.0.0");
     load.start();
-    const finishedAt = new Map<string, number>();
     try {
       await delay(STEADY_MS);
       let previous = "1.0.0";
@@ -77,7 +76,6 @@ describe.skipIf(missing.length > 0)(suiteName("runtime: hot swap under load", mi
         // The job only succeeds once every live node reported the new revision: from here on
         // every node must answer with the new version.
         load.phase(`v${version}`);
-        finishedAt.set(version, Date.now());
         expect(job.result?.version).toBe(version);
         expect(job.result?.nodes).toEqual({ expected: NODES, applied: NODES, failed: [] });
         previous = version;

@@ -93,6 +93,9 @@ describe.skipIf(missing.length > 0)(
     });
 
     afterAll(async () => {
+      // This hook runs before the platform's own: stop the node behind the relay first, so its
+      // shutdown does not hang on a Redis that vanished.
+      if (proxy) await platform().apis[2]?.stop();
       await proxy?.close();
     });
 

@@ -63,11 +63,6 @@ export class SteadyLoad {
     return this.records;
   }
 
-  /** Calls (of any target) that started after `since` (ms epoch). */
-  startedSince(since: number): CallRecord[] {
-    return this.records.filter((r) => r.startedAt >= since);
-  }
-
   private async run(target: number, offsetMs: number, intervalMs: number, maxCalls: number): Promise<void> {
     const begin = Date.now() + offsetMs;
     for (let n = 0; n < maxCalls && !this.stopped; n += 1) {

@@ -9,8 +9,8 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
-import { serve } from "@hono/node-server";
 import { S3ObjectStore } from "@arcade/storage";
+import { serve } from "@hono/node-server";
 import busboy from "busboy";
 import { Hono } from "hono";
 

@@ -72,7 +72,14 @@ export const accept: Benchmark = {
         ],
         baseline: `a bare Hono app (own process, @hono/node-server) that streams the same ${zip.length}-byte multipart body through busboy into the same S3 store; same ${connections} connections and ${seconds} s`,
         findings,
-        details: { zipBytes: zip.length, bodyBytes: body.length, connections, seconds, platform: api, baseline: base },
+        details: {
+          zipBytes: zip.length,
+          bodyBytes: body.length,
+          connections,
+          seconds,
+          platform: api,
+          baseline: base,
+        },
       };
     } finally {
       await bare.stop().catch(() => {});

@@ -5,7 +5,13 @@ import { buildPluginZip, pluginManifest, pluginSource } from "../../harness/inde
 import type { Benchmark } from "../lib/benchmark.js";
 import { stepP50s } from "../lib/job-times.js";
 import { loadIndex } from "../lib/node-logs.js";
-import { dbTransaction, redisFanOut, sandboxStart, storePutGet, writePluginFolder } from "../lib/raw-costs.js";
+import {
+  dbTransaction,
+  redisFanOut,
+  sandboxStart,
+  storePutGet,
+  writePluginFolder,
+} from "../lib/raw-costs.js";
 import { row } from "../lib/report.js";
 import { summarize } from "../lib/stats.js";
 
@@ -32,7 +38,8 @@ export const e2eInstall: Benchmark = {
       const zip = await buildPluginZip({ name: name(i) });
       const t0 = Date.now();
       const res = await p.installZip(zip);
-      if (res.status !== 202) throw new Error(`install ${i} answered ${res.status}: ${res.text.slice(0, 300)}`);
+      if (res.status !== 202)
+        throw new Error(`install ${i} answered ${res.status}: ${res.text.slice(0, 300)}`);
       const job = await p.waitJob(res.body.jobId, { timeoutMs: 120_000 });
       return { t0, job };
     };
@@ -91,7 +98,8 @@ export const e2eInstall: Benchmark = {
     };
     const findings: string[] = [];
     if (failed.length > 0) findings.push(`${failed.length} of ${n} installs failed; first: ${failed[0]}`);
-    if (missingLoads > 0) findings.push(`${missingLoads} installs succeeded without all ${NODES} nodes logging the load`);
+    if (missingLoads > 0)
+      findings.push(`${missingLoads} installs succeeded without all ${NODES} nodes logging the load`);
     if (trend.lastFifthP50 > trend.firstFifthP50 * 1.5) {
       findings.push(
         `install time grows with the number of installed plugins: p50 ${trend.firstFifthP50} ms for the first fifth, ${trend.lastFifthP50} ms for the last`,

@@ -7,7 +7,7 @@ import { PluginHost } from "@arcade/runtime";
 import { buildExamplePlugin, REPO_ROOT } from "../../harness/index.js";
 import { startBareServer } from "../lib/bare-server.js";
 import type { Benchmark } from "../lib/benchmark.js";
-import { closedLoop, type LoopResult, httpLoad } from "../lib/load.js";
+import { closedLoop, httpLoad, type LoopResult } from "../lib/load.js";
 import { row } from "../lib/report.js";
 
 const PLUGIN_DIR = join(REPO_ROOT, "packages", "plugins", "notify-stdout");
@@ -70,7 +70,14 @@ export const invoke: Benchmark = {
     let inProcess: LoopResult;
     let rawThread: LoopResult;
     try {
-      await host.load({ pluginId, version: manifest.version, checksum: "0".repeat(64), manifest, dir: PLUGIN_DIR, config: null });
+      await host.load({
+        pluginId,
+        version: manifest.version,
+        checksum: "0".repeat(64),
+        manifest,
+        dir: PLUGIN_DIR,
+        config: null,
+      });
       const hostCall = async () => {
         await host.invoke(pluginId, "send", PARAMS);
       };
@@ -79,10 +86,24 @@ export const invoke: Benchmark = {
       };
       await closedLoop({ concurrency, durationMs: WARMUP_MS, maxCalls: MAX_CALLS, call: hostCall });
       await closedLoop({ concurrency, durationMs: WARMUP_MS, maxCalls: MAX_CALLS, call: echoCall });
-      ctx.log(`in-process: ${concurrency} concurrent callers for ${seconds} s, PluginHost then raw worker_threads`);
-      inProcess = await closedLoop({ concurrency, durationMs: seconds * 1000, maxCalls: MAX_CALLS, call: hostCall });
-      rawThread = await closedLoop({ concurrency, durationMs: seconds * 1000, maxCalls: MAX_CALLS, call: echoCall });
-      ctx.log(`  PluginHost ${inProcess.perSecond.toFixed(0)} calls/s, raw ${rawThread.perSecond.toFixed(0)} calls/s`);
+      ctx.log(
+        `in-process: ${concurrency} concurrent callers for ${seconds} s, PluginHost then raw worker_threads`,
+      );
+      inProcess = await closedLoop({
+        concurrency,
+        durationMs: seconds * 1000,
+        maxCalls: MAX_CALLS,
+        call: hostCall,
+      });
+      rawThread = await closedLoop({
+        concurrency,
+        durationMs: seconds * 1000,
+        maxCalls: MAX_CALLS,
+        call: echoCall,
+      });
+      ctx.log(
+        `  PluginHost ${inProcess.perSecond.toFixed(0)} calls/s, raw ${rawThread.perSecond.toFixed(0)} calls/s`,
+      );
       if (inProcess.failures > 0) {
         findings.push(`${inProcess.failures} in-process calls failed: ${inProcess.firstFailure}`);
       }
@@ -113,7 +134,9 @@ export const invoke: Benchmark = {
       ctx.log(`HTTP: ${connections} connections for ${seconds} s, bare Hono then the API`);
       const bareRun = await load(base, seconds);
       const apiRun = await load(api, seconds);
-      ctx.log(`  API ${apiRun.okPerSecond.toFixed(0)} calls/s, bare ${bareRun.okPerSecond.toFixed(0)} calls/s`);
+      ctx.log(
+        `  API ${apiRun.okPerSecond.toFixed(0)} calls/s, bare ${bareRun.okPerSecond.toFixed(0)} calls/s`,
+      );
       if (apiRun.non2xx + apiRun.errors + apiRun.timeouts > 0) {
         findings.push(
           `HTTP: ${apiRun.non2xx} non-2xx, ${apiRun.errors} errors, ${apiRun.timeouts} timeouts (${JSON.stringify(apiRun.statusCodes)})`,

@@ -4,7 +4,7 @@ import { buildPluginZip } from "../../harness/index.js";
 import type { Benchmark } from "../lib/benchmark.js";
 import { storePut } from "../lib/raw-costs.js";
 import { row } from "../lib/report.js";
-import { readRss, RssSampler } from "../lib/rss-sampler.js";
+import { RssSampler, readRss } from "../lib/rss-sampler.js";
 import { summarize } from "../lib/stats.js";
 
 const MIB = 1024 * 1024;
@@ -48,7 +48,9 @@ export const largeArtifact: Benchmark = {
       }
       const seconds = (Date.parse(job.finishedAt) - t0) / 1000;
       const mb = zip.length / 1e6;
-      ctx.log(`  ${label}: ${mb.toFixed(1)} MB in ${seconds.toFixed(2)} s, peak RSS api ${peaks.api?.toFixed(0)} MiB, worker ${peaks.worker?.toFixed(0)} MiB`);
+      ctx.log(
+        `  ${label}: ${mb.toFixed(1)} MB in ${seconds.toFixed(2)} s, peak RSS api ${peaks.api?.toFixed(0)} MiB, worker ${peaks.worker?.toFixed(0)} MiB`,
+      );
       return { zip, seconds, mbPerSecond: mb / seconds, peaks, nodes: job.result?.nodes ?? null };
     };
 
@@ -80,8 +82,22 @@ export const largeArtifact: Benchmark = {
     const bench = "large-artifact";
     return {
       rows: [
-        row(bench, `end-to-end throughput, ${largeMiB} MiB`, "MB/s", large.mbPerSecond, rawMbPerSecond, "higher"),
-        row(bench, `API peak RSS, ${largeMiB} vs ${smallMiB} MiB`, "MiB", large.peaks.api ?? 0, small.peaks.api ?? 0, "lower"),
+        row(
+          bench,
+          `end-to-end throughput, ${largeMiB} MiB`,
+          "MB/s",
+          large.mbPerSecond,
+          rawMbPerSecond,
+          "higher",
+        ),
+        row(
+          bench,
+          `API peak RSS, ${largeMiB} vs ${smallMiB} MiB`,
+          "MiB",
+          large.peaks.api ?? 0,
+          small.peaks.api ?? 0,
+          "lower",
+        ),
         row(
           bench,
           `worker peak RSS, ${largeMiB} vs ${smallMiB} MiB`,
@@ -96,8 +112,18 @@ export const largeArtifact: Benchmark = {
       details: {
         largeMiB,
         smallMiB,
-        large: { seconds: large.seconds, mbPerSecond: large.mbPerSecond, peaks: large.peaks, nodes: large.nodes },
-        small: { seconds: small.seconds, mbPerSecond: small.mbPerSecond, peaks: small.peaks, nodes: small.nodes },
+        large: {
+          seconds: large.seconds,
+          mbPerSecond: large.mbPerSecond,
+          peaks: large.peaks,
+          nodes: large.nodes,
+        },
+        small: {
+          seconds: small.seconds,
+          mbPerSecond: small.mbPerSecond,
+          peaks: small.peaks,
+          nodes: small.nodes,
+        },
         lifetimePeaksMiB: lifetimePeaks,
         rawPut: puts,
         rawMbPerSecond,

@@ -47,9 +47,11 @@ export const propagation: Benchmark = {
       const submit = async (version: string, pluginId?: string) => {
         const zip = await buildPluginZip({ name: pluginName, version });
         const res = pluginId ? await p.updateZip(pluginId, zip) : await p.installZip(zip);
-        if (res.status !== 202) throw new Error(`${version} answered ${res.status}: ${res.text.slice(0, 300)}`);
+        if (res.status !== 202)
+          throw new Error(`${version} answered ${res.status}: ${res.text.slice(0, 300)}`);
         const job = await p.waitJob(res.body.jobId, { timeoutMs: 120_000 });
-        if (job.state !== "succeeded") throw new Error(`${version}: job ${job.state} ${JSON.stringify(job.error)}`);
+        if (job.state !== "succeeded")
+          throw new Error(`${version}: job ${job.state} ${JSON.stringify(job.error)}`);
         return job;
       };
       const first = await submit("1.0.0");
@@ -63,7 +65,9 @@ export const propagation: Benchmark = {
         const version = `1.0.${k + 1}`;
         const job = await submit(version, pluginId);
         if ((job.result?.nodes?.applied ?? 0) < nodes) {
-          findings.push(`update to ${version}: only ${job.result?.nodes?.applied} of ${nodes} nodes applied it`);
+          findings.push(
+            `update to ${version}: only ${job.result?.nodes?.applied} of ${nodes} nodes applied it`,
+          );
         }
         if (k === 0) continue;
         const event = eventAt.get(`${pluginId}@${version}`);
@@ -92,8 +96,22 @@ export const propagation: Benchmark = {
       const bench = "propagation";
       return {
         rows: [
-          row(bench, `event -> last of ${nodes} nodes swapped p50`, "ms", last.p50, fanOut.p50 + sandbox.p50, "lower"),
-          row(bench, `event -> last of ${nodes} nodes swapped p99`, "ms", last.p99, fanOut.p99 + sandbox.p99, "lower"),
+          row(
+            bench,
+            `event -> last of ${nodes} nodes swapped p50`,
+            "ms",
+            last.p50,
+            fanOut.p50 + sandbox.p50,
+            "lower",
+          ),
+          row(
+            bench,
+            `event -> last of ${nodes} nodes swapped p99`,
+            "ms",
+            last.p99,
+            fanOut.p99 + sandbox.p99,
+            "lower",
+          ),
         ],
         baseline: `a raw Redis pub/sub fan-out round trip to ${nodes} subscribers (p50 ${fanOut.p50.toFixed(2)} ms) plus one sandbox start (p50 ${sandbox.p50.toFixed(1)} ms), p50s resp. p99s added`,
         findings,

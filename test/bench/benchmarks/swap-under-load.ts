@@ -29,7 +29,8 @@ export const swapUnderLoad: Benchmark = {
       const res = pluginId ? await p.updateZip(pluginId, zip) : await p.installZip(zip);
       if (res.status !== 202) throw new Error(`${version} answered ${res.status}: ${res.text.slice(0, 300)}`);
       const job = await p.waitJob(res.body.jobId, { timeoutMs: 120_000 });
-      if (job.state !== "succeeded") throw new Error(`${version}: job ${job.state} ${JSON.stringify(job.error)}`);
+      if (job.state !== "succeeded")
+        throw new Error(`${version}: job ${job.state} ${JSON.stringify(job.error)}`);
       return job;
     };
     const pluginId = (await submit("1.0.0")).pluginId!;
@@ -100,7 +101,14 @@ export const swapUnderLoad: Benchmark = {
     const bench = "swap-under-load";
     return {
       rows: [
-        row(bench, `failed calls during ${updates} swaps`, "calls", failedSwaps.length, failedSteady.length, "lower"),
+        row(
+          bench,
+          `failed calls during ${updates} swaps`,
+          "calls",
+          failedSwaps.length,
+          failedSteady.length,
+          "lower",
+        ),
         row(bench, "worst latency during a swap", "ms", swapLatency.max, steadyLatency.max, "lower"),
         row(bench, "p99 latency during swaps", "ms", swapLatency.p99, steadyLatency.p99, "lower"),
       ],

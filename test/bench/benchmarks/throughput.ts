@@ -45,7 +45,8 @@ async function drain(ctx: BenchContext, n: number, workers: number) {
       const i = next++;
       const zip = await buildPluginZip({ name: `bench-tp-${tag}-${i}` });
       const res = await p.installZip(zip);
-      if (res.status !== 202) throw new Error(`install ${i} answered ${res.status}: ${res.text.slice(0, 300)}`);
+      if (res.status !== 202)
+        throw new Error(`install ${i} answered ${res.status}: ${res.text.slice(0, 300)}`);
     }
   };
   await Promise.all(Array.from({ length: SUBMITTERS }, submitter));
@@ -68,12 +69,16 @@ async function drain(ctx: BenchContext, n: number, workers: number) {
   const jobs = await allJobs(p);
   const failed = jobs.filter((j) => j.state === "failed");
   const firstStart = Math.min(
-    ...jobs.map((j) => (j.steps?.[0]?.startedAt ? Date.parse(j.steps[0].startedAt) : Number.POSITIVE_INFINITY)),
+    ...jobs.map((j) =>
+      j.steps?.[0]?.startedAt ? Date.parse(j.steps[0].startedAt) : Number.POSITIVE_INFINITY,
+    ),
   );
   const lastFinish = Math.max(...jobs.map((j) => (j.finishedAt ? Date.parse(j.finishedAt) : 0)));
   const seconds = (lastFinish - firstStart) / 1000;
   const perSecond = (n - failed.length) / seconds;
-  ctx.log(`  ${n - failed.length} succeeded, ${failed.length} failed in ${seconds.toFixed(1)} s: ${perSecond.toFixed(1)} installs/s`);
+  ctx.log(
+    `  ${n - failed.length} succeeded, ${failed.length} failed in ${seconds.toFixed(1)} s: ${perSecond.toFixed(1)} installs/s`,
+  );
   const result = {
     workers,
     seconds,
@@ -111,13 +116,21 @@ export const throughput: Benchmark = {
     const rawMs = Object.values(raw).reduce((s, x) => s + x.p50, 0);
     const findings: string[] = [];
     for (const r of [one, two]) {
-      if (r.failed > 0) findings.push(`${r.failed} of ${n} installs failed with ${r.workers} worker(s): ${r.firstFailure}`);
+      if (r.failed > 0)
+        findings.push(`${r.failed} of ${n} installs failed with ${r.workers} worker(s): ${r.firstFailure}`);
     }
     const bench = "throughput";
     return {
       rows: [
         row(bench, `installs/s, 1 worker (${n} queued)`, "installs/s", one.perSecond, 1000 / rawMs, "higher"),
-        row(bench, `installs/s, 2 workers (${n} queued)`, "installs/s", two.perSecond, one.perSecond, "higher"),
+        row(
+          bench,
+          `installs/s, 2 workers (${n} queued)`,
+          "installs/s",
+          two.perSecond,
+          one.perSecond,
+          "higher",
+        ),
       ],
       baseline: `1 worker: the raw step costs of one install done one at a time (object-store put+get, persist transaction, Redis publish: ${rawMs.toFixed(1)} ms, i.e. ${(1000 / rawMs).toFixed(1)}/s); 2 workers: the 1-worker figure, so the ratio is the scaling ratio (ideal 2.0; each worker runs 2 jobs at once, the default)`,
       findings,

@@ -81,10 +81,7 @@ export interface BenchContext {
   cleanup(): Promise<void>;
 }
 
-export function createContext(
-  base: Omit<BenchContext, "platform" | "cleanup">,
-  label: string,
-): BenchContext {
+export function createContext(base: Omit<BenchContext, "platform" | "cleanup">, label: string): BenchContext {
   const started: Platform[] = [];
   return {
     ...base,

@@ -32,7 +32,11 @@ export async function loadedLines(logFile: string): Promise<LoadedLine[]> {
  * For each node log: when it loaded `pluginId`@`version` (first time, epoch ms), or undefined
  * when it never did.
  */
-export async function loadTimes(logFiles: string[], pluginId: string, version: string): Promise<(number | undefined)[]> {
+export async function loadTimes(
+  logFiles: string[],
+  pluginId: string,
+  version: string,
+): Promise<(number | undefined)[]> {
   return Promise.all(
     logFiles.map(async (file) => {
       const hit = (await loadedLines(file)).find((l) => l.pluginId === pluginId && l.version === version);

@@ -49,7 +49,11 @@ export async function storePut(services: Services, bytes: Buffer, samples: numbe
  * platform's own repos: find, insert plugin, set config, upsert version, list versions, bump
  * the revision.
  */
-export async function dbTransaction(services: Services, manifest: Manifest, samples: number): Promise<number[]> {
+export async function dbTransaction(
+  services: Services,
+  manifest: Manifest,
+  samples: number,
+): Promise<number[]> {
   const name = `arcade_bench_${randomBytes(4).toString("hex")}`;
   const admin = await mysql.createConnection(services.mysqlUrl);
   await admin.query(`CREATE DATABASE \`${name}\``);

@@ -6,7 +6,12 @@ import { REPO_ROOT } from "../../harness/index.js";
 
 const run = promisify(execFile);
 const ALL_SH = join(REPO_ROOT, "infra", "services", "all.sh");
-const KEYS = ["ARCADE_TEST_REDIS_URL", "ARCADE_TEST_MYSQL_URL", "ARCADE_TEST_S3_ENDPOINT", "ARCADE_TEST_S3_BUCKET"];
+const KEYS = [
+  "ARCADE_TEST_REDIS_URL",
+  "ARCADE_TEST_MYSQL_URL",
+  "ARCADE_TEST_S3_ENDPOINT",
+  "ARCADE_TEST_S3_BUCKET",
+];
 const START_TIMEOUT_MS = 120_000;
 
 export interface Services {
@@ -81,6 +86,8 @@ export async function ensureServices(log: (line: string) => void): Promise<Servi
     if (at > 0) process.env[line.slice(0, at)] = line.slice(at + 1);
   }
   const s = fromEnv();
-  log(`services: redis ${s.redisUrl}, mariadb ${s.mysqlUrl.replace(/:[^:@/]*@/, ":***@")}, s3 ${s.s3Endpoint}`);
+  log(
+    `services: redis ${s.redisUrl}, mariadb ${s.mysqlUrl.replace(/:[^:@/]*@/, ":***@")}, s3 ${s.s3Endpoint}`,
+  );
   return { ...s, owned: true, stop, stopSync };
 }

@@ -135,6 +135,9 @@ describe("dependents", () => {
     expect(error.extras.dependents).toEqual([
       { pluginId: b.pluginId, name: "b", version: "2.0.0", requires: "^1.0.0" },
     ]);
+    expect(error.errors).toEqual([
+      { path: "/dependents/0", message: `b 2.0.0 (${b.pluginId}) requires a@^1.0.0` },
+    ]);
     expect(() => assertNoEnabledDependents(c, chain, "uninstall")).not.toThrow();
   });
 

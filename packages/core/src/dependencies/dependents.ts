@@ -48,6 +48,11 @@ export function assertNoEnabledDependents(
     "DEPENDENTS_EXIST",
     `cannot ${action} ${plugin.name}: enabled plugins depend on it: ${names}`,
     {
+      // In `errors` too: a job's recorded error keeps code, message and errors, not extras.
+      errors: dependents.map((d, i) => ({
+        path: `/dependents/${i}`,
+        message: `${d.name} ${d.version} (${d.pluginId}) requires ${plugin.name}@${d.requires}`,
+      })),
       detail: `Disable those first, or send cascade=true to ${action} them too (dependents first).`,
       extras: { dependents },
     },
