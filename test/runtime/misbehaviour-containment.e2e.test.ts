@@ -200,12 +200,9 @@ describe.skipIf(missing.length > 0)(
       await expectNodeServes();
     });
 
-    // KNOWN DEFECT (reported): the job of that update says every node applied it
-    // ({ expected: 1, applied: 1, failed: [] }) although the node still runs 1.0.0. The tally in
-    // packages/bus/src/revision-tally.ts counts a node as failed only when the plugin's state is
-    // "error"; after a failed swap it is "loaded" (old version) with the error in `error`.
-    // Turns red once fixed: then make this a plain `it`.
-    it.fails("the job of an update that no node could load names the nodes that failed", () => {
+    // A failed swap leaves the old version loaded with the reason in `error`: the job must
+    // still name the node as failed, not count it as applied and silent.
+    it("the job of an update that no node could load names the nodes that failed", () => {
       if (!brokenSwap) throw new Error("the previous test did not run");
       expect(brokenSwap.job.result?.nodes?.failed).toEqual([
         { nodeId: platform().apis[0]?.nodeId, error: expect.stringContaining("broken release 1.1.0") },

@@ -69,6 +69,15 @@ describe("RevisionTally", () => {
     });
   });
 
+  it("counts a node whose swap failed (old version still loaded, reason reported) as failed", () => {
+    const tally = new RevisionTally(3, "plugin_a_aaaaaa");
+    tally.observe([
+      node("a", 3, [{ state: "loaded", error: "init threw: broken release" }]),
+      node("b", 3, [{ state: "loaded", error: null }]),
+    ]);
+    expect(tally.result().failed).toEqual([{ nodeId: "a", error: "init threw: broken release" }]);
+  });
+
   it("reports no failures without a pluginId", () => {
     const tally = new RevisionTally(1);
     tally.observe([node("a", 1, [{ state: "error", error: "x" }])]);

@@ -6,7 +6,11 @@ export interface RevisionProgress {
   expected: number;
   /** Expected nodes whose appliedRevision reached the revision (failed ones included). */
   applied: number;
-  /** Nodes that applied the revision but report the plugin in state "error". */
+  /**
+   * Nodes that applied the revision but report the plugin in state "error", or
+   * still serving an older version with the reason the change failed (a failed
+   * hot swap keeps the old version loaded and reports why).
+   */
   failed: { nodeId: string; error: string }[];
   /** Expected node ids that had not applied when the wait ended (left, slow or stuck). */
   pending: string[];
@@ -43,7 +47,7 @@ export class RevisionTally {
     if (this.pluginId !== undefined) {
       for (const node of applied) {
         const entry = node.plugins.find((p) => p.pluginId === this.pluginId);
-        if (entry?.state === "error") {
+        if (entry && (entry.state === "error" || entry.error)) {
           failed.push({
             nodeId: node.nodeId,
             error: entry.error || `plugin ${this.pluginId} failed to load`,

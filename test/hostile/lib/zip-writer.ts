@@ -11,7 +11,7 @@ export interface RawEntry {
   name: string | Buffer;
   /** Uncompressed content; default empty. */
   data?: string | Buffer;
-  /** 0 stored, 8 deflate (default), anything else is written as it is (with the data stored). */
+  /** 0 stored, 8 deflate (default for non-empty data); any other method is written as it is, data stored. */
   method?: number;
   /** General purpose flags; default 0x0800 (UTF-8 names). */
   flags?: number;
@@ -71,7 +71,7 @@ export function writeZip(entries: readonly RawEntry[], options: ZipOptions = {})
   for (const [index, entry] of entries.entries()) {
     const name = bytes(entry.name);
     const data = bytes(entry.data ?? "");
-    const method = entry.method ?? 8;
+    const method = entry.method ?? (data.length === 0 ? 0 : 8);
     const flags = entry.flags ?? 0x0800;
     const isDir = name.at(-1) === 0x2f;
     const stored = method === 8 ? deflateRawSync(data) : data;
