@@ -9,6 +9,7 @@
  */
 import { execFile } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { accept } from "./benchmarks/accept.js";
 import { e2eInstall } from "./benchmarks/e2e-install.js";
@@ -19,6 +20,7 @@ import { swapUnderLoad } from "./benchmarks/swap-under-load.js";
 import { throughput } from "./benchmarks/throughput.js";
 import type { Benchmark } from "./lib/benchmark.js";
 import { createContext, FULL, QUICK } from "./lib/context.js";
+import { cpuBusySince, cpuMark } from "./lib/cpu.js";
 import { describeMachine, machineInfo } from "./lib/machine.js";
 import { type BenchmarkOutcome, markdownTable, type RunSummary } from "./lib/report.js";
 import { ensureServices } from "./lib/services.js";
@@ -113,6 +115,8 @@ async function main(): Promise<number> {
 
   const summary: RunSummary = { results: [] };
   const timings: Record<string, number> = {};
+  /** How busy the whole machine was during each benchmark: other work on it skews the figures. */
+  const environment: Record<string, { loadAverageAtStart: number; machineCpuBusy: number }> = {};
   try {
     for (const [index, bench] of selected.entries()) {
       log(`=== [${index + 1}/${selected.length}] ${bench.title}`);
@@ -126,6 +130,8 @@ async function main(): Promise<number> {
         bench.name,
       );
       const t = performance.now();
+      const cpuStart = await cpuMark();
+      const loadAtStart = loadavg()[0] ?? 0;
       let outcome: BenchmarkOutcome | null = null;
       let error: string | null = null;
       try {
@@ -137,7 +143,14 @@ async function main(): Promise<number> {
         await ctx.cleanup();
       }
       timings[bench.name] = Math.round(performance.now() - t);
-      log(`=== ${bench.name} done in ${(timings[bench.name]! / 1000).toFixed(1)} s`);
+      const busy = await cpuBusySince(cpuStart);
+      environment[bench.name] = {
+        loadAverageAtStart: Math.round(loadAtStart * 100) / 100,
+        machineCpuBusy: Math.round(busy * 100) / 100,
+      };
+      log(
+        `=== ${bench.name} done in ${(timings[bench.name]! / 1000).toFixed(1)} s (machine CPU ${(busy * 100).toFixed(0)}% busy, load ${loadAtStart.toFixed(1)} at its start)`,
+      );
       summary.results.push({ name: bench.name, title: bench.title, outcome, error });
     }
   } finally {
@@ -160,6 +173,7 @@ async function main(): Promise<number> {
         machine,
         sizes,
         timingsMs: timings,
+        environment,
         results: summary.results.map((r) => ({
           name: r.name,
           title: r.title,
@@ -180,6 +194,17 @@ async function main(): Promise<number> {
   console.log(`Machine: ${describeMachine(machine)}`);
   console.log("");
   console.log(markdownTable(summary));
+  console.log("");
+  console.log(
+    `Machine CPU busy during each benchmark (all cores, including the services and anything else running): ${Object.entries(
+      environment,
+    )
+      .map(
+        ([name, e]) =>
+          `${name} ${(e.machineCpuBusy * 100).toFixed(0)}% (load ${e.loadAverageAtStart} at start)`,
+      )
+      .join(", ")}`,
+  );
   console.log("");
   console.log(`Ratio = value / baseline. Results: ${file}`);
   log(`total ${((performance.now() - runStarted) / 1000).toFixed(0)} s`);

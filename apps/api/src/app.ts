@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ApiDeps } from "./deps.js";
 import { authenticate } from "./http/auth.js";
+import { closeUnreadBody } from "./http/close-unread-body.js";
 import "./http/context.js";
 import { problem } from "./http/problem.js";
 import { rateLimit } from "./http/rate-limit.js";
@@ -21,6 +22,7 @@ export function createApp(deps: ApiDeps): Hono {
   // strict: false makes `/plugins/` the same route as `/plugins`, as the method table already has it.
   const app = new Hono({ strict: false });
   app.use(requestContext({ logger: deps.logger, ...(deps.onRequest ? { onFinish: deps.onRequest } : {}) }));
+  app.use(closeUnreadBody());
   app.use(routeGuard());
   app.route("/", healthRoutes(deps));
 

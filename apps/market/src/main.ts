@@ -5,7 +5,10 @@ import { generateSigner, loadOrCreateSigner } from "./signing-key.js";
 
 const USAGE = `usage: market --dir <folder of zips> [--port 8090] [--host 127.0.0.1]
               [--key <ed25519 private key .pem>] [--key-id <id>] [--token <bearer>] [--public-url <url>]
-Every flag may also come from ARCADE_MARKET_<FLAG> (ARCADE_MARKET_DIR, ARCADE_MARKET_KEY, ...).`;
+       market --key <ed25519 private key .pem> [--key-id <id>] --print-trusted-keys
+Every flag may also come from ARCADE_MARKET_<FLAG> (ARCADE_MARKET_DIR, ARCADE_MARKET_KEY, ...).
+--print-trusted-keys prints the value of ARCADE_SIGNATURE_TRUSTED_KEYS that trusts the key (made if
+the file does not exist) and exits.`;
 
 function option(values: Record<string, string | undefined>, name: string): string | undefined {
   const env = process.env[`ARCADE_MARKET_${name.toUpperCase().replaceAll("-", "_")}`];
@@ -23,6 +26,7 @@ async function main(): Promise<void> {
       "key-id": { type: "string" },
       token: { type: "string" },
       "public-url": { type: "string" },
+      "print-trusted-keys": { type: "boolean" },
       help: { type: "boolean" },
     },
   });
@@ -31,6 +35,14 @@ async function main(): Promise<void> {
     return;
   }
   const flags = values as Record<string, string | undefined>;
+  if (values["print-trusted-keys"]) {
+    // For scripts: `export ARCADE_SIGNATURE_TRUSTED_KEYS="$(market --key k.pem --print-trusted-keys)"`.
+    const keyFile = option(flags, "key");
+    if (!keyFile) throw new Error(`--print-trusted-keys needs --key\n${USAGE}`);
+    const { signer } = await loadOrCreateSigner(keyFile, option(flags, "key-id"));
+    process.stdout.write(`${JSON.stringify([{ id: signer.keyId, public_key: signer.publicKeyBase64 }])}\n`);
+    return;
+  }
   const dir = option(flags, "dir");
   if (!dir) throw new Error(`--dir is required\n${USAGE}`);
   const port = Number(option(flags, "port") ?? "8090");

@@ -79,7 +79,11 @@ describeOnBackends("dependencies", {}, (pipeline) => {
     const cascaded = ok(await p.apply("disable", { pluginId: idA, cascade: true }));
     expect(cascaded.result).toMatchObject({ changed: true, cascaded: [idC, idB] });
     for (const id of [idA, idB, idC]) expect(await status(p, id)).toBe(PluginStatus.Disabled);
-    expect(await p.database.plugins.currentRevision()).toBe(r0 + 1);
+    // One revision per plugin changed: nodes see the gap and reconcile all three, not only a.
+    expect(await p.database.plugins.currentRevision()).toBe(r0 + 3);
+    await expect
+      .poll(() => p.eventsOf(cascaded.jobId))
+      .toEqual([expect.objectContaining({ pluginId: idA, op: "disable", revision: r0 + 3 })]);
 
     // c cannot come back while b is off; in order they all can.
     const cAlone = await p.apply("enable", { pluginId: idC });
@@ -146,7 +150,9 @@ describeOnBackends("dependencies", {}, (pipeline) => {
     const before = await snapshot(p);
     const op = await p.install(await pluginZip(manifestOf(name, "1.0.0", { minVersion: "99.0.0" })));
     expect(op.error?.code).toBe("PLATFORM_VERSION_UNSUPPORTED");
-    expect(op.error?.errors).toEqual([{ path: "/minVersion", message: "needs 99.0.0; the platform is 1.0.0" }]);
+    expect(op.error?.errors).toEqual([
+      { path: "/minVersion", message: "needs 99.0.0; the platform is 1.0.0" },
+    ]);
     expect(op.attempts).toBe(1);
     expect(await leftovers(p, op, name, before)).toEqual([]);
 

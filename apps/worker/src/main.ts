@@ -22,8 +22,11 @@ import {
 import { createQueueConnection, JobProducer, UpdateCheckScheduler } from "@arcade/queue";
 import { createLogger } from "@arcade/telemetry";
 import { createOperationWorker } from "./operation-worker.js";
+import { sweepScratch } from "./scratch-sweep.js";
 
 const PRUNE_EVERY_MS = 3600_000;
+/** How often unfinished operations whose job has ended, and scratch folders of finished jobs, are looked for. */
+const RECOVER_EVERY_MS = 5000;
 
 /** Composition root of a worker process: carries out the jobs of the plugin-ops queue. */
 async function main(): Promise<void> {
@@ -114,6 +117,25 @@ async function main(): Promise<void> {
     return scheduler;
   }
 
+  // Jobs given up on while the database or the object store was down, and scratch copies a
+  // killed worker left behind: finished here once everything answers again.
+  let recovering = false;
+  const recover = async () => {
+    if (recovering) return;
+    recovering = true;
+    try {
+      await worker.recovery.sweep();
+      await sweepScratch(services.settings.workDir, database.operations);
+    } catch (error) {
+      logger.debug({ err: error }, "recovery pass did not finish; trying again later");
+    } finally {
+      recovering = false;
+    }
+  };
+  const recovery = setInterval(() => void recover(), RECOVER_EVERY_MS);
+  recovery.unref();
+  void recover();
+
   const prune = setInterval(() => {
     const cutoff = new Date(Date.now() - config.worker.jobRetentionDays * 24 * 3600 * 1000);
     database.operations
@@ -124,6 +146,7 @@ async function main(): Promise<void> {
 
   onShutdown(logger, config.worker.shutdownTimeout, async () => {
     clearInterval(prune);
+    clearInterval(recovery);
     await updates?.close().catch(() => {});
     // Finishes the active jobs; past the shutdown timeout the process exits and
     // BullMQ hands the unfinished job to another worker once its lock expires.

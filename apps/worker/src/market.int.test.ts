@@ -113,7 +113,11 @@ describeOnBackends("market installs", { attempts: 3, backoffMs: 50 }, (pipeline)
       ["fetch", "verify", "inspect", "store", "persist", "activate", "cleanup"].map((n) => [n, "succeeded"]),
     );
     // 2.0.0 needs platform 9.0.0: the default is the newest one this platform runs.
-    expect(op.result).toMatchObject({ version: "1.1.0", checksum: sha256(zips.ok110!), signedBy: market.key.keyId });
+    expect(op.result).toMatchObject({
+      version: "1.1.0",
+      checksum: sha256(zips.ok110!),
+      signedBy: market.key.keyId,
+    });
     const plugin = await p.database.plugins.findById(op.pluginId!);
     expect(plugin).toMatchObject({
       name: names.ok,
@@ -125,7 +129,9 @@ describeOnBackends("market installs", { attempts: 3, backoffMs: 50 }, (pipeline)
     });
     const versions = await p.database.plugins.versions(op.pluginId!);
     expect(versions.map((v) => [v.version, v.size])).toEqual([["1.1.0", zips.ok110!.length]]);
-    expect(await p.resources.store.head(versions[0]!.objectKey)).toMatchObject({ sha256: sha256(zips.ok110!) });
+    expect(await p.resources.store.head(versions[0]!.objectKey)).toMatchObject({
+      sha256: sha256(zips.ok110!),
+    });
     expect(await p.objects("staging/")).toEqual([]);
   });
 
@@ -143,7 +149,10 @@ describeOnBackends("market installs", { attempts: 3, backoffMs: 50 }, (pipeline)
     const up = await marketUpdate(p, op.pluginId!, id(names.ok));
     expect(up.error).toBeNull();
     expect(up.result).toMatchObject({ version: "1.1.0", signedBy: market.key.keyId });
-    expect(await p.database.plugins.findById(op.pluginId!)).toMatchObject({ version: "1.1.0", source: "market" });
+    expect(await p.database.plugins.findById(op.pluginId!)).toMatchObject({
+      version: "1.1.0",
+      source: "market",
+    });
     expect((await p.database.plugins.versions(op.pluginId!)).map((v) => v.version).sort()).toEqual([
       "1.0.0",
       "1.1.0",

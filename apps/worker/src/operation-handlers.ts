@@ -1,7 +1,9 @@
 import type { OperationServices } from "@arcade/core";
 import { failOperation, runOperation } from "@arcade/core";
 import type { JobHandlers } from "@arcade/queue";
+import { DelayedError } from "bullmq";
 import type { OrderingGate } from "./ordering-gate.js";
+import { queueFailure } from "./queue-failure.js";
 
 /** The queue's handlers, bound to the operation use cases of the core. */
 export function operationHandlers(
@@ -10,17 +12,32 @@ export function operationHandlers(
 ): JobHandlers {
   return {
     run: (attempt) => runOperation(services, attempt),
-    fail: (attempt, error) => failOperation(services, attempt, error),
+    fail: async (attempt, error) => {
+      try {
+        await failOperation(services, attempt, error);
+      } catch (stuck) {
+        // The row stays unfinished (failOperation logged why). The queue's failedReason keeps the
+        // job's own code, so the recovery can record the right error once the fault is over.
+        throw queueFailure(error, `not recorded yet: ${(stuck as Error)?.message ?? String(stuck)}`);
+      }
+    },
     retrying: async (attempt) => {
       await services.operations.update(attempt.jobId, { state: "queued", updatedAt: services.clock.now() });
     },
     shouldRun: async (jobId) => {
-      const op = await services.operations.get(jobId);
-      // No row: the API never finished creating it. Failed: the enqueue was given up on (503).
-      if (op === null || op.state === "failed") return false;
-      // Succeeded: a re-delivered job; runOperation answers the stored result.
-      if (op.state !== "succeeded") await gate?.admit(op);
-      return true;
+      try {
+        const op = await services.operations.get(jobId);
+        // No row: the API never finished creating it. Failed: the enqueue was given up on (503).
+        if (op === null || op.state === "failed") return false;
+        // Succeeded: a re-delivered job; runOperation answers the stored result.
+        if (op.state !== "succeeded") await gate?.admit(op);
+        return true;
+      } catch (error) {
+        if (error instanceof DelayedError) throw error;
+        // Thrown before the handlers' own error handling: the queue retries it like any attempt,
+        // and after the last one its failedReason must still name the code (DATABASE_UNAVAILABLE).
+        throw queueFailure(error);
+      }
     },
   };
 }

@@ -4,6 +4,7 @@ import { Queue, type Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { QueueJobState } from "./lost-operation.js";
 import { operationHandlers } from "./operation-handlers.js";
+import { OperationRecovery } from "./operation-recovery.js";
 import { OrderingGate } from "./ordering-gate.js";
 
 export interface OperationWorkerOptions {
@@ -21,6 +22,8 @@ export interface OperationWorkerOptions {
 
 export interface OperationWorker {
   readonly worker: Worker;
+  /** Finishes operations whose job ended without recording its outcome; call sweep() now and then. */
+  readonly recovery: OperationRecovery;
   /** Starts fetching jobs (resolves when the worker stops). */
   run(): Promise<void>;
   /** Lets the active jobs finish, then stops; see main.ts for the shutdown deadline. */
@@ -38,11 +41,23 @@ export function createOperationWorker(options: OperationWorkerOptions): Operatio
   const prefix = options.prefix ? { prefix: options.prefix } : {};
   // Only read from (job states): a Queue shares the worker's connection without blocking it.
   const queue = new Queue(queueName, { connection: options.connection, ...prefix });
+  const jobState = (jobId: string) => queue.getJobState(jobId) as Promise<QueueJobState>;
+  const recovery = new OperationRecovery({
+    services: options.services,
+    logger,
+    job: async (jobId) => {
+      const state = await jobState(jobId);
+      if (state !== "failed") return { state, failedReason: null };
+      const job = await queue.getJob(jobId);
+      return { state, failedReason: job?.failedReason ?? null };
+    },
+  });
   const gate = new OrderingGate({
     operations: options.services.operations,
     logger,
     deferMs: options.deferMs ?? 500,
-    jobState: (jobId) => queue.getJobState(jobId) as Promise<QueueJobState>,
+    jobState,
+    release: (operation) => recovery.release(operation),
   });
   const worker = createJobWorker({
     connection: options.connection,
@@ -61,6 +76,7 @@ export function createOperationWorker(options: OperationWorkerOptions): Operatio
   worker.on("completed", (job) => logger.info({ jobId: job.id }, "job completed"));
   return {
     worker,
+    recovery,
     run: () => worker.run(),
     async close() {
       await worker.close();

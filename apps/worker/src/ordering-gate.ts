@@ -11,6 +11,11 @@ export interface OrderingGateOptions {
   jobState(jobId: string): Promise<QueueJobState>;
   /** A row whose job is unknown to the queue is only called lost once it is this old. Default 60 s. */
   lostGraceMs?: number;
+  /**
+   * Finishes a lost earlier operation (compensating it, see operation-recovery.ts); true when
+   * the caller may look again. Without it the row is only marked failed (INTERNAL).
+   */
+  release?(operation: OperationRecord): Promise<boolean>;
 }
 
 /**
@@ -76,6 +81,7 @@ export class OrderingGate {
    * should look for a predecessor again.
    */
   private async releaseIfLost(earlier: OperationRecord): Promise<boolean> {
+    if (this.options.release) return this.options.release(earlier);
     const state = await this.options.jobState(earlier.jobId);
     if (!isLost(earlier, state, Date.now(), this.lostGraceMs)) return false;
     // The row we hold may be stale: a job records its outcome before the queue marks it

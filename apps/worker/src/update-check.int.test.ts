@@ -12,6 +12,7 @@ import {
 import type { MarketClient } from "@arcade/market";
 import { createQueueConnection, UpdateCheckScheduler } from "@arcade/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sqliteFs } from "./testing/backends.js";
 import { describeOnBackends, uniqueName } from "./testing/describe-backends.js";
 import {
   closedPort,
@@ -26,7 +27,6 @@ import {
 import { MarketProcess } from "./testing/market-process.js";
 import { Pipeline, skipReason } from "./testing/pipeline.js";
 import { manifestOf, pluginZip } from "./testing/plugin-zip.js";
-import { sqliteFs } from "./testing/backends.js";
 
 // The update checker against the real reference market: a newer version published into the
 // market's folder (and SIGHUP), found and recorded; with auto-update, the update job submitted

@@ -178,7 +178,11 @@ export class Reconciler extends EventEmitter<{ change: [NodeRuntimeState] }> {
   ): Promise<ReconcileReport> {
     const report = emptyReport(reason, focus ?? "all");
     const wanted = new Map(desired.map((d) => [d.pluginId, d]));
-    const scope = focus === null ? null : withDependents(focus, desired, this.host.get(focus)?.manifest.name);
+    const loaded = this.host.ids().flatMap((id) => {
+      const entry = this.host.get(id);
+      return entry ? [{ pluginId: id, manifest: entry.manifest }] : [];
+    });
+    const scope = focus === null ? null : withDependents(focus, [...desired, ...loaded]);
     const inScope = (pluginId: string) => scope === null || scope.has(pluginId);
 
     for (const pluginId of this.host.ids()) {
@@ -279,25 +283,25 @@ export class Reconciler extends EventEmitter<{ change: [NodeRuntimeState] }> {
   }
 }
 
-/** The plugin plus every desired plugin that depends on it, directly or not. */
+/**
+ * The plugin an event is about plus everything that depends on it, directly or
+ * not, among the desired plugins AND the ones still loaded: a cascading disable
+ * turns dependents off in the same change, and they must be unloaded too.
+ */
 function withDependents(
   pluginId: string,
-  desired: DesiredPlugin[],
-  loadedName: string | undefined,
+  candidates: readonly { pluginId: string; manifest: { name: string; dependencies?: { name: string }[] } }[],
 ): Set<string> {
   const scope = new Set([pluginId]);
-  const names = new Set<string>();
-  const own = desired.find((d) => d.pluginId === pluginId)?.manifest.name;
-  if (own) names.add(own);
-  if (loadedName) names.add(loadedName);
+  const names = new Set(candidates.filter((c) => c.pluginId === pluginId).map((c) => c.manifest.name));
   let grew = true;
   while (grew) {
     grew = false;
-    for (const d of desired) {
-      if (scope.has(d.pluginId)) continue;
-      if ((d.manifest.dependencies ?? []).some((dep) => names.has(dep.name))) {
-        scope.add(d.pluginId);
-        names.add(d.manifest.name);
+    for (const c of candidates) {
+      if (scope.has(c.pluginId)) continue;
+      if ((c.manifest.dependencies ?? []).some((dep) => names.has(dep.name))) {
+        scope.add(c.pluginId);
+        names.add(c.manifest.name);
         grew = true;
       }
     }

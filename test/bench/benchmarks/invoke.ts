@@ -39,6 +39,18 @@ function echoWorker(): { call(payload: unknown): Promise<unknown>; stop(): Promi
   };
 }
 
+/** Polls until the restarted node has loaded the plugin again (its boot reconcile), bounded. */
+async function waitInvokable(call: () => Promise<Response>): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const res = await call().catch(() => null);
+    if (res?.ok) return;
+    if (Date.now() > deadline)
+      throw new Error(`the restarted API did not serve the action again (last ${res?.status})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 function loopRows(bench: string, label: string, a: LoopResult, b: LoopResult) {
   return [
     row(bench, `${label} calls/s`, "calls/s", a.perSecond, b.perSecond, "higher"),
@@ -142,6 +154,15 @@ export const invoke: Benchmark = {
           `HTTP: ${apiRun.non2xx} non-2xx, ${apiRun.errors} errors, ${apiRun.timeouts} timeouts (${JSON.stringify(apiRun.statusCodes)})`,
         );
       }
+      // Diagnostic, not a table row: every call writes three info lines (the request, the
+      // plugin's stdout line, its logger call); the same load at level warn shows their share.
+      ctx.log("diagnostic: the same HTTP load with ARCADE_LOG_LEVEL=warn");
+      await p.apis[0]!.restart({ env: { ARCADE_LOG_LEVEL: "warn" } });
+      await waitInvokable(() => fetch(api.url, { method: "POST", headers: api.headers, body }));
+      const quietRun = await load(api, seconds);
+      findings.push(
+        `HTTP invoke at log level warn: ${quietRun.okPerSecond.toFixed(0)} calls/s, p50 ${quietRun.p50.toFixed(2)} ms (at info: ${apiRun.okPerSecond.toFixed(0)} calls/s, p50 ${apiRun.p50.toFixed(2)} ms)`,
+      );
       return {
         rows: [
           ...loopRows(bench, "in-process", inProcess, rawThread),
@@ -151,7 +172,16 @@ export const invoke: Benchmark = {
         ],
         baseline: `in-process: a raw worker_threads postMessage echo round trip at the same ${concurrency} concurrent callers; HTTP: a bare Hono JSON echo endpoint (own process) at the same ${connections} connections`,
         findings,
-        details: { seconds, concurrency, connections, inProcess, rawThread, http: apiRun, bare: bareRun },
+        details: {
+          seconds,
+          concurrency,
+          connections,
+          inProcess,
+          rawThread,
+          http: apiRun,
+          bare: bareRun,
+          httpAtLogLevelWarn: quietRun,
+        },
       };
     } finally {
       await bare.stop().catch(() => {});

@@ -1,9 +1,9 @@
 import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
 import type { Manifest } from "@arcade/contracts";
-import { Redis } from "ioredis";
 import { buildPluginZip, pluginManifest, pluginSource } from "../../harness/index.js";
 import type { Benchmark } from "../lib/benchmark.js";
+import { EventWatch } from "../lib/event-watch.js";
 import { loadTimes } from "../lib/node-logs.js";
 import { redisFanOut, sandboxStart, writePluginFolder } from "../lib/raw-costs.js";
 import { row } from "../lib/report.js";
@@ -25,23 +25,7 @@ export const propagation: Benchmark = {
     const p = await ctx.platform({ apis: nodes, workers: 1 });
     const pluginName = `bench-prop-${p.id.slice(0, 4)}`;
 
-    // The platform's event channel (bus/channels.ts: `${prefix}:plugin-events`).
-    const channel = `${p.resources.redisPrefix}:plugin-events`;
-    const sub = new Redis(ctx.services.redisUrl, { lazyConnect: true });
-    const eventAt = new Map<string, number>();
-    await sub.connect();
-    sub.on("message", (_c: string, message: string) => {
-      const at = Date.now();
-      try {
-        const event = JSON.parse(message) as { pluginId?: string; version?: string };
-        const key = `${event.pluginId}@${event.version}`;
-        if (!eventAt.has(key)) eventAt.set(key, at);
-      } catch {
-        // not an event of ours
-      }
-    });
-    await sub.subscribe(channel);
-
+    const events = await EventWatch.start(ctx.services.redisUrl, p.resources.redisPrefix);
     try {
       const logFiles = p.apis.map((a) => a.logFile);
       const submit = async (version: string, pluginId?: string) => {
@@ -70,7 +54,7 @@ export const propagation: Benchmark = {
           );
         }
         if (k === 0) continue;
-        const event = eventAt.get(`${pluginId}@${version}`);
+        const event = events.at(pluginId, version);
         const times = await loadTimes(logFiles, pluginId, version);
         const loaded = times.filter((t): t is number => t !== undefined);
         if (event === undefined || loaded.length < nodes) {
@@ -118,7 +102,7 @@ export const propagation: Benchmark = {
         details: { nodes, updates, lastNode: last, firstNode: summarize(firstNode), fanOut, sandbox },
       };
     } finally {
-      sub.disconnect();
+      events.stop();
     }
   },
 };

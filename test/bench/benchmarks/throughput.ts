@@ -2,6 +2,7 @@ import type { JobResource, Manifest } from "@arcade/contracts";
 import { buildPluginZip, type Platform, pluginManifest } from "../../harness/index.js";
 import type { Benchmark } from "../lib/benchmark.js";
 import type { BenchContext } from "../lib/context.js";
+import { cpuBusySince, cpuMark, processCpuSeconds } from "../lib/cpu.js";
 import { stepP50s } from "../lib/job-times.js";
 import { dbTransaction, redisFanOut, storePutGet } from "../lib/raw-costs.js";
 import { row } from "../lib/report.js";
@@ -52,7 +53,9 @@ async function drain(ctx: BenchContext, n: number, workers: number) {
   await Promise.all(Array.from({ length: SUBMITTERS }, submitter));
   ctx.log(`  queued; starting ${workers} worker process(es)`);
   const started = Date.now();
+  const cpuStart = await cpuMark();
   await Promise.all(Array.from({ length: workers }, () => p.addWorker()));
+  const workerCpuStart = await Promise.all(p.workers.map((w) => processCpuSeconds(w.pid ?? -1)));
   const deadline = started + Math.max(300_000, n * 1000);
   let done = 0;
   let lastLog = Date.now();
@@ -66,6 +69,10 @@ async function drain(ctx: BenchContext, n: number, workers: number) {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
+  const machineBusy = await cpuBusySince(cpuStart);
+  const workerCpuSeconds = (await Promise.all(p.workers.map((w) => processCpuSeconds(w.pid ?? -1)))).map(
+    (end, i) => (end ?? 0) - (workerCpuStart[i] ?? 0),
+  );
   const jobs = await allJobs(p);
   const failed = jobs.filter((j) => j.state === "failed");
   const firstStart = Math.min(
@@ -77,7 +84,7 @@ async function drain(ctx: BenchContext, n: number, workers: number) {
   const seconds = (lastFinish - firstStart) / 1000;
   const perSecond = (n - failed.length) / seconds;
   ctx.log(
-    `  ${n - failed.length} succeeded, ${failed.length} failed in ${seconds.toFixed(1)} s: ${perSecond.toFixed(1)} installs/s`,
+    `  ${n - failed.length} succeeded, ${failed.length} failed in ${seconds.toFixed(1)} s: ${perSecond.toFixed(1)} installs/s; machine CPU ${(machineBusy * 100).toFixed(0)}% busy, worker CPU ${workerCpuSeconds.map((s) => s.toFixed(1)).join(" + ")} s`,
   );
   const result = {
     workers,
@@ -86,6 +93,8 @@ async function drain(ctx: BenchContext, n: number, workers: number) {
     failed: failed.length,
     firstFailure: failed[0] ? JSON.stringify(failed[0].error) : null,
     stepP50s: stepP50s(jobs),
+    machineCpuBusy: machineBusy,
+    workerCpuSeconds,
   };
   await ctx.cleanup();
   return result;
@@ -118,6 +127,12 @@ export const throughput: Benchmark = {
     for (const r of [one, two]) {
       if (r.failed > 0)
         findings.push(`${r.failed} of ${n} installs failed with ${r.workers} worker(s): ${r.firstFailure}`);
+    }
+    const scaling = two.perSecond / one.perSecond;
+    if (scaling < 1.5) {
+      findings.push(
+        `2 workers scale by ${scaling.toFixed(2)}x only; machine CPU was ${(one.machineCpuBusy * 100).toFixed(0)}% busy with 1 worker and ${(two.machineCpuBusy * 100).toFixed(0)}% with 2, step p50s ${JSON.stringify(one.stepP50s)} -> ${JSON.stringify(two.stepP50s)}`,
+      );
     }
     const bench = "throughput";
     return {

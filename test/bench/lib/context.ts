@@ -1,4 +1,5 @@
 import { type Platform, type PlatformOptions, startPlatform } from "../../harness/index.js";
+import { benchStore } from "./bare-server.js";
 import type { Services } from "./services.js";
 
 /**
@@ -103,8 +104,35 @@ export function createContext(base: Omit<BenchContext, "platform" | "cleanup">, 
     },
     async cleanup() {
       for (const p of started.splice(0)) {
-        await p.stopAll().catch((error: unknown) => base.log(`stopping platform ${p.id}: ${String(error)}`));
+        await dropObjects(base.services, p, base.log);
+        await p
+          .stopAll()
+          .catch((error: unknown) => base.log(`stopping platform ${p.id}: ${describeError(error)}`));
       }
     },
   };
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof AggregateError) {
+    return `${error.message}: ${error.errors.map((e) => describeError(e)).join("; ")}`;
+  }
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
+ * Deletes the platform's objects before the harness does. The harness lists them with
+ * ListObjectsV2, and s3rver 3.7.1 on Node 20 answers 500 to any V2 listing longer than one
+ * page (its continuation token uses DES, which OpenSSL 3 refuses without the legacy provider);
+ * the store's own deleteByPrefix lists with V1 markers and is not affected.
+ */
+async function dropObjects(services: Services, p: Platform, log: (line: string) => void): Promise<void> {
+  if (!p.resources.s3) return;
+  const store = benchStore(services, p.resources.s3.keyPrefix);
+  for (const prefix of ["staging/", "plugins/"]) {
+    await store.deleteByPrefix(prefix).catch((error: unknown) => {
+      log(`deleting ${p.resources.s3?.keyPrefix}${prefix}: ${describeError(error)}`);
+      return 0;
+    });
+  }
 }

@@ -170,3 +170,29 @@ export async function pluginObjects(p: Platform, pluginId: string): Promise<stri
 export function artifactKey(pluginId: string, version: string): string {
   return `plugins/${pluginId}/${version}/${pluginId}_${version}.zip`;
 }
+
+/** The platform's BullMQ queue (packages/queue QUEUE_NAME). */
+const QUEUE_NAME = "plugin-ops";
+
+/**
+ * The queue's view of a job, read straight from Redis: "failed" / "completed" once BullMQ
+ * finished it, "pending" otherwise (waiting, delayed, active), "missing" without a job hash.
+ */
+export async function queueState(redisUrl: string, prefix: string, jobId: string): Promise<string> {
+  const { Redis } = await import("ioredis");
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    const key = `${prefix}:${QUEUE_NAME}:${jobId}`;
+    const [finishedOn, failedReason, exists] = await Promise.all([
+      redis.hget(key, "finishedOn"),
+      redis.hget(key, "failedReason"),
+      redis.exists(key),
+    ]);
+    if (!exists) return "missing";
+    if (!finishedOn) return "pending";
+    return failedReason ? "failed" : "completed";
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -47,7 +47,14 @@ export function rawRequest(baseUrl: string, head: string | Buffer, options: RawR
   });
 }
 
-function parseAnswer(raw: Buffer): RawAnswer {
+function parseAnswer(whole: Buffer): RawAnswer {
+  let raw = whole;
+  // Interim answers (100 Continue) come first; the final answer follows.
+  while (/^HTTP\/1\.\d 1\d\d /.test(raw.toString("latin1", 0, 16))) {
+    const end = raw.indexOf("\r\n\r\n");
+    if (end < 0) break;
+    raw = raw.subarray(end + 4);
+  }
   const text = raw.toString("latin1");
   const headEnd = text.indexOf("\r\n\r\n");
   if (!text.startsWith("HTTP/1.") || headEnd < 0) return { status: 0, headers: {}, body: text };

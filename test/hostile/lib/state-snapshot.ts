@@ -90,5 +90,5 @@ async function walk(dir: string, depth: number, marker: string, hits: Set<string
 /** Lines of a pino log at level error (50) or fatal (60): an unexpected failure of the process. */
 export async function errorLines(logFile: string): Promise<string[]> {
   const text = await readFile(logFile, "utf8").catch(() => "");
-  return text.split("\n").filter((line) => /"level":(50|60)\b/.test(line));
+  return text.split("\n").filter((line) => /"level":("error"|"fatal"|50|60)[,}]/.test(line));
 }

@@ -1,5 +1,5 @@
 import type { ArtifactSource, StagedArtifact } from "@arcade/contracts";
-import { AppError } from "@arcade/core";
+import { AppError, checkJsonShape, MANIFEST_JSON_LIMITS } from "@arcade/core";
 
 const MODULE_FILE = /\.(m?js)$/i;
 
@@ -51,6 +51,13 @@ export function artifactSource(
         `the manifest field is not valid JSON: ${(error as Error).message}`,
       );
     }
+    // The manifest goes into the job payload: a deep document would overflow the stack of
+    // JSON.stringify when the operation row is written (a 500 instead of a 400).
+    const shape = checkJsonShape(artifact.manifest, {
+      maxDepth: MANIFEST_JSON_LIMITS.maxDepth,
+      maxNodes: 200_000,
+    }, "/manifest");
+    if (shape) throw new AppError("VALIDATION_FAILED", `the manifest field ${shape.message}`, { errors: [shape] });
   }
   if (fields.signature || fields.keyId) {
     if (!fields.signature || !fields.keyId) throw invalid("/signature", "signature and keyId go together");

@@ -30,6 +30,8 @@ export interface MultipartResult<T> {
 }
 
 const MAX_FIELDS = 20;
+/** RFC 2046 section 5.1.1. */
+const MAX_BOUNDARY_LENGTH = 70;
 const MAX_FIELD_BYTES = 1024 * 1024;
 /** All text fields together; a manifest is the only big one. */
 const MAX_TOTAL_FIELD_BYTES = MAX_FIELD_BYTES + 64 * 1024;
@@ -61,6 +63,12 @@ export async function readMultipart<T>(
   const body = c.req.raw.body;
   if (!body) throw new AppError("MALFORMED_MULTIPART", "the request has no body");
   const fileField = options.fileField ?? "file";
+  // busboy takes a boundary of any length; RFC 2046 allows 1-70 characters, and no client
+  // sends more. A longer one is a malformed request, not something to search every chunk for.
+  const boundary = /;\s*boundary=(?:"([^"]*)"|([^;\s]*))/i.exec(contentType);
+  if ((boundary?.[1] ?? boundary?.[2] ?? "").length > MAX_BOUNDARY_LENGTH) {
+    throw new AppError("MALFORMED_MULTIPART", `the multipart boundary is longer than ${MAX_BOUNDARY_LENGTH} characters`);
+  }
 
   let parser: busboy.Busboy;
   try {

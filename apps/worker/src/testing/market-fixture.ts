@@ -49,7 +49,10 @@ export async function writeSignatureFile(
 
 /** A detached signature of `zip` by `key`, as the API puts it in the staged artifact. */
 export function detachedSignature(zip: Buffer, key: MarketSigningKey) {
-  return { keyId: key.keyId, signature: signSha256Hex(sha256(zip), parseEd25519PrivateKey(key.privateKeyPem)!) };
+  return {
+    keyId: key.keyId,
+    signature: signSha256Hex(sha256(zip), parseEd25519PrivateKey(key.privateKeyPem)!),
+  };
 }
 
 /** Fast retries, so a market that is down costs milliseconds per try. */
@@ -80,7 +83,11 @@ export function trusting(
 }
 
 /** Submits an install with source=market (as the API does) and waits for it to finish. */
-export async function marketInstall(p: Pipeline, marketId: string, version?: string): Promise<OperationRecord> {
+export async function marketInstall(
+  p: Pipeline,
+  marketId: string,
+  version?: string,
+): Promise<OperationRecord> {
   const jobId = await p.submit("install", {
     requestedBy: "worker-tests",
     artifact: { source: "market", marketId, ...(version ? { version } : {}) },

@@ -102,19 +102,7 @@ export class MarketProcess {
     delete env.NODE_OPTIONS;
     const child = spawn(
       process.execPath,
-      [
-        "--import",
-        tsx,
-        "--import",
-        PARENT_WATCH,
-        MARKET_MAIN,
-        "--dir",
-        dir,
-        "--port",
-        "0",
-        "--key",
-        keyFile,
-      ],
+      ["--import", tsx, "--import", PARENT_WATCH, MARKET_MAIN, "--dir", dir, "--port", "0", "--key", keyFile],
       { env, stdio: ["ignore", "pipe", "pipe"] },
     );
     alive.add(child);

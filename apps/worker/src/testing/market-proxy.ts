@@ -52,7 +52,10 @@ export class MarketProxy {
           answer.on("end", () => {
             const body = proxy!.rewrite(JSON.parse(Buffer.concat(chunks).toString("utf8")));
             const text = JSON.stringify(body);
-            res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+            res.writeHead(200, {
+              "content-type": "application/json",
+              "content-length": Buffer.byteLength(text),
+            });
             res.end(text);
           });
         },

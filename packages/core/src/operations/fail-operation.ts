@@ -16,10 +16,14 @@ const RECORD_BACKOFF_MS = 200;
  * A job's final failure: undo what it left behind (staged upload, stored
  * objects no retained version references, scratch files) and record the error.
  *
- * Compensation is best effort and never hides the job's own error. When the
- * failure cannot be recorded (database down), this logs one error line that
- * says what is stuck and how to unstick it, then rethrows: the queue then
- * retries the job if it has attempts left, and a later attempt records it.
+ * The failure is recorded only once the compensation is done, so a job that
+ * reads `failed` has left nothing behind. When a passing fault (database or
+ * object store down) stops the compensation or the recording, this logs one
+ * error line that says what is stuck, leaves the row unfinished and rethrows:
+ * the queue retries the job if it has attempts left, and otherwise the
+ * workers' recovery (apps/worker) calls this again once the fault is over.
+ * A compensation that fails for good (e.g. access denied) is logged and the
+ * failure recorded anyway: retrying it would never end.
  */
 export async function failOperation(
   svc: OperationServices,
@@ -28,34 +32,45 @@ export async function failOperation(
 ): Promise<void> {
   const logger = svc.logger.child({ jobId: attempt.jobId, op: attempt.type });
   const payload = attempt.payload as Partial<JobPayloads["install"] & JobPayloads["update"]>;
+  let unfinished: { cause: unknown; what: string } | null = null;
   const operation = await svc.operations.get(attempt.jobId).catch((readError: unknown) => {
-    logger.warn({ err: readError }, "could not read the operation row before compensating");
+    // Without the row the plugin id of an install is unknown: its stored objects cannot be swept yet.
+    unfinished = { cause: readError, what: "could not read its operation row to undo what it left behind" };
     return null;
   });
   const pluginId = operation?.pluginId ?? payload.pluginId ?? null;
-  await compensate(svc, attempt, payload, pluginId, logger);
+  const cleanupError = await compensate(svc, attempt, payload, pluginId, logger);
+  if (cleanupError !== null) unfinished = { cause: cleanupError, what: "could not finish undoing what it left behind" };
   await removeQuietly(join(svc.settings.workDir, attempt.jobId));
+  const pending = unfinished as { cause: unknown; what: string } | null;
+  if (pending && toAppError(pending.cause).retryable) {
+    logStuck(logger, attempt, error, pluginId, pending.cause, pending.what);
+    throw toAppError(pending.cause);
+  }
   await recordFailure(svc, attempt, error, pluginId, logger);
   logger.warn({ code: error.code, err: error.message }, "operation failed");
 }
 
+/** Undoes what the job left behind; returns the error that stopped it, or null when it finished. */
 async function compensate(
   svc: OperationServices,
   attempt: OperationAttempt,
   payload: Partial<JobPayloads["install"]>,
   pluginId: string | null,
   logger: Logger,
-): Promise<void> {
+): Promise<unknown> {
   try {
     if (payload.artifact?.source === "local") await svc.store.delete(payload.artifact.staged.key);
     if (pluginId && (attempt.type === "install" || attempt.type === "update")) {
       await sweepPluginObjects(svc.store, svc.plugins, pluginId);
     }
+    return null;
   } catch (cleanupError) {
     logger.warn(
       { err: cleanupError, pluginId },
-      "compensation after failure did not finish; the next install/update of this plugin sweeps what is left",
+      "compensation after failure did not finish; it is retried until it does",
     );
+    return cleanupError;
   }
 }
 
@@ -86,12 +101,25 @@ async function recordFailure(
       lastError = recordError;
     }
   }
+  logStuck(logger, attempt, error, pluginId, lastError, "could not record the failure: the database did not answer");
+  throw toAppError(lastError);
+}
+
+/** The one error line of a failure that could not be completed, with what happens next and the manual way out. */
+function logStuck(
+  logger: Logger,
+  attempt: OperationAttempt,
+  error: AppError,
+  pluginId: string | null,
+  cause: unknown,
+  what: string,
+): void {
   logger.error(
-    { jobId: attempt.jobId, pluginId, code: error.code, err: lastError },
-    `could not record the failure (${error.code}) of job ${attempt.jobId}: the database did not answer. ` +
+    { jobId: attempt.jobId, pluginId, code: error.code, err: cause },
+    `job ${attempt.jobId} failed (${error.code}) but ${what}. ` +
       `Its operation row stays unfinished${pluginId ? ` and keeps plugin ${pluginId} locked` : ""}. ` +
-      "The queue retries the job if it has attempts left; otherwise, once the database is back, run " +
+      "The queue retries the job if it has attempts left; otherwise a worker finishes the failure once the " +
+      "database and object store answer again. To give up on it by hand: " +
       `UPDATE t_plugin_operation SET state='failed', lock_key=NULL WHERE job_id='${attempt.jobId}'`,
   );
-  throw toAppError(lastError);
 }
