@@ -1,4 +1,4 @@
-import type { JobType, JobPayloads } from "@arcade/contracts";
+import type { JobPayloads, JobType } from "@arcade/contracts";
 import { failOperation, type Logger, type OperationRecord, type OperationServices } from "@arcade/core";
 import { isLost, type QueueJobState } from "./lost-operation.js";
 import { errorFromFailedReason } from "./queue-failure.js";
@@ -65,7 +65,9 @@ export class OperationRecovery {
     const error =
       view.state === "failed"
         ? errorFromFailedReason(view.failedReason)
-        : errorFromFailedReason(`the job is ${view.state} in the queue while its operation is ${current.state}`);
+        : errorFromFailedReason(
+            `the job is ${view.state} in the queue while its operation is ${current.state}`,
+          );
     await failOperation(
       this.options.services,
       {

@@ -10,7 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
-import { readdir } from "node:fs/promises";
+import { readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { ErrorCode } from "@arcade/contracts";
 import fc from "fast-check";
@@ -59,7 +59,12 @@ beforeAll(async () => {
   seeds = files.sort().map((f) => readFileSync(path.join(CORPUS, f)));
   seeds.push(
     await yazlZip(pluginEntries([{ name: "lib/a.js", data: "export const a = 1;\n".repeat(30) }])),
-    await yazlZip(pluginEntries([{ name: "lib/", directory: true }, { name: "b.bin", data: "x", compress: false }])),
+    await yazlZip(
+      pluginEntries([
+        { name: "lib/", directory: true },
+        { name: "b.bin", data: "x", compress: false },
+      ]),
+    ),
   );
 });
 
@@ -72,18 +77,66 @@ type Field = { at: number; width: 2 | 4 | 8 };
 
 const LAYOUTS: Record<number, [number, 2 | 4 | 8][]> = {
   // local file header: version, flags, method, time, date, crc, sizes, name/extra lengths
-  0x04034b50: [[4, 2], [6, 2], [8, 2], [10, 2], [12, 2], [14, 4], [18, 4], [22, 4], [26, 2], [28, 2]],
+  67324752: [
+    [4, 2],
+    [6, 2],
+    [8, 2],
+    [10, 2],
+    [12, 2],
+    [14, 4],
+    [18, 4],
+    [22, 4],
+    [26, 2],
+    [28, 2],
+  ],
   // central directory record: ..., flags, method, crc, sizes, lengths, disk, attributes, offset
-  0x02014b50: [
-    [4, 2], [6, 2], [8, 2], [10, 2], [16, 4], [20, 4], [24, 4], [28, 2], [30, 2], [32, 2], [34, 2], [36, 2], [38, 4], [42, 4],
+  33639248: [
+    [4, 2],
+    [6, 2],
+    [8, 2],
+    [10, 2],
+    [16, 4],
+    [20, 4],
+    [24, 4],
+    [28, 2],
+    [30, 2],
+    [32, 2],
+    [34, 2],
+    [36, 2],
+    [38, 4],
+    [42, 4],
   ],
   // end of central directory: disks, counts, size, offset, comment length
-  0x06054b50: [[4, 2], [6, 2], [8, 2], [10, 2], [12, 4], [16, 4], [20, 2]],
+  101010256: [
+    [4, 2],
+    [6, 2],
+    [8, 2],
+    [10, 2],
+    [12, 4],
+    [16, 4],
+    [20, 2],
+  ],
   // zip64 end record and locator
-  0x06064b50: [[4, 8], [16, 4], [20, 4], [24, 8], [32, 8], [40, 8], [48, 8]],
-  0x07064b50: [[4, 4], [8, 8], [16, 4]],
+  101075792: [
+    [4, 8],
+    [16, 4],
+    [20, 4],
+    [24, 8],
+    [32, 8],
+    [40, 8],
+    [48, 8],
+  ],
+  117853008: [
+    [4, 4],
+    [8, 8],
+    [16, 4],
+  ],
   // data descriptor
-  0x08074b50: [[4, 4], [8, 4], [12, 4]],
+  134695760: [
+    [4, 4],
+    [8, 4],
+    [12, 4],
+  ],
 };
 
 function headerFields(buf: Buffer): Field[] {
@@ -92,7 +145,8 @@ function headerFields(buf: Buffer): Field[] {
     if (buf[i] !== 0x50 || buf[i + 1] !== 0x4b) continue;
     const layout = LAYOUTS[buf.readUInt32LE(i)];
     if (!layout) continue;
-    for (const [offset, width] of layout) if (i + offset + width <= buf.length) fields.push({ at: i + offset, width });
+    for (const [offset, width] of layout)
+      if (i + offset + width <= buf.length) fields.push({ at: i + offset, width });
   }
   return fields;
 }
@@ -105,7 +159,21 @@ function writeField(buf: Buffer, field: Field, value: bigint): void {
   else buf.writeBigUInt64LE(v, field.at);
 }
 
-const EDGE_VALUES = [0n, 1n, 2n, 8n, 0x7fn, 0x80n, 0xffn, 0x7fffn, 0xfffen, 0xffffn, 0x7fffffffn, 0xffffffffn, 1n << 62n];
+const EDGE_VALUES = [
+  0n,
+  1n,
+  2n,
+  8n,
+  0x7fn,
+  0x80n,
+  0xffn,
+  0x7fffn,
+  0xfffen,
+  0xffffn,
+  0x7fffffffn,
+  0xffffffffn,
+  1n << 62n,
+];
 
 /** One mutation of a seed: what fast-check generates and shrinks. */
 type Mutation =
@@ -121,21 +189,53 @@ type Mutation =
 
 const position = fc.nat({ max: 1_000_000 });
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant("bytes" as const), edits: fc.array(fc.tuple(position, fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 12 }) }),
-  fc.record({ kind: fc.constant("bits" as const), flips: fc.array(fc.tuple(position, fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 12 }) }),
+  fc.record({
+    kind: fc.constant("bytes" as const),
+    edits: fc.array(fc.tuple(position, fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 12 }),
+  }),
+  fc.record({
+    kind: fc.constant("bits" as const),
+    flips: fc.array(fc.tuple(position, fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 12 }),
+  }),
   fc.record({ kind: fc.constant("truncate" as const), keep: position }),
   fc.record({
     kind: fc.constant("field" as const),
-    picks: fc.array(fc.tuple(position, fc.oneof(fc.constantFrom(...EDGE_VALUES), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }))), { minLength: 1, maxLength: 4 }),
+    picks: fc.array(
+      fc.tuple(
+        position,
+        fc.oneof(fc.constantFrom(...EDGE_VALUES), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })),
+      ),
+      { minLength: 1, maxLength: 4 },
+    ),
   }),
   fc.record({
     kind: fc.constant("fieldDelta" as const),
-    picks: fc.array(fc.tuple(position, fc.integer({ min: -70_000, max: 70_000 })), { minLength: 1, maxLength: 4 }),
+    picks: fc.array(fc.tuple(position, fc.integer({ min: -70_000, max: 70_000 })), {
+      minLength: 1,
+      maxLength: 4,
+    }),
   }),
-  fc.record({ kind: fc.constant("splice" as const), from: position, length: fc.nat({ max: 400 }), to: position }),
-  fc.record({ kind: fc.constant("delete" as const), from: position, length: fc.integer({ min: 1, max: 200 }) }),
-  fc.record({ kind: fc.constant("insert" as const), at: position, bytes: fc.uint8Array({ minLength: 1, maxLength: 64 }) }),
-  fc.record({ kind: fc.constant("affix" as const), before: fc.uint8Array({ maxLength: 64 }), after: fc.uint8Array({ maxLength: 64 }) }),
+  fc.record({
+    kind: fc.constant("splice" as const),
+    from: position,
+    length: fc.nat({ max: 400 }),
+    to: position,
+  }),
+  fc.record({
+    kind: fc.constant("delete" as const),
+    from: position,
+    length: fc.integer({ min: 1, max: 200 }),
+  }),
+  fc.record({
+    kind: fc.constant("insert" as const),
+    at: position,
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 64 }),
+  }),
+  fc.record({
+    kind: fc.constant("affix" as const),
+    before: fc.uint8Array({ maxLength: 64 }),
+    after: fc.uint8Array({ maxLength: 64 }),
+  }),
 );
 
 function mutate(seed: Buffer, m: Mutation): Buffer {
@@ -160,7 +260,10 @@ function mutate(seed: Buffer, m: Mutation): Buffer {
       if (fields.length === 0) return out;
       for (const [at, value] of m.picks) {
         const field = fields[at % fields.length]!;
-        const current = field.width === 8 ? out.readBigUInt64LE(field.at) : BigInt(field.width === 2 ? out.readUInt16LE(field.at) : out.readUInt32LE(field.at));
+        const current =
+          field.width === 8
+            ? out.readBigUInt64LE(field.at)
+            : BigInt(field.width === 2 ? out.readUInt16LE(field.at) : out.readUInt32LE(field.at));
         writeField(out, field, m.kind === "field" ? (value as bigint) : current + BigInt(value as number));
       }
       return out;
@@ -189,7 +292,10 @@ function withinBound<T>(promise: Promise<T>, what: string): Promise<T> {
   return Promise.race([
     promise,
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`hang: ${what} did not finish within ${HANG_MS} ms`)), HANG_MS);
+      timer = setTimeout(
+        () => reject(new Error(`hang: ${what} did not finish within ${HANG_MS} ms`)),
+        HANG_MS,
+      );
     }),
   ]).finally(() => clearTimeout(timer));
 }
@@ -204,6 +310,21 @@ let extracted = 0;
 /** Inspect the bytes and check the outcome; returns "ok" or the error code. */
 async function check(bytes: Buffer): Promise<"ok" | ErrorCode> {
   const file = await scratch.file("m.zip", bytes);
+  try {
+    return await checkFile(file, bytes);
+  } catch (error) {
+    // Keep the failing input for a repro (FUZZ_DUMP_DIR=/some/dir).
+    const dump = process.env.FUZZ_DUMP_DIR;
+    if (dump)
+      await writeFile(
+        path.join(dump, `${createHash("sha256").update(bytes).digest("hex").slice(0, 16)}.zip`),
+        bytes,
+      );
+    throw error;
+  }
+}
+
+async function checkFile(file: string, bytes: Buffer): Promise<"ok" | ErrorCode> {
   let outcome: "ok" | ErrorCode;
   try {
     const inspection = await withinBound(inspectArchive(file, LIMITS), "inspectArchive");

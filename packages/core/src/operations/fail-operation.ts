@@ -40,7 +40,8 @@ export async function failOperation(
   });
   const pluginId = operation?.pluginId ?? payload.pluginId ?? null;
   const cleanupError = await compensate(svc, attempt, payload, pluginId, logger);
-  if (cleanupError !== null) unfinished = { cause: cleanupError, what: "could not finish undoing what it left behind" };
+  if (cleanupError !== null)
+    unfinished = { cause: cleanupError, what: "could not finish undoing what it left behind" };
   await removeQuietly(join(svc.settings.workDir, attempt.jobId));
   const pending = unfinished as { cause: unknown; what: string } | null;
   if (pending && toAppError(pending.cause).retryable) {
@@ -101,7 +102,14 @@ async function recordFailure(
       lastError = recordError;
     }
   }
-  logStuck(logger, attempt, error, pluginId, lastError, "could not record the failure: the database did not answer");
+  logStuck(
+    logger,
+    attempt,
+    error,
+    pluginId,
+    lastError,
+    "could not record the failure: the database did not answer",
+  );
   throw toAppError(lastError);
 }
 

@@ -40,10 +40,7 @@ export async function runSetEnabled(
       if (current.isEnabled === target && chain.length === 0) return null;
       const now = svc.clock.now();
       // Dependents first, so no enabled plugin is ever left without its dependency.
-      for (const d of chain) {
-        await tx.updatePlugin(d.pluginId, { isEnabled: target, updateTime: now });
-        await bumpForCascade(tx);
-      }
+      for (const d of chain) await tx.updatePlugin(d.pluginId, { isEnabled: target, updateTime: now });
       await tx.updatePlugin(plugin.pluginId, { isEnabled: target, updateTime: now });
       return tx.bumpRevision();
     }),
@@ -95,16 +92,6 @@ async function dependentsToHandle(
     }
   }
   return chain;
-}
-
-/**
- * One revision per cascaded plugin. The job announces only the plugin it was asked
- * about, and a node applies an event to that plugin (and the enabled plugins that
- * depend on it); the cascaded ones are no longer enabled, so it would keep them
- * loaded. The skipped revisions make every node see a gap and reconcile everything.
- */
-async function bumpForCascade(tx: { bumpRevision(): Promise<number> }): Promise<void> {
-  await tx.bumpRevision();
 }
 
 /** configure: replace the config after validating it against the current configSchema. */
@@ -236,10 +223,7 @@ export async function runUninstall(
   const revision = await ctx.steps.run("persist", () =>
     svc.plugins.transaction(async (tx) => {
       if (!(await tx.findById(payload.pluginId))) return null;
-      for (const d of chain) {
-        await tx.deletePlugin(d.pluginId);
-        await bumpForCascade(tx);
-      }
+      for (const d of chain) await tx.deletePlugin(d.pluginId);
       await tx.deletePlugin(payload.pluginId);
       return tx.bumpRevision();
     }),
