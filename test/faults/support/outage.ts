@@ -56,11 +56,12 @@ export async function installWithSignal(
   p: Platform,
   zip: Uint8Array,
   signal: AbortSignal,
+  apiIndex = 0,
 ): Promise<JsonResponse<JobResource>> {
   const form = new FormData();
   form.set("source", "local");
   form.set("file", new Blob([zip], { type: "application/zip" }), "plugin.zip");
-  const res = await p.request(`${API}/plugins/install`, { method: "POST", body: form, signal });
+  const res = await p.request(`${API}/plugins/install`, { method: "POST", body: form, signal }, apiIndex);
   const text = await res.text();
   let body: unknown = null;
   try {
