@@ -3,8 +3,25 @@ import type { JobResource, Paged, PluginResource } from "@arcade/contracts";
 import type mysql from "mysql2/promise";
 import { afterAll, describe, expect, it } from "vitest";
 import { useFaultPlatform } from "./support/fault-platform.js";
-import { accept, bigPlugin, bounded, expectProblem, expectStoreHolds, getJob, installWithSignal } from "./support/outage.js";
-import { API, delay, openSql, pluginObjects, queueState, rowsForName, waitFor, waitJobs } from "./support/probes.js";
+import {
+  accept,
+  bigPlugin,
+  bounded,
+  expectProblem,
+  expectStoreHolds,
+  getJob,
+  installWithSignal,
+} from "./support/outage.js";
+import {
+  API,
+  delay,
+  openSql,
+  pluginObjects,
+  queueState,
+  rowsForName,
+  waitFor,
+  waitJobs,
+} from "./support/probes.js";
 
 // MariaDB stopped (its own shutdown, then started again on the same port with its data) while
 // installs run. Retry budget of a job: 6 attempts, backoff 650 ms doubling: the last attempt
@@ -57,7 +74,11 @@ describe("faults: MariaDB stopped during installs", () => {
     const install = await bounded("POST /plugins/install", (signal) => installWithSignal(p, zip, signal));
     expectProblem(install, 503, "DATABASE_UNAVAILABLE");
     expect(install.headers.get("retry-after")).toBe("5");
-    expectProblem(await bounded("GET /jobs/:id", (signal) => getJob(p, jobId, signal)), 503, "DATABASE_UNAVAILABLE");
+    expectProblem(
+      await bounded("GET /jobs/:id", (signal) => getJob(p, jobId, signal)),
+      503,
+      "DATABASE_UNAVAILABLE",
+    );
     const list = await bounded("GET /plugins", async (signal) => {
       const res = await p.request(`${API}/plugins`, { signal });
       return { status: res.status, headers: res.headers, body: await res.json(), text: "" };
@@ -100,13 +121,17 @@ describe("faults: MariaDB stopped during installs", () => {
     expect(Math.max(...jobs.map((j) => j.attempts))).toBeGreaterThan(1);
     for (const [i, name] of names.entries()) {
       const pluginId = jobs[i]!.pluginId!;
-      expect(await rowsForName((await sql()), name)).toEqual({
+      expect(await rowsForName(await sql(), name)).toEqual({
         plugins: [`${pluginId}@1.0.0`],
         versions: [`${pluginId}@1.0.0`],
         configs: 1,
       });
     }
-    expect(await rowsForName(await sql(), `db-refused-${suffix}`)).toEqual({ plugins: [], versions: [], configs: 0 });
+    expect(await rowsForName(await sql(), `db-refused-${suffix}`)).toEqual({
+      plugins: [],
+      versions: [],
+      configs: 0,
+    });
     await expectStoreHolds(p, installed);
     const listed = await p.call<Paged<PluginResource>>("GET", `${API}/plugins?pageSize=100`);
     expect(listed.status).toBe(200);

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Problem } from "@arcade/contracts";
+import type mysql from "mysql2/promise";
 import { describe, expect, it } from "vitest";
 import { buildPluginZip, type Platform } from "../harness/index.js";
 import { useFaultPlatform } from "./support/fault-platform.js";
@@ -13,7 +14,7 @@ import { API, currentRevision, delay, openSql, rowsForName, waitFor, waitJobs } 
 // restart; nothing a 503 turned away is installed; both nodes come back into the registry and
 // reach the latest revision without anyone making another change.
 
-const OUTAGE_MS = 6000;
+const OUTAGE_MS = 9000;
 /** A request that takes longer than this is a hang. */
 const REQUEST_BOUND_MS = 10_000;
 
@@ -72,17 +73,47 @@ describe("faults: Redis restarted during a stream of installs", () => {
     const s = suite.services();
     const sql = await openSql(s, p);
     try {
+      const keeper = await p.installZip(
+        await buildPluginZip({ name: `redis-keeper-${randomBytes(3).toString("hex")}` }),
+      );
+      const kept = await p.waitJob(keeper.body.jobId);
+      expect(kept.state).toBe("succeeded");
+      const keptId = kept.pluginId!;
+
       const stream = streamInstalls(p, `redis-${randomBytes(3).toString("hex")}`);
-      await delay(2500);
+      // A backlog when Redis goes: the worker sits out a moment, then starts on the queued jobs
+      // just as Redis stops, so accepted jobs are waiting and running across the restart.
+      await delay(1000);
+      const worker = p.workers[0]!;
+      worker.signal("SIGSTOP");
+      await delay(2000);
+      worker.signal("SIGCONT");
       const downFrom = Date.now();
       await s.stop("redis");
+      const stoppedAt = Date.now();
+      const [pendingRows] = await sql.query<mysql.RowDataPacket[]>(
+        "SELECT COUNT(*) AS n FROM t_plugin_operation WHERE state IN ('queued', 'running')",
+      );
+      const pendingAtStop = Number(pendingRows[0]?.n);
       // Asked while it is gone, the node registry answers a quick 503 too.
       const nodesDown = await bounded("GET /cluster/nodes", (signal) =>
         p.request(`${API}/cluster/nodes`, { signal }),
       );
       expect(nodesDown.status).toBe(503);
       expect(((await nodesDown.json()) as Problem).code).toBe("QUEUE_UNAVAILABLE");
+      // A state change is turned away the same way, and leaves the plugin unlocked.
+      const disable = await bounded("POST /plugins/:id/disable", (signal) =>
+        p.request(`${API}/plugins/${keptId}/disable`, { method: "POST", signal }),
+      );
+      expect(disable.status).toBe(503);
+      expect(((await disable.json()) as Problem).code).toBe("QUEUE_UNAVAILABLE");
+      // Reads that need only the database keep working.
+      const detail = await bounded("GET /plugins/:id", (signal) =>
+        p.request(`${API}/plugins/${keptId}`, { signal }),
+      );
+      expect(detail.status).toBe(200);
       await delay(Math.max(0, OUTAGE_MS - (Date.now() - downFrom)));
+      const restartAt = Date.now();
       await s.start("redis");
       const downUntil = Date.now();
       await delay(3000);
@@ -98,9 +129,12 @@ describe("faults: Redis restarted during a stream of installs", () => {
         });
       }
       const before = sent.filter((r) => r.endedAt < downFrom);
-      const during = sent.filter((r) => r.startedAt > downFrom && r.endedAt < downUntil);
+      // Sent and answered while it was gone. (One sent just before the restart may get its 202:
+      // the enqueue waits up to 3 s for Redis to come back.)
+      const during = sent.filter((r) => r.startedAt > stoppedAt && r.endedAt < restartAt);
       const after = sent.filter((r) => r.startedAt > downUntil);
       expect(before.length, "installs accepted before the restart").toBeGreaterThan(0);
+      expect(pendingAtStop, "accepted jobs unfinished when Redis stopped").toBeGreaterThan(0);
       expect(during.length, "installs sent while Redis was gone").toBeGreaterThan(0);
       expect(after.length, "installs sent after the restart").toBeGreaterThan(0);
       for (const r of before) expect(r.status).toBe(202);
@@ -126,30 +160,39 @@ describe("faults: Redis restarted during a stream of installs", () => {
       for (const r of sent.filter((x) => x.status === 503)) {
         expect(await rowsForName(sql, r.name)).toEqual({ plugins: [], versions: [], configs: 0 });
       }
-      await expectStoreHolds(
-        p,
-        jobs.map((j) => ({ pluginId: j.pluginId!, version: "1.0.0" })),
-      );
+      await expectStoreHolds(p, [
+        { pluginId: keptId, version: "1.0.0" },
+        ...jobs.map((j) => ({ pluginId: j.pluginId!, version: "1.0.0" })),
+      ]);
+
+      // The plugin the refused disable was about is not stuck behind it.
+      const disabled = await p.call<{ jobId: string }>("POST", `${API}/plugins/${keptId}/disable`, {});
+      expect(disabled.status, disabled.text).toBe(202);
+      expect((await p.waitJob(disabled.body.jobId)).state).toBe("succeeded");
 
       // Both nodes are back in the registry at the latest revision, and run every plugin.
       const revision = await currentRevision(sql);
+      // The disabled keeper is not loaded anywhere.
       const installed = jobs.map((j) => j.pluginId!).sort();
       for (const api of p.apis) {
-        await waitFor(`${api.nodeId} is listed at revision ${revision} with every plugin loaded`, async () => {
-          const res = await p.call<{ nodeId: string; appliedRevision: number; plugins: { pluginId: string; state: string }[] }[]>(
-            "GET",
-            `${API}/cluster/nodes`,
-            undefined,
-            { apiIndex: api.index },
-          );
-          if (res.status !== 200) return undefined;
-          const ids = res.body.map((n) => n.nodeId).sort();
-          if (JSON.stringify(ids) !== JSON.stringify(p.apis.map((a) => a.nodeId).sort())) return undefined;
-          const me = res.body.find((n) => n.nodeId === api.nodeId);
-          if (me?.appliedRevision !== revision) return undefined;
-          const loaded = me.plugins.filter((x) => x.state === "loaded").map((x) => x.pluginId).sort();
-          return JSON.stringify(loaded) === JSON.stringify(installed) ? true : undefined;
-        });
+        await waitFor(
+          `${api.nodeId} is listed at revision ${revision} with every plugin loaded`,
+          async () => {
+            const res = await p.call<
+              { nodeId: string; appliedRevision: number; plugins: { pluginId: string; state: string }[] }[]
+            >("GET", `${API}/cluster/nodes`, undefined, { apiIndex: api.index });
+            if (res.status !== 200) return undefined;
+            const ids = res.body.map((n) => n.nodeId).sort();
+            if (JSON.stringify(ids) !== JSON.stringify(p.apis.map((a) => a.nodeId).sort())) return undefined;
+            const me = res.body.find((n) => n.nodeId === api.nodeId);
+            if (me?.appliedRevision !== revision) return undefined;
+            const loaded = me.plugins
+              .filter((x) => x.state === "loaded")
+              .map((x) => x.pluginId)
+              .sort();
+            return JSON.stringify(loaded) === JSON.stringify(installed) ? true : undefined;
+          },
+        );
       }
     } finally {
       await sql.end();

@@ -58,7 +58,9 @@ describe("faults: the object store stopped during installs", () => {
   }
 
   /** Accepts installs of `names` and holds them in inspect; returns the job ids and the lock holder. */
-  async function acceptHeldInInspect(names: string[]): Promise<{ jobIds: string[]; locker: mysql.Connection }> {
+  async function acceptHeldInInspect(
+    names: string[],
+  ): Promise<{ jobIds: string[]; locker: mysql.Connection }> {
     const p = suite.platform();
     const watcher = await sql();
     const locker = await sql();
@@ -83,7 +85,9 @@ describe("faults: the object store stopped during installs", () => {
     expect(job.status, job.text).toBe(200);
     const ready = await bounded("GET /readyz", (signal) => fetch(`${p.apis[0]!.url}/readyz`, { signal }));
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toMatchObject({ checks: { objectStore: { ok: false }, database: { ok: true } } });
+    expect(await ready.json()).toMatchObject({
+      checks: { objectStore: { ok: false }, database: { ok: true } },
+    });
   }
 
   it("a 10 s outage: uploads meanwhile are 503 STORAGE_UNAVAILABLE, the jobs retry and succeed once it is back", async () => {
@@ -137,7 +141,9 @@ describe("faults: the object store stopped during installs", () => {
     await waitFor(
       "the queue gave up on every job",
       async () => {
-        const states = await Promise.all(jobIds.map((id) => queueState(s.redisUrl, p.resources.redisPrefix, id)));
+        const states = await Promise.all(
+          jobIds.map((id) => queueState(s.redisUrl, p.resources.redisPrefix, id)),
+        );
         return states.every((x) => x === "failed") ? true : undefined;
       },
       { timeoutMs: BUDGET_MS + 40_000, intervalMs: 500 },
@@ -154,5 +160,52 @@ describe("faults: the object store stopped during installs", () => {
     }
     // No staged upload, no artifact of the failed installs.
     await expectStoreHolds(p, installed);
+  });
+
+  it("an outage right after a job committed its change: the job ends succeeded (not failed) once the store is back, with its cleanup done", async () => {
+    const p = suite.platform();
+    const s = suite.services();
+    const name = `store-committed-${suffix}`;
+    const watcher = await sql();
+    const locker = await sql();
+    // Held in persist (artifact stored, transaction open), the store goes, then the commit.
+    await locker.query("START TRANSACTION");
+    await locker.query("SELECT revision FROM t_cluster_revision WHERE id = 1 FOR UPDATE");
+    const jobId = await accept(p, await bigPlugin(name));
+    await waitFor("the job blocks inside its persist transaction", async () => {
+      const [rows] = await watcher.query<mysql.RowDataPacket[]>(
+        "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'UPDATE t_cluster_revision%'",
+      );
+      return Number(rows[0]?.n) > 0 ? true : undefined;
+    });
+    await s.stop("s3rver");
+    await locker.query("ROLLBACK");
+    // activate and cleanup (deleting the staged upload) fail until the queue gives up.
+    await waitFor(
+      "the queue gave up on the job",
+      async () =>
+        (await queueState(s.redisUrl, p.resources.redisPrefix, jobId)) === "failed" ? true : undefined,
+      { timeoutMs: BUDGET_MS + 40_000, intervalMs: 500 },
+    );
+    await s.start("s3rver");
+
+    const [job] = await waitJobs(p, [jobId], 60_000);
+    expect(job?.state, JSON.stringify(job?.error)).toBe("succeeded");
+    expect(job?.result).toMatchObject({ version: "1.0.0" });
+    const pluginId = job!.pluginId!;
+    expect(await rowsForName(watcher, name)).toEqual({
+      plugins: [`${pluginId}@1.0.0`],
+      versions: [`${pluginId}@1.0.0`],
+      configs: 1,
+    });
+    installed.push({ pluginId, version: "1.0.0" });
+    await expectStoreHolds(p, installed);
+    // And the node runs it (its reconcile timer catches up without an event).
+    await waitFor("the node serves the plugin", async () => {
+      const res = await p.call<{ version: string }>("POST", `${API}/plugins/${pluginId}/actions/execute`, {
+        params: {},
+      });
+      return res.status === 200 ? true : undefined;
+    });
   });
 });

@@ -45,7 +45,7 @@ interface Plugins {
 interface Request {
   method: string;
   path: string;
-  body?: BodyInit;
+  body?: NonNullable<RequestInit["body"]>;
   headers?: Record<string, string>;
 }
 
@@ -66,14 +66,45 @@ const jsonBody = (value: unknown) => ({
   headers: { "content-type": "application/json" },
 });
 
-let counter = 0;
-const uniqueName = () => `auth-matrix-${(counter += 1)}`;
+/** A fresh number on every call (plugin names, config values). */
+const next = (() => {
+  let n = 0;
+  return () => {
+    n += 1;
+    return n;
+  };
+})();
+const uniqueName = () => `auth-matrix-${next()}`;
 
 const ROUTES: Route[] = [
-  { method: "GET", path: "/healthz", role: null, ok: 200, request: () => ({ method: "GET", path: "/healthz" }) },
-  { method: "GET", path: "/readyz", role: null, ok: 200, request: () => ({ method: "GET", path: "/readyz" }) },
-  { method: "GET", path: "/metrics", role: null, ok: 200, request: () => ({ method: "GET", path: "/metrics" }) },
-  { method: "GET", path: "/plugins", role: "viewer", ok: 200, request: () => ({ method: "GET", path: `${API}/plugins` }) },
+  {
+    method: "GET",
+    path: "/healthz",
+    role: null,
+    ok: 200,
+    request: () => ({ method: "GET", path: "/healthz" }),
+  },
+  {
+    method: "GET",
+    path: "/readyz",
+    role: null,
+    ok: 200,
+    request: () => ({ method: "GET", path: "/readyz" }),
+  },
+  {
+    method: "GET",
+    path: "/metrics",
+    role: null,
+    ok: 200,
+    request: () => ({ method: "GET", path: "/metrics" }),
+  },
+  {
+    method: "GET",
+    path: "/plugins",
+    role: "viewer",
+    ok: 200,
+    request: () => ({ method: "GET", path: `${API}/plugins` }),
+  },
   {
     method: "GET",
     path: "/plugins/:pluginId",
@@ -107,9 +138,19 @@ const ROUTES: Route[] = [
     path: "/plugins/validate-manifest",
     role: "viewer",
     ok: 200,
-    request: () => ({ method: "POST", path: `${API}/plugins/validate-manifest`, ...jsonBody(manifestFor("auth-vm")) }),
+    request: () => ({
+      method: "POST",
+      path: `${API}/plugins/validate-manifest`,
+      ...jsonBody(manifestFor("auth-vm")),
+    }),
   },
-  { method: "GET", path: "/jobs", role: "viewer", ok: 200, request: () => ({ method: "GET", path: `${API}/jobs` }) },
+  {
+    method: "GET",
+    path: "/jobs",
+    role: "viewer",
+    ok: 200,
+    request: () => ({ method: "GET", path: `${API}/jobs` }),
+  },
   {
     method: "GET",
     path: "/jobs/:jobId",
@@ -149,7 +190,7 @@ const ROUTES: Route[] = [
     request: (p) => ({
       method: "PUT",
       path: `${API}/plugins/${p.main}/config?wait=30`,
-      ...jsonBody({ greeting: `hello${"x".repeat((counter += 1) % 5)}` }),
+      ...jsonBody({ greeting: `hello${"x".repeat(next() % 5)}` }),
     }),
   },
   {
@@ -229,7 +270,9 @@ function expected(route: Route, caller: Caller): { status: number; code?: string
 }
 
 async function installWait(p: Platform, zip: Buffer): Promise<JobResource> {
-  const accepted = await answerOf(await p.request(`${API}/plugins/install`, { method: "POST", body: uploadForm(zip) }));
+  const accepted = await answerOf(
+    await p.request(`${API}/plugins/install`, { method: "POST", body: uploadForm(zip) }),
+  );
   if (!accepted.jobId) throw new Error(`install answered ${accepted.status}: ${accepted.text}`);
   const job = await p.waitJob(accepted.jobId);
   if (job.state !== "succeeded") throw new Error(`install failed: ${JSON.stringify(job.error)}`);
@@ -265,11 +308,10 @@ describe.skipIf(missing.length > 0)(`auth matrix ${missing.length > 0 ? skipReas
       }),
     );
     if (updated.status !== 200) throw new Error(`preparing the rollback plugin: ${updated.text}`);
-    let minor = 0;
     plugins = {
       main: main.pluginId!,
       toggle: toggle.pluginId!,
-      update: { id: update.pluginId!, name: "auth-update", next: () => `1.${(minor += 1)}.0` },
+      update: { id: update.pluginId!, name: "auth-update", next: () => `1.${next()}.0` },
       rollback: rollback.pluginId!,
       doomed: async () => (await installWait(p, pluginArchive(uniqueName()))).pluginId!,
       jobId: main.jobId,

@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { missingServices, skipReason } from "../harness/index.js";
@@ -9,7 +11,7 @@ import {
   type CaseContext,
   type HostileCase,
   MARKER,
-  runCase,
+  registerTables,
 } from "./lib/hostile-case.js";
 import { MAX_PLUGIN_SIZE, useHostilePlatform } from "./lib/hostile-platform.js";
 import { manifestFor, pluginArchive } from "./lib/hostile-plugins.js";
@@ -28,13 +30,16 @@ const LONG = "x".repeat(10_000);
 
 type Path = string | ((ctx: CaseContext) => string);
 const pathOf = (path: Path, ctx: CaseContext) => (typeof path === "function" ? path(ctx) : path);
-const fixture = (rest = "") => (ctx: CaseContext) => `${API}/plugins/${ctx.fixture.pluginId}${rest}`;
+const fixture =
+  (rest = "") =>
+  (ctx: CaseContext) =>
+    `${API}/plugins/${ctx.fixture.pluginId}${rest}`;
 
 /** A fetch with the admin token (unless headers set Authorization). */
 function send(
   method: string,
   path: Path,
-  init: { headers?: Record<string, string>; body?: BodyInit } = {},
+  init: { headers?: Record<string, string>; body?: NonNullable<RequestInit["body"]> } = {},
 ): (ctx: CaseContext) => Promise<Answer> {
   return async (ctx) =>
     answerOf(
@@ -53,7 +58,10 @@ const json = (method: string, path: Path, body: string | Buffer, headers: Record
 
 /** POST /plugins/install with a hand-made multipart body and content type. */
 const installRaw = (body: Buffer | ReadableStream<Uint8Array>, contentType = multipartType()) =>
-  send("POST", `${API}/plugins/install`, { headers: { "content-type": contentType }, body: body as BodyInit });
+  send("POST", `${API}/plugins/install`, {
+    headers: { "content-type": contentType },
+    body: body as NonNullable<RequestInit["body"]>,
+  });
 
 /** Bytes over a raw socket: `head(ctx)` is the request line + headers (see headOf). */
 const raw =
@@ -98,7 +106,10 @@ const MULTIPART: HostileCase[] = [
   {
     name: "boundary of 5,000 characters (RFC 2046: at most 70)",
     send: (ctx) =>
-      installRaw(multipart(fileParts(ctx.name), { boundary: "b".repeat(5000) }), multipartType("b".repeat(5000)))(ctx),
+      installRaw(
+        multipart(fileParts(ctx.name), { boundary: "b".repeat(5000) }),
+        multipartType("b".repeat(5000)),
+      )(ctx),
     expect: { status: 400, code: "MALFORMED_MULTIPART" },
   },
   {
@@ -169,7 +180,8 @@ const MULTIPART: HostileCase[] = [
   },
   {
     name: "a 2 MiB text field",
-    send: (ctx) => installRaw(multipart([{ name: "manifest", value: "m".repeat(2 * MiB) }, ...fileParts(ctx.name)]))(ctx),
+    send: (ctx) =>
+      installRaw(multipart([{ name: "manifest", value: "m".repeat(2 * MiB) }, ...fileParts(ctx.name)]))(ctx),
     expect: { status: 413, code: "PAYLOAD_TOO_LARGE" },
   },
   {
@@ -225,7 +237,9 @@ const MULTIPART: HostileCase[] = [
   {
     name: "chunked body that never ends",
     send: installRaw(
-      endless(Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.zip"\r\n\r\n`)),
+      endless(
+        Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.zip"\r\n\r\n`),
+      ),
     ),
     expect: { status: 413, code: "PAYLOAD_TOO_LARGE" },
   },
@@ -266,7 +280,10 @@ const CONTENT_TYPES: HostileCase[] = [
   },
   {
     name: "config as text/plain",
-    send: send("PUT", fixture("/config"), { headers: { "content-type": "text/plain" }, body: '{"greeting":"yo"}' }),
+    send: send("PUT", fixture("/config"), {
+      headers: { "content-type": "text/plain" },
+      body: '{"greeting":"yo"}',
+    }),
     expect: { status: 415, code: "UNSUPPORTED_MEDIA_TYPE" },
   },
   {
@@ -291,7 +308,9 @@ const CONTENT_TYPES: HostileCase[] = [
   },
   {
     name: "config gzip-encoded (never inflated by the server)",
-    send: json("PUT", fixture("/config"), gzipSync(Buffer.from('{"greeting":"yo"}')), { "content-encoding": "gzip" }),
+    send: json("PUT", fixture("/config"), gzipSync(Buffer.from('{"greeting":"yo"}')), {
+      "content-encoding": "gzip",
+    }),
     expect: { status: 400, code: "MALFORMED_JSON" },
   },
   {
@@ -454,10 +473,26 @@ const IDS_AND_QUERIES: HostileCase[] = [
     send: send("GET", `${API}/jobs/00000000-0000-0000-0000-000000000000?wait=2`),
     expect: { status: 404, code: "JOB_NOT_FOUND" },
   },
-  { name: "page=-1", send: send("GET", `${API}/plugins?page=-1`), expect: { status: 400, code: "VALIDATION_FAILED" } },
-  { name: "page=0", send: send("GET", `${API}/jobs?page=0`), expect: { status: 400, code: "VALIDATION_FAILED" } },
-  { name: "page=1.5", send: send("GET", `${API}/plugins?page=1.5`), expect: { status: 400, code: "VALIDATION_FAILED" } },
-  { name: "page=0x10", send: send("GET", `${API}/plugins?page=0x10`), expect: { status: 400, code: "VALIDATION_FAILED" } },
+  {
+    name: "page=-1",
+    send: send("GET", `${API}/plugins?page=-1`),
+    expect: { status: 400, code: "VALIDATION_FAILED" },
+  },
+  {
+    name: "page=0",
+    send: send("GET", `${API}/jobs?page=0`),
+    expect: { status: 400, code: "VALIDATION_FAILED" },
+  },
+  {
+    name: "page=1.5",
+    send: send("GET", `${API}/plugins?page=1.5`),
+    expect: { status: 400, code: "VALIDATION_FAILED" },
+  },
+  {
+    name: "page=0x10",
+    send: send("GET", `${API}/plugins?page=0x10`),
+    expect: { status: 400, code: "VALIDATION_FAILED" },
+  },
   {
     name: "page=99999999999999999999",
     send: send("GET", `${API}/plugins?page=99999999999999999999`),
@@ -473,21 +508,37 @@ const IDS_AND_QUERIES: HostileCase[] = [
     send: send("GET", `${API}/jobs?pageSize=1000000000`),
     expect: { status: 400, code: "VALIDATION_FAILED" },
   },
-  { name: "status=3", send: send("GET", `${API}/plugins?status=3`), expect: { status: 400, code: "VALIDATION_FAILED" } },
+  {
+    name: "status=3",
+    send: send("GET", `${API}/plugins?status=3`),
+    expect: { status: 400, code: "VALIDATION_FAILED" },
+  },
   {
     name: "pluginType=<script>",
     send: send("GET", `${API}/plugins?pluginType=%3Cscript%3E`),
     expect: { status: 400, code: "VALIDATION_FAILED" },
   },
-  { name: "q of 10,000 characters", send: send("GET", `${API}/plugins?q=${LONG}`), expect: { status: 400, code: "VALIDATION_FAILED" } },
-  { name: "state=bogus", send: send("GET", `${API}/jobs?state=bogus`), expect: { status: 400, code: "VALIDATION_FAILED" } },
+  {
+    name: "q of 10,000 characters",
+    send: send("GET", `${API}/plugins?q=${LONG}`),
+    expect: { status: 400, code: "VALIDATION_FAILED" },
+  },
+  {
+    name: "state=bogus",
+    send: send("GET", `${API}/jobs?state=bogus`),
+    expect: { status: 400, code: "VALIDATION_FAILED" },
+  },
   {
     name: "pluginId filter of 10,000 characters",
     send: send("GET", `${API}/jobs?pluginId=${LONG}`),
     expect: { status: 400, code: "VALIDATION_FAILED" },
   },
   { name: "q=%00 (a NUL in a search)", send: send("GET", `${API}/plugins?q=%00`), expect: { status: 200 } },
-  { name: "q=%25_ (LIKE wildcards stay literal)", send: send("GET", `${API}/plugins?q=%25_`), expect: { status: 200 } },
+  {
+    name: "q=%25_ (LIKE wildcards stay literal)",
+    send: send("GET", `${API}/plugins?q=%25_`),
+    expect: { status: 200 },
+  },
   {
     name: "repeated params: the first one counts (pageSize=1&pageSize=1e9)",
     send: send("GET", `${API}/plugins?pageSize=1&pageSize=1e9`),
@@ -498,7 +549,11 @@ const IDS_AND_QUERIES: HostileCase[] = [
     send: send("GET", `${API}/plugins?page=-1&page=1`),
     expect: { status: 400, code: "VALIDATION_FAILED" },
   },
-  { name: "array params page[]=1&page[]=2", send: send("GET", `${API}/plugins?page[]=1&page[]=2`), expect: { status: 200 } },
+  {
+    name: "array params page[]=1&page[]=2",
+    send: send("GET", `${API}/plugins?page[]=1&page[]=2`),
+    expect: { status: 200 },
+  },
   {
     name: "2,000 unknown query params",
     send: send("GET", `${API}/plugins?${Array.from({ length: 2000 }, (_, i) => `k${i}=1`).join("&")}`),
@@ -509,9 +564,21 @@ const IDS_AND_QUERIES: HostileCase[] = [
     send: send("GET", `${API}/plugins?q=${"q".repeat(20_000)}`),
     expect: { status: 431 },
   },
-  { name: "enable ?wait=61", send: send("POST", fixture("/enable?wait=61")), expect: { status: 400, code: "VALIDATION_FAILED" } },
-  { name: "enable ?wait=-1", send: send("POST", fixture("/enable?wait=-1")), expect: { status: 400, code: "VALIDATION_FAILED" } },
-  { name: "enable ?wait=1e1", send: send("POST", fixture("/enable?wait=1e1")), expect: { status: 400, code: "VALIDATION_FAILED" } },
+  {
+    name: "enable ?wait=61",
+    send: send("POST", fixture("/enable?wait=61")),
+    expect: { status: 400, code: "VALIDATION_FAILED" },
+  },
+  {
+    name: "enable ?wait=-1",
+    send: send("POST", fixture("/enable?wait=-1")),
+    expect: { status: 400, code: "VALIDATION_FAILED" },
+  },
+  {
+    name: "enable ?wait=1e1",
+    send: send("POST", fixture("/enable?wait=1e1")),
+    expect: { status: 400, code: "VALIDATION_FAILED" },
+  },
   {
     name: "uninstall ?cascade=maybe",
     send: send("DELETE", fixture("?cascade=maybe")),
@@ -542,7 +609,11 @@ const JSON_BOMBS: HostileCase[] = [
   },
   {
     name: "config with 50,000 keys",
-    send: json("PUT", fixture("/config"), JSON.stringify(Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`k${i}`, i])))),
+    send: json(
+      "PUT",
+      fixture("/config"),
+      JSON.stringify(Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`k${i}`, i]))),
+    ),
     expect: { status: 422, code: "CONFIG_INVALID" },
   },
   {
@@ -605,7 +676,11 @@ const JSON_BOMBS: HostileCase[] = [
 const UNICODE: HostileCase[] = [
   {
     name: "config with invalid UTF-8 bytes",
-    send: json("PUT", fixture("/config"), Buffer.from([0x7b, 0x22, 0x67, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d])),
+    send: json(
+      "PUT",
+      fixture("/config"),
+      Buffer.from([0x7b, 0x22, 0x67, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
+    ),
     expect: { status: 422, code: "CONFIG_INVALID" },
   },
   {
@@ -625,7 +700,11 @@ const UNICODE: HostileCase[] = [
   },
   {
     name: "config preceded by a byte order mark",
-    send: json("PUT", fixture("/config"), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"greeting":"BAD"}')])),
+    send: json(
+      "PUT",
+      fixture("/config"),
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"greeting":"BAD"}')]),
+    ),
     expect: { status: 400, code: "MALFORMED_JSON" },
   },
   {
@@ -638,7 +717,10 @@ const UNICODE: HostileCase[] = [
     send: raw((ctx) =>
       Buffer.concat([
         Buffer.from(
-          headOf("POST", `${API}/plugins/${ctx.fixture.pluginId}/enable`, [auth(ctx), "Content-Length: 0"]).slice(0, -2),
+          headOf("POST", `${API}/plugins/${ctx.fixture.pluginId}/enable`, [
+            auth(ctx),
+            "Content-Length: 0",
+          ]).slice(0, -2),
           "latin1",
         ),
         Buffer.from("Idempotency-Key: κλειδί-🔑\r\n\r\n", "utf8"),
@@ -661,7 +743,9 @@ const HEADERS: HostileCase[] = [
   },
   {
     name: "3,000 headers",
-    send: raw((ctx) => headOf("GET", `${API}/plugins`, [auth(ctx), ...Array.from({ length: 3000 }, (_, i) => `X-H${i}: v`)])),
+    send: raw((ctx) =>
+      headOf("GET", `${API}/plugins`, [auth(ctx), ...Array.from({ length: 3000 }, (_, i) => `X-H${i}: v`)]),
+    ),
     expect: { status: 431 },
   },
   {
@@ -671,7 +755,9 @@ const HEADERS: HostileCase[] = [
   },
   {
     name: "Authorization: Basic",
-    send: send("GET", `${API}/plugins`, { headers: { authorization: `Basic ${Buffer.from("admin:admin").toString("base64")}` } }),
+    send: send("GET", `${API}/plugins`, {
+      headers: { authorization: `Basic ${Buffer.from("admin:admin").toString("base64")}` },
+    }),
     expect: { status: 401, code: "UNAUTHORIZED" },
   },
   {
@@ -681,7 +767,8 @@ const HEADERS: HostileCase[] = [
   },
   {
     name: "Authorization: the token twice",
-    send: (ctx) => send("GET", `${API}/plugins`, { headers: { authorization: `Bearer ${ctx.token} ${ctx.token}` } })(ctx),
+    send: (ctx) =>
+      send("GET", `${API}/plugins`, { headers: { authorization: `Bearer ${ctx.token} ${ctx.token}` } })(ctx),
     expect: { status: 401, code: "UNAUTHORIZED" },
   },
   {
@@ -706,7 +793,9 @@ const HEADERS: HostileCase[] = [
   },
   {
     name: "CRLF injection: a second header line after a bad token (raw)",
-    send: raw((ctx) => headOf("DELETE", fixture()(ctx), ["Authorization: Bearer nope", `X-Injected: ${ctx.token}`])),
+    send: raw((ctx) =>
+      headOf("DELETE", fixture()(ctx), ["Authorization: Bearer nope", `X-Injected: ${ctx.token}`]),
+    ),
     expect: { status: 401, code: "UNAUTHORIZED" },
   },
   {
@@ -744,7 +833,13 @@ const HEADERS: HostileCase[] = [
   },
   {
     name: "Content-Length: -1 (raw)",
-    send: raw((ctx) => headOf("PUT", fixture("/config")(ctx), [auth(ctx), "Content-Type: application/json", "Content-Length: -1"])),
+    send: raw((ctx) =>
+      headOf("PUT", fixture("/config")(ctx), [
+        auth(ctx),
+        "Content-Type: application/json",
+        "Content-Length: -1",
+      ]),
+    ),
     expect: { status: 400 },
   },
   {
@@ -795,59 +890,78 @@ function formOf(name: string): FormData {
   return form;
 }
 
-describe.skipIf(missing.length > 0)(`hostile requests ${missing.length > 0 ? skipReason(missing) : ""}`, () => {
-  const context = useHostilePlatform("hostile-requests");
-  const tables: [string, HostileCase[]][] = [
-    ["malformed and oversized multipart", MULTIPART],
-    ["wrong content types", CONTENT_TYPES],
-    ["absurd ids and query strings", IDS_AND_QUERIES],
-    ["JSON bombs", JSON_BOMBS],
-    ["unicode tricks", UNICODE],
-    ["header abuse", HEADERS],
-  ];
-  let index = 0;
-  for (const [title, cases] of tables) {
-    describe(title, () => {
-      for (const c of cases) {
-        const n = (index += 1);
-        const outcome = "job" in c.expect ? `job fails ${c.expect.job}` : `${c.expect.status} ${c.expect.code ?? ""}`;
-        (c.defect ? it.fails : it)(`${c.name} -> ${outcome}${c.defect ? " [known defect]" : ""}`, () =>
-          runCase(context(), c, n),
-        );
-      }
-    });
-  }
+describe.skipIf(missing.length > 0)(
+  `hostile requests ${missing.length > 0 ? skipReason(missing) : ""}`,
+  () => {
+    const context = useHostilePlatform("hostile-requests");
+    const tables: [string, HostileCase[]][] = [
+      ["malformed and oversized multipart", MULTIPART],
+      ["wrong content types", CONTENT_TYPES],
+      ["absurd ids and query strings", IDS_AND_QUERIES],
+      ["JSON bombs", JSON_BOMBS],
+      ["unicode tricks", UNICODE],
+      ["header abuse", HEADERS],
+    ];
+    registerTables(context, tables);
 
-  // Last, because it stalls the API it runs against (which is then killed and started again).
-  describe("schema evaluation cannot stall the API", () => {
-    it.fails(
-      "a catastrophic-backtracking `pattern` in a configSchema sent to validate-manifest (a viewer may call it) " +
-        "leaves /healthz answering [known defect]",
-      async () => {
+    // Last, because each of these takes the API down (it is killed and started again after each).
+    describe("known defects that stall or crash the API", () => {
+      /** Runs `body` and then replaces the API process, whatever state the case left it in. */
+      async function thenRestartApi(body: (ctx: ReturnType<typeof context>) => Promise<void>): Promise<void> {
         const ctx = context();
-        const manifest = manifestFor("redos", {
-          configSchema: { type: "object", properties: { a: { type: "string", pattern: "^(a+)+$" } } },
-          defaultConfig: { a: `${"a".repeat(40)}!` },
-        });
-        const stalled = ctx.p
-          .request(`${API}/plugins/validate-manifest`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify(manifest),
-            signal: AbortSignal.timeout(15_000),
-          })
-          .catch(() => null);
         try {
-          await new Promise((resolve) => setTimeout(resolve, 500));
-          const health = await fetch(`${ctx.url}/healthz`, { signal: AbortSignal.timeout(10_000) });
-          expect(health.status).toBe(200);
-          await stalled;
+          await body(ctx);
         } finally {
           const api = ctx.p.apis[0]!;
           await api.kill("SIGKILL");
           await api.start();
         }
-      },
-    );
-  });
-});
+      }
+
+      it.fails(
+        "a catastrophic-backtracking `pattern` in a configSchema sent to validate-manifest (a viewer may call it) " +
+          "leaves /healthz answering [known defect: ajv runs the pattern on the event loop]",
+        () =>
+          thenRestartApi(async (ctx) => {
+            const manifest = manifestFor("redos", {
+              configSchema: { type: "object", properties: { a: { type: "string", pattern: "^(a+)+$" } } },
+              defaultConfig: { a: `${"a".repeat(40)}!` },
+            });
+            const stalled = ctx.p
+              .request(`${API}/plugins/validate-manifest`, {
+                method: "POST",
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify(manifest),
+                signal: AbortSignal.timeout(15_000),
+              })
+              .catch(() => null);
+            await new Promise((resolve) => setTimeout(resolve, 500));
+            const health = await fetch(`${ctx.url}/healthz`, { signal: AbortSignal.timeout(10_000) });
+            expect(health.status).toBe(200);
+            await stalled;
+          }),
+      );
+
+      it.fails(
+        "validate-manifest of a zip64 archive whose end-record locator points past 2^53 -> 422 ARCHIVE_INVALID " +
+          "[known defect: an uncaught ERR_OUT_OF_RANGE from yauzl ends the API process]",
+        () =>
+          thenRestartApi(async (ctx) => {
+            const seed = readFileSync(join(import.meta.dirname, "corpus", "seed-zip64.zip"));
+            const bytes = Buffer.from(seed);
+            bytes[seed.lastIndexOf(Buffer.from([0x50, 0x4b, 0x06, 0x07])) + 15] = 0x92;
+            const answer = await ctx.p
+              .request(`${API}/plugins/validate-manifest`, {
+                method: "POST",
+                headers: { "content-type": "application/zip" },
+                body: bytes,
+              })
+              .then(answerOf, (error: unknown) => ({ status: 0, code: String(error) }));
+            expect(answer.status).toBe(422);
+            expect(answer.code).toBe("ARCHIVE_INVALID");
+            expect(ctx.p.apis[0]!.running).toBe(true);
+          }),
+      );
+    });
+  },
+);

@@ -1,9 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, it } from "vitest";
+import { describe } from "vitest";
 import { missingServices, skipReason } from "../harness/index.js";
-import { type Answer, answerOf, type CaseContext, type HostileCase, MARKER, runCase } from "./lib/hostile-case.js";
+import {
+  type Answer,
+  answerOf,
+  type CaseContext,
+  type HostileCase,
+  MARKER,
+  registerTables,
+} from "./lib/hostile-case.js";
 import { MAX_PLUGIN_SIZE, uploadForm, useHostilePlatform } from "./lib/hostile-platform.js";
 import { ENTRY, manifestFor, pluginArchive, pluginEntries } from "./lib/hostile-plugins.js";
 import { multipart, multipartType } from "./lib/multipart.js";
@@ -45,8 +52,10 @@ const withManifest = (fields: Record<string, unknown>) => (name: string) =>
   pluginArchive(name, { manifest: fields });
 
 /** Same as withManifest, but `name` is replaced too. */
-const named = (name: string, fields: Record<string, unknown> = {}) => () =>
-  pluginArchive(name, { manifest: fields });
+const named =
+  (name: string, fields: Record<string, unknown> = {}) =>
+  () =>
+    pluginArchive(name, { manifest: fields });
 
 /** The valid entries of a plugin with `change` applied to the entry called `entryName`. */
 const editEntry =
@@ -126,7 +135,11 @@ const ARCHIVE_TRICKS: HostileCase[] = [
   {
     name: "the entry point itself is a symlink",
     send: install(
-      editEntry(ENTRY, { data: "../../../../etc/passwd", method: 0, externalAttributes: unixAttributes(S_IFLNK | 0o777) }),
+      editEntry(ENTRY, {
+        data: "../../../../etc/passwd",
+        method: 0,
+        externalAttributes: unixAttributes(S_IFLNK | 0o777),
+      }),
     ),
     expect: { job: "ARCHIVE_UNSAFE" },
   },
@@ -143,7 +156,10 @@ const ARCHIVE_TRICKS: HostileCase[] = [
   {
     name: "two manifest.json entries (which one is real?)",
     send: install((name) =>
-      writeZip([...pluginEntries(name), { name: "manifest.json", data: JSON.stringify(manifestFor(`${name}-b`)) }]),
+      writeZip([
+        ...pluginEntries(name),
+        { name: "manifest.json", data: JSON.stringify(manifestFor(`${name}-b`)) },
+      ]),
     ),
     expect: { job: "ARCHIVE_UNSAFE" },
   },
@@ -159,7 +175,9 @@ const ARCHIVE_TRICKS: HostileCase[] = [
   },
   {
     name: "unicode normalisation twins (NFC é / NFD e + U+0301)",
-    send: install(withEntries({ name: "lib/caf\u00e9.mjs", data: "1" }, { name: "lib/cafe\u0301.mjs", data: "2" })),
+    send: install(
+      withEntries({ name: "lib/caf\u00e9.mjs", data: "1" }, { name: "lib/cafe\u0301.mjs", data: "2" }),
+    ),
     expect: { job: "ARCHIVE_UNSAFE" },
   },
   {
@@ -265,7 +283,9 @@ const ARCHIVE_TRICKS: HostileCase[] = [
   },
   {
     name: "manifest.json only inside a folder",
-    send: install((name) => writeZip(pluginEntries(name).map((e) => ({ ...e, name: `plugin/${String(e.name)}` })))),
+    send: install((name) =>
+      writeZip(pluginEntries(name).map((e) => ({ ...e, name: `plugin/${String(e.name)}` }))),
+    ),
     expect: { job: "MANIFEST_MISSING" },
   },
   {
@@ -281,7 +301,13 @@ const ARCHIVE_TRICKS: HostileCase[] = [
   },
   {
     name: "manifest.json is a symlink",
-    send: install(editEntry("manifest.json", { data: "/etc/passwd", method: 0, externalAttributes: unixAttributes(S_IFLNK | 0o777) })),
+    send: install(
+      editEntry("manifest.json", {
+        data: "/etc/passwd",
+        method: 0,
+        externalAttributes: unixAttributes(S_IFLNK | 0o777),
+      }),
+    ),
     expect: { job: "ARCHIVE_UNSAFE" },
   },
   {
@@ -292,7 +318,9 @@ const ARCHIVE_TRICKS: HostileCase[] = [
   {
     name: "manifest.json is not UTF-8",
     send: install((name) =>
-      pluginArchive(name, { manifest: Buffer.from(JSON.stringify(manifestFor(name, { author: "Ren\u00e9" })), "latin1") }),
+      pluginArchive(name, {
+        manifest: Buffer.from(JSON.stringify(manifestFor(name, { author: "Ren\u00e9" })), "latin1"),
+      }),
     ),
     expect: { job: "MANIFEST_INVALID" },
   },
@@ -318,8 +346,16 @@ const ARCHIVE_TRICKS: HostileCase[] = [
 ];
 
 const MANIFEST_EDGES: HostileCase[] = [
-  { name: "missing name", send: install(withManifest({ name: undefined })), expect: { job: "MANIFEST_INVALID" } },
-  { name: "missing version", send: install(withManifest({ version: undefined })), expect: { job: "MANIFEST_INVALID" } },
+  {
+    name: "missing name",
+    send: install(withManifest({ name: undefined })),
+    expect: { job: "MANIFEST_INVALID" },
+  },
+  {
+    name: "missing version",
+    send: install(withManifest({ version: undefined })),
+    expect: { job: "MANIFEST_INVALID" },
+  },
   {
     name: "missing pluginType",
     send: install(withManifest({ pluginType: undefined })),
@@ -330,15 +366,51 @@ const MANIFEST_EDGES: HostileCase[] = [
     send: install(withManifest({ entryPoint: undefined })),
     expect: { job: "MANIFEST_INVALID" },
   },
-  { name: "manifest is an array", send: install((n) => pluginArchive(n, { manifest: "[]" })), expect: { job: "MANIFEST_INVALID" } },
-  { name: "manifest is null", send: install((n) => pluginArchive(n, { manifest: "null" })), expect: { job: "MANIFEST_INVALID" } },
-  { name: "version is a number", send: install(withManifest({ version: 1 })), expect: { job: "MANIFEST_INVALID" } },
-  { name: "name is an object", send: install(withManifest({ name: { en: "x" } })), expect: { job: "MANIFEST_INVALID" } },
-  { name: "tags is a string", send: install(withManifest({ tags: "a,b" })), expect: { job: "MANIFEST_INVALID" } },
-  { name: "dependencies is an object", send: install(withManifest({ dependencies: { a: "1" } })), expect: { job: "MANIFEST_INVALID" } },
-  { name: "bad semver 1.0", send: install(withManifest({ version: "1.0" })), expect: { job: "MANIFEST_INVALID" } },
-  { name: "bad semver v1.0.0", send: install(withManifest({ version: "v1.0.0" })), expect: { job: "MANIFEST_INVALID" } },
-  { name: "bad semver 01.0.0", send: install(withManifest({ version: "01.0.0" })), expect: { job: "MANIFEST_INVALID" } },
+  {
+    name: "manifest is an array",
+    send: install((n) => pluginArchive(n, { manifest: "[]" })),
+    expect: { job: "MANIFEST_INVALID" },
+  },
+  {
+    name: "manifest is null",
+    send: install((n) => pluginArchive(n, { manifest: "null" })),
+    expect: { job: "MANIFEST_INVALID" },
+  },
+  {
+    name: "version is a number",
+    send: install(withManifest({ version: 1 })),
+    expect: { job: "MANIFEST_INVALID" },
+  },
+  {
+    name: "name is an object",
+    send: install(withManifest({ name: { en: "x" } })),
+    expect: { job: "MANIFEST_INVALID" },
+  },
+  {
+    name: "tags is a string",
+    send: install(withManifest({ tags: "a,b" })),
+    expect: { job: "MANIFEST_INVALID" },
+  },
+  {
+    name: "dependencies is an object",
+    send: install(withManifest({ dependencies: { a: "1" } })),
+    expect: { job: "MANIFEST_INVALID" },
+  },
+  {
+    name: "bad semver 1.0",
+    send: install(withManifest({ version: "1.0" })),
+    expect: { job: "MANIFEST_INVALID" },
+  },
+  {
+    name: "bad semver v1.0.0",
+    send: install(withManifest({ version: "v1.0.0" })),
+    expect: { job: "MANIFEST_INVALID" },
+  },
+  {
+    name: "bad semver 01.0.0",
+    send: install(withManifest({ version: "01.0.0" })),
+    expect: { job: "MANIFEST_INVALID" },
+  },
   {
     name: "bad dependency range",
     send: install(withManifest({ dependencies: [{ name: "other", version: "not a range" }] })),
@@ -347,7 +419,9 @@ const MANIFEST_EDGES: HostileCase[] = [
   {
     name: "51 dependencies (over maxItems)",
     send: install(
-      withManifest({ dependencies: Array.from({ length: 51 }, (_, i) => ({ name: `dep-${i}`, version: "^1.0.0" })) }),
+      withManifest({
+        dependencies: Array.from({ length: 51 }, (_, i) => ({ name: `dep-${i}`, version: "^1.0.0" })),
+      }),
     ),
     expect: { job: "MANIFEST_INVALID" },
   },
@@ -398,7 +472,9 @@ const MANIFEST_EDGES: HostileCase[] = [
   },
   {
     name: "entryPoint names a folder",
-    send: install((n) => pluginArchive(n, { manifest: { entryPoint: "lib.mjs" }, extra: [{ name: "lib.mjs/" }] })),
+    send: install((n) =>
+      pluginArchive(n, { manifest: { entryPoint: "lib.mjs" }, extra: [{ name: "lib.mjs/" }] }),
+    ),
     expect: { job: "ENTRY_POINT_MISSING" },
   },
   {
@@ -436,7 +512,11 @@ const MANIFEST_EDGES: HostileCase[] = [
     send: install(withManifest({ paramsSchema: { type: 12 } })),
     expect: { job: "MANIFEST_INVALID" },
   },
-  { name: "unknown top-level field", send: install(withManifest({ evil: true })), expect: { job: "MANIFEST_INVALID" } },
+  {
+    name: "unknown top-level field",
+    send: install(withManifest({ evil: true })),
+    expect: { job: "MANIFEST_INVALID" },
+  },
   {
     name: "unknown field in resources",
     send: install(withManifest({ resources: { gpu: "1" } })),
@@ -463,7 +543,11 @@ const MANIFEST_EDGES: HostileCase[] = [
     expect: { job: "MANIFEST_INVALID" },
   },
   { name: "emoji-only name", send: install(named("🔥🚀💥")), expect: { job: "MANIFEST_INVALID" } },
-  { name: "zero-width-only name", send: install(named("\u200b\u200c\u200d")), expect: { job: "MANIFEST_INVALID" } },
+  {
+    name: "zero-width-only name",
+    send: install(named("\u200b\u200c\u200d")),
+    expect: { job: "MANIFEST_INVALID" },
+  },
   {
     name: "RTL override in the name (Trojan Source)",
     send: install(named(`${MARKER}\u202Egpj.exe`)),
@@ -494,7 +578,9 @@ const MANIFEST_EDGES: HostileCase[] = [
   {
     name: "prototype pollution: top-level __proto__",
     send: install((n) =>
-      pluginArchive(n, { manifest: `{"__proto__":{"polluted":true},${JSON.stringify(manifestFor(n)).slice(1)}` }),
+      pluginArchive(n, {
+        manifest: `{"__proto__":{"polluted":true},${JSON.stringify(manifestFor(n)).slice(1)}`,
+      }),
     ),
     expect: { job: "MANIFEST_INVALID" },
   },
@@ -590,12 +676,18 @@ const UPLOAD_FIELDS: HostileCase[] = [
   },
   {
     name: "single .mjs file, manifest field is not JSON",
-    send: install(() => Buffer.from("export default {}"), { fileName: "index.mjs", fields: { manifest: "{name:" } }),
+    send: install(() => Buffer.from("export default {}"), {
+      fileName: "index.mjs",
+      fields: { manifest: "{name:" },
+    }),
     expect: { status: 400, code: "MALFORMED_JSON" },
   },
   {
     name: "single .mjs file, manifest field nested 200,000 deep",
-    send: install(() => Buffer.from("export default {}"), { fileName: "index.mjs", fields: { manifest: nested(200_000) } }),
+    send: install(() => Buffer.from("export default {}"), {
+      fileName: "index.mjs",
+      fields: { manifest: nested(200_000) },
+    }),
     expect: { status: 400, code: "VALIDATION_FAILED" },
   },
   {
@@ -654,23 +746,15 @@ const UPLOAD_FIELDS: HostileCase[] = [
   },
 ];
 
-describe.skipIf(missing.length > 0)(`hostile uploads ${missing.length > 0 ? skipReason(missing) : ""}`, () => {
-  const context = useHostilePlatform("hostile-uploads");
-  const tables: [string, HostileCase[]][] = [
-    ["archive tricks", ARCHIVE_TRICKS],
-    ["manifest edge cases", MANIFEST_EDGES],
-    ["upload fields", UPLOAD_FIELDS],
-  ];
-  let index = 0;
-  for (const [title, cases] of tables) {
-    describe(title, () => {
-      for (const c of cases) {
-        const n = (index += 1);
-        const outcome = "job" in c.expect ? `job fails ${c.expect.job}` : `${c.expect.status} ${c.expect.code ?? ""}`;
-        (c.defect ? it.fails : it)(`${c.name} -> ${outcome}${c.defect ? " [known defect]" : ""}`, () =>
-          runCase(context(), c, n),
-        );
-      }
-    });
-  }
-});
+describe.skipIf(missing.length > 0)(
+  `hostile uploads ${missing.length > 0 ? skipReason(missing) : ""}`,
+  () => {
+    const context = useHostilePlatform("hostile-uploads");
+    const tables: [string, HostileCase[]][] = [
+      ["archive tricks", ARCHIVE_TRICKS],
+      ["manifest edge cases", MANIFEST_EDGES],
+      ["upload fields", UPLOAD_FIELDS],
+    ];
+    registerTables(context, tables);
+  },
+);

@@ -13,6 +13,7 @@ import {
 import { openDatabase } from "@arcade/db";
 import { afterEach, describe, expect, it } from "vitest";
 import { type BackendResources, sqliteFs } from "./testing/backends.js";
+import { FaultyObjectStore } from "./testing/faulty-store.js";
 import { operationRow } from "./testing/operation-row.js";
 
 interface Line {
@@ -103,5 +104,80 @@ describe("failOperation when the database is down", () => {
     } finally {
       await reopened.close();
     }
+  });
+});
+
+describe("failOperation when the object store is down", () => {
+  let resources: BackendResources | undefined;
+  afterEach(async () => {
+    await resources?.dispose().catch(() => {});
+    resources = undefined;
+  });
+
+  it("records the failure only once it could remove the staged upload", async () => {
+    resources = await sqliteFs.open();
+    const lines: Line[] = [];
+    const store = new FaultyObjectStore(resources.store);
+    const svc = { ...servicesOn(resources, capturingLogger(lines)), store };
+    const jobId = randomUUID();
+    const key = `staging/${jobId}`;
+    const put = await resources.store.put(key, Readable.from([Buffer.from("zip bytes")]));
+    const payload: JobPayloads["install"] = {
+      requestedBy: "worker-tests",
+      artifact: {
+        source: "local",
+        staged: { key, size: put.size, sha256: put.sha256, kind: "zip", fileName: "x.zip" },
+      },
+    };
+    await resources.database.operations.create(operationRow(jobId, "install", payload, { state: "running" }));
+    const attempt = { jobId, type: "install" as const, payload, attempt: 3 };
+    const error = new AppError("STORAGE_UNAVAILABLE", "S3 get failed");
+
+    store.failDeletes.add(key);
+    await expect(failOperation(svc, attempt, error)).rejects.toMatchObject({ code: "STORAGE_UNAVAILABLE" });
+    // Not "failed" while something of it is left: the recovery calls it again later.
+    expect((await resources.database.operations.get(jobId))?.state).toBe("running");
+    expect(await resources.store.head(key)).not.toBeNull();
+    expect(lines.filter((l) => l.level === "error")).toHaveLength(1);
+
+    store.failDeletes.clear();
+    await failOperation(svc, attempt, error);
+    expect(await resources.store.head(key)).toBeNull();
+    const row = await resources.database.operations.get(jobId);
+    expect(row?.state).toBe("failed");
+    expect(row?.error?.code).toBe("STORAGE_UNAVAILABLE");
+  });
+
+  it("finishes an install whose change an earlier attempt committed as succeeded, not failed", async () => {
+    resources = await sqliteFs.open();
+    const svc = servicesOn(resources, capturingLogger([]));
+    const jobId = randomUUID();
+    const key = `staging/${jobId}`;
+    const put = await resources.store.put(key, Readable.from([Buffer.from("zip bytes")]));
+    const payload: JobPayloads["install"] = {
+      requestedBy: "worker-tests",
+      artifact: {
+        source: "local",
+        staged: { key, size: put.size, sha256: put.sha256, kind: "zip", fileName: "x.zip" },
+      },
+    };
+    const committed = { version: "1.0.0", checksum: put.sha256, revision: 7 };
+    await resources.database.operations.create(
+      operationRow(jobId, "install", payload, { state: "running", result: committed }),
+    );
+
+    await failOperation(
+      svc,
+      { jobId, type: "install", payload, attempt: 5 },
+      new AppError("STORAGE_UNAVAILABLE", "S3 delete failed during cleanup"),
+    );
+
+    const row = await resources.database.operations.get(jobId);
+    expect(row).toMatchObject({
+      state: "succeeded",
+      error: null,
+      result: { version: "1.0.0", checksum: put.sha256 },
+    });
+    expect(await resources.store.head(key)).toBeNull();
   });
 });

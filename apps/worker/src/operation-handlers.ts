@@ -15,10 +15,10 @@ export function operationHandlers(
     fail: async (attempt, error) => {
       try {
         await failOperation(services, attempt, error);
-      } catch (stuck) {
+      } catch {
         // The row stays unfinished (failOperation logged why). The queue's failedReason keeps the
-        // job's own code, so the recovery can record the right error once the fault is over.
-        throw queueFailure(error, `not recorded yet: ${(stuck as Error)?.message ?? String(stuck)}`);
+        // job's own error, so the recovery can record it once the fault is over.
+        throw queueFailure(error);
       }
     },
     retrying: async (attempt) => {

@@ -19,8 +19,9 @@ export interface OperationRecoveryOptions {
   lostGraceMs?: number;
 }
 
-/** Rows looked at per pass and state; the rest wait for the next pass. */
 const PAGE_SIZE = 200;
+/** Bound of one pass (pages per state); what is beyond waits for the next pass. */
+const MAX_PAGES = 50;
 const UNFINISHED = ["running", "queued"] as const;
 
 /**
@@ -43,9 +44,16 @@ export class OperationRecovery {
   async sweep(): Promise<number> {
     let finished = 0;
     for (const state of UNFINISHED) {
-      const { items } = await this.options.services.operations.list({ state, page: 1, pageSize: PAGE_SIZE });
-      for (const operation of items) {
-        if (await this.release(operation)) finished += 1;
+      const seen = new Set<string>();
+      for (let page = 1; page <= MAX_PAGES; page += 1) {
+        const { items } = await this.options.services.operations.list({ state, page, pageSize: PAGE_SIZE });
+        for (const operation of items) {
+          // Finishing rows shifts the pages under us: a row may come round twice.
+          if (seen.has(operation.jobId)) continue;
+          seen.add(operation.jobId);
+          if (await this.release(operation)) finished += 1;
+        }
+        if (items.length < PAGE_SIZE) break;
       }
     }
     return finished;

@@ -8,9 +8,9 @@ import { AppError, toAppError } from "@arcade/core";
  * message starts with the job's error code: "CODE: message". createJobWorker's own
  * UnrecoverableError uses the same form.
  */
-export function queueFailure(error: unknown, note?: string): Error {
+export function queueFailure(error: unknown): Error {
   const app = toAppError(error);
-  const failure = new Error(`${app.code}: ${app.message}${note ? ` (${note})` : ""}`, { cause: error });
+  const failure = new Error(`${app.code}: ${app.message}`, { cause: error });
   failure.name = "OperationFailure";
   return failure;
 }

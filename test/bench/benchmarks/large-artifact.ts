@@ -2,6 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { buildPluginZip } from "../../harness/index.js";
 import type { Benchmark } from "../lib/benchmark.js";
+import { stepDurations } from "../lib/job-times.js";
 import { storePut } from "../lib/raw-costs.js";
 import { row } from "../lib/report.js";
 import { RssSampler, readRss } from "../lib/rss-sampler.js";
@@ -51,7 +52,14 @@ export const largeArtifact: Benchmark = {
       ctx.log(
         `  ${label}: ${mb.toFixed(1)} MB in ${seconds.toFixed(2)} s, peak RSS api ${peaks.api?.toFixed(0)} MiB, worker ${peaks.worker?.toFixed(0)} MiB`,
       );
-      return { zip, seconds, mbPerSecond: mb / seconds, peaks, nodes: job.result?.nodes ?? null };
+      return {
+        zip,
+        seconds,
+        mbPerSecond: mb / seconds,
+        peaks,
+        nodes: job.result?.nodes ?? null,
+        stepsMs: stepDurations(job),
+      };
     };
 
     ctx.log("warm-up: a tiny install (not counted)");
@@ -117,6 +125,7 @@ export const largeArtifact: Benchmark = {
           mbPerSecond: large.mbPerSecond,
           peaks: large.peaks,
           nodes: large.nodes,
+          stepsMs: large.stepsMs,
         },
         small: {
           seconds: small.seconds,

@@ -16,6 +16,12 @@ interface Paged {
   total: number;
 }
 
+async function processCpu(pids: Record<string, number>): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(pids)) out[name] = (await processCpuSeconds(pid)) ?? 0;
+  return out;
+}
+
 async function countJobs(p: Platform, state: "succeeded" | "failed"): Promise<number> {
   const res = await p.call<Paged>("GET", `/api/v1/jobs?state=${state}&pageSize=1`);
   if (res.status !== 200) throw new Error(`GET /jobs answered ${res.status}: ${res.text.slice(0, 200)}`);
@@ -55,7 +61,12 @@ async function drain(ctx: BenchContext, n: number, workers: number) {
   const started = Date.now();
   const cpuStart = await cpuMark();
   await Promise.all(Array.from({ length: workers }, () => p.addWorker()));
-  const workerCpuStart = await Promise.all(p.workers.map((w) => processCpuSeconds(w.pid ?? -1)));
+  // CPU seconds of every process involved, so a missing speed-up can be pinned on one of them.
+  const watched: Record<string, number> = { api: p.apis[0]!.pid ?? -1, ...(await ctx.services.pids()) };
+  p.workers.forEach((w, i) => {
+    watched[`worker-${i}`] = w.pid ?? -1;
+  });
+  const cpuAtStart = await processCpu(watched);
   const deadline = started + Math.max(300_000, n * 1000);
   let done = 0;
   let lastLog = Date.now();
@@ -70,8 +81,12 @@ async function drain(ctx: BenchContext, n: number, workers: number) {
     await new Promise((r) => setTimeout(r, 250));
   }
   const machineBusy = await cpuBusySince(cpuStart);
-  const workerCpuSeconds = (await Promise.all(p.workers.map((w) => processCpuSeconds(w.pid ?? -1)))).map(
-    (end, i) => (end ?? 0) - (workerCpuStart[i] ?? 0),
+  const cpuAtEnd = await processCpu(watched);
+  const cpuSeconds = Object.fromEntries(
+    Object.keys(watched).map((name) => [
+      name,
+      Math.round(((cpuAtEnd[name] ?? 0) - (cpuAtStart[name] ?? 0)) * 10) / 10,
+    ]),
   );
   const jobs = await allJobs(p);
   const failed = jobs.filter((j) => j.state === "failed");
@@ -84,7 +99,7 @@ async function drain(ctx: BenchContext, n: number, workers: number) {
   const seconds = (lastFinish - firstStart) / 1000;
   const perSecond = (n - failed.length) / seconds;
   ctx.log(
-    `  ${n - failed.length} succeeded, ${failed.length} failed in ${seconds.toFixed(1)} s: ${perSecond.toFixed(1)} installs/s; machine CPU ${(machineBusy * 100).toFixed(0)}% busy, worker CPU ${workerCpuSeconds.map((s) => s.toFixed(1)).join(" + ")} s`,
+    `  ${n - failed.length} succeeded, ${failed.length} failed in ${seconds.toFixed(1)} s: ${perSecond.toFixed(1)} installs/s; machine CPU ${(machineBusy * 100).toFixed(0)}% busy; CPU seconds ${JSON.stringify(cpuSeconds)}`,
   );
   const result = {
     workers,
@@ -94,7 +109,7 @@ async function drain(ctx: BenchContext, n: number, workers: number) {
     firstFailure: failed[0] ? JSON.stringify(failed[0].error) : null,
     stepP50s: stepP50s(jobs),
     machineCpuBusy: machineBusy,
-    workerCpuSeconds,
+    cpuSeconds,
   };
   await ctx.cleanup();
   return result;
@@ -131,7 +146,7 @@ export const throughput: Benchmark = {
     const scaling = two.perSecond / one.perSecond;
     if (scaling < 1.5) {
       findings.push(
-        `2 workers scale by ${scaling.toFixed(2)}x only; machine CPU was ${(one.machineCpuBusy * 100).toFixed(0)}% busy with 1 worker and ${(two.machineCpuBusy * 100).toFixed(0)}% with 2, step p50s ${JSON.stringify(one.stepP50s)} -> ${JSON.stringify(two.stepP50s)}`,
+        `2 workers scale by ${scaling.toFixed(2)}x only; machine CPU was ${(one.machineCpuBusy * 100).toFixed(0)}% busy with 1 worker and ${(two.machineCpuBusy * 100).toFixed(0)}% with 2 (CPU seconds per process ${JSON.stringify(one.cpuSeconds)} in ${one.seconds.toFixed(0)} s -> ${JSON.stringify(two.cpuSeconds)} in ${two.seconds.toFixed(0)} s); step p50s ${JSON.stringify(one.stepP50s)} -> ${JSON.stringify(two.stepP50s)}`,
       );
     }
     const bench = "throughput";

@@ -26,9 +26,26 @@ export interface Services {
   stop(): Promise<void>;
   /** Synchronous stop for signal handlers (the event loop may not get another turn). */
   stopSync(): void;
+  /** Pids of redis, mariadb and s3rver when this run started them (for CPU accounting); else {}. */
+  pids(): Promise<Record<string, number>>;
 }
 
-function fromEnv(): Omit<Services, "owned" | "stop" | "stopSync"> {
+const PID_FILES: Record<string, string> = {
+  redis: "redis/redis.pid",
+  mariadb: "mariadb/mysqld.pid",
+  s3rver: "s3rver/s3rver.pid",
+};
+
+async function readPids(dir: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [name, file] of Object.entries(PID_FILES)) {
+    const pid = Number((await readFile(join(dir, file), "utf8").catch(() => "")).trim());
+    if (Number.isInteger(pid) && pid > 0) out[name] = pid;
+  }
+  return out;
+}
+
+function fromEnv(): Omit<Services, "owned" | "stop" | "stopSync" | "pids"> {
   const env = process.env;
   return {
     redisUrl: env.ARCADE_TEST_REDIS_URL!,
@@ -49,7 +66,7 @@ export async function ensureServices(log: (line: string) => void): Promise<Servi
   if (KEYS.every((k) => process.env[k])) {
     log("services: reusing ARCADE_TEST_* from the environment");
     process.env.ARCADE_TEST_DATA_DIR ??= fromEnv().dataDir;
-    return { ...fromEnv(), owned: false, stop: async () => {}, stopSync: () => {} };
+    return { ...fromEnv(), owned: false, stop: async () => {}, stopSync: () => {}, pids: async () => ({}) };
   }
   const dir = join(REPO_ROOT, ".data", `bench-${process.pid}`);
   let stopped = false;
@@ -89,5 +106,5 @@ export async function ensureServices(log: (line: string) => void): Promise<Servi
   log(
     `services: redis ${s.redisUrl}, mariadb ${s.mysqlUrl.replace(/:[^:@/]*@/, ":***@")}, s3 ${s.s3Endpoint}`,
   );
-  return { ...s, owned: true, stop, stopSync };
+  return { ...s, owned: true, stop, stopSync, pids: () => readPids(dir) };
 }

@@ -51,7 +51,10 @@ export function useFaultPlatform(options: FaultSuiteOptions): FaultSuite {
       if (services) {
         for (const name of ["redis", "mariadb", "s3rver"] as const) {
           services.resume(name);
-          if (!services.isRunning(name) && (options.services ?? ["redis", "mariadb", "s3rver"]).includes(name))
+          if (
+            !services.isRunning(name) &&
+            (options.services ?? ["redis", "mariadb", "s3rver"]).includes(name)
+          )
             await services.start(name).catch(() => {});
         }
       }

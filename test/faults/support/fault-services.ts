@@ -216,7 +216,9 @@ export class FaultServices {
       if (!this.isRunning(name)) continue;
       await this.stop(name).catch((error: unknown) => errors.push(error));
     }
-    if (errors.length === 0 && !options.keepFiles) await rm(this.root, { recursive: true, force: true }).catch(() => {});
-    if (errors.length > 0) throw new AggregateError(errors, `stopping the fault services in ${this.root} failed`);
+    if (errors.length === 0 && !options.keepFiles)
+      await rm(this.root, { recursive: true, force: true }).catch(() => {});
+    if (errors.length > 0)
+      throw new AggregateError(errors, `stopping the fault services in ${this.root} failed`);
   }
 }

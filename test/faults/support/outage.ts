@@ -28,7 +28,11 @@ export function expectProblem(res: JsonResponse<unknown>, status: number, code: 
  * A request bounded by `timeoutMs`: an answer that takes longer counts as a hang and fails the
  * test (the API must answer 503 quickly while a dependency is gone, not hold the client).
  */
-export async function bounded<T>(what: string, request: (signal: AbortSignal) => Promise<T>, timeoutMs = 10_000): Promise<T> {
+export async function bounded<T>(
+  what: string,
+  request: (signal: AbortSignal) => Promise<T>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     return await request(signal);
@@ -39,7 +43,11 @@ export async function bounded<T>(what: string, request: (signal: AbortSignal) =>
 }
 
 /** GET /jobs/:id through the API, bounded. */
-export async function getJob(p: Platform, jobId: string, signal?: AbortSignal): Promise<JsonResponse<JobResource>> {
+export async function getJob(
+  p: Platform,
+  jobId: string,
+  signal?: AbortSignal,
+): Promise<JsonResponse<JobResource>> {
   const res = await p.request(`${API}/jobs/${jobId}`, signal ? { signal } : {});
   const text = await res.text();
   let body: unknown = null;
@@ -76,7 +84,10 @@ export async function installWithSignal(
  * The store holds exactly the artifacts of these installed plugins (one current version each)
  * and nothing else: no staged uploads, no objects of failed installs.
  */
-export async function expectStoreHolds(p: Platform, installed: { pluginId: string; version: string }[]): Promise<void> {
+export async function expectStoreHolds(
+  p: Platform,
+  installed: { pluginId: string; version: string }[],
+): Promise<void> {
   const want = installed.map((x) => artifactKey(x.pluginId, x.version)).sort();
   expect(await p.listObjects("plugins/")).toEqual(want);
   expect(await p.listObjects("staging/")).toEqual([]);

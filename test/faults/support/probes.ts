@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import type { JobResource, JobStep, StepName } from "@arcade/contracts";
+import { Redis } from "ioredis";
 import mysql from "mysql2/promise";
-import type { Platform, WorkerHandle } from "../../harness/index.js";
+import type { Platform } from "../../harness/index.js";
 import type { FaultServices } from "./fault-services.js";
 
 export const API = "/api/v1";
@@ -33,7 +34,9 @@ export async function waitFor<T>(
     if (Date.now() >= deadline) {
       const seen = options.describe ? await options.describe().catch((e: unknown) => String(e)) : "";
       const why = lastError ? `; last error: ${(lastError as Error).message ?? String(lastError)}` : "";
-      throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}${why}${seen ? `; seen: ${seen}` : ""}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting until ${what}${why}${seen ? `; seen: ${seen}` : ""}`,
+      );
     }
     await delay(options.intervalMs ?? 150);
   }
@@ -71,8 +74,21 @@ export async function jobRow(sql: mysql.Connection, jobId: string): Promise<JobR
 }
 
 /**
- * Polls the row every few milliseconds until its current step is one of `steps` (or the job
- * finished), and returns what it saw.
+ * The step the job is inside right now: the one recorded as running. (The row's `step` field
+ * names the first step as soon as the attempt begins, before that step started.) Between two
+ * steps this answers "after <step>"; for a finished job, its state.
+ */
+export function stepInProgress(row: JobRow | null): string {
+  if (!row) return "no row";
+  if (row.state === "succeeded" || row.state === "failed") return `job ${row.state}`;
+  const running = row.steps.find((s) => s.state === "running");
+  if (running) return running.name;
+  return row.step ? `after ${row.step}` : `job ${row.state}`;
+}
+
+/**
+ * Polls the row every 2 ms until one of `steps` is running (or the job finished), and returns
+ * what it saw.
  */
 export async function waitForStep(
   sql: mysql.Connection,
@@ -85,9 +101,11 @@ export async function waitForStep(
   for (;;) {
     last = await jobRow(sql, jobId);
     if (last && (last.state === "succeeded" || last.state === "failed")) return last;
-    if (last?.step && last.state === "running" && steps.includes(last.step)) return last;
+    if (last && (steps as readonly string[]).includes(stepInProgress(last))) return last;
     if (Date.now() >= deadline) {
-      throw new Error(`job ${jobId} did not reach ${steps.join("/")} within ${timeoutMs} ms: ${JSON.stringify(last)}`);
+      throw new Error(
+        `job ${jobId} did not reach ${steps.join("/")} within ${timeoutMs} ms: ${JSON.stringify(last)}`,
+      );
     }
     await delay(2);
   }
@@ -120,7 +138,9 @@ export async function rowsForName(
 }
 
 export async function currentRevision(sql: mysql.Connection): Promise<number> {
-  const [rows] = await sql.query<mysql.RowDataPacket[]>("SELECT revision FROM t_cluster_revision WHERE id = 1");
+  const [rows] = await sql.query<mysql.RowDataPacket[]>(
+    "SELECT revision FROM t_cluster_revision WHERE id = 1",
+  );
   return Number(rows[0]?.revision);
 }
 
@@ -134,27 +154,6 @@ export async function workerLines(p: Platform, jobId: string, message: string): 
     }
   }
   return count;
-}
-
-/** The running worker whose current run started this job (its "operation started" line). */
-export async function workerRunning(p: Platform, jobId: string, timeoutMs = 15_000): Promise<WorkerHandle> {
-  return waitFor(
-    `a worker logs "operation started" for job ${jobId}`,
-    async () => {
-      for (const worker of p.workers) {
-        if (!worker.running) continue;
-        const text = await worker.output();
-        if (text.includes(`"jobId":"${jobId}"`) && text.includes('"msg":"operation started"')) {
-          const started = text
-            .split("\n")
-            .some((l) => l.includes(`"jobId":"${jobId}"`) && l.includes('"msg":"operation started"'));
-          if (started) return worker;
-        }
-      }
-      return undefined;
-    },
-    { timeoutMs, intervalMs: 5 },
-  );
 }
 
 /** Every job of the list, polled until finished (each bounded). */
@@ -179,7 +178,6 @@ const QUEUE_NAME = "plugin-ops";
  * finished it, "pending" otherwise (waiting, delayed, active), "missing" without a job hash.
  */
 export async function queueState(redisUrl: string, prefix: string, jobId: string): Promise<string> {
-  const { Redis } = await import("ioredis");
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();

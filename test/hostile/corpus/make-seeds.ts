@@ -2,7 +2,7 @@
  * Writes the seed files of the hostile-input corpus (this folder). They are committed, so a
  * fuzz run is reproducible from the repository alone; run this only to change them:
  *
- *   pnpm exec tsx test/hostile/corpus/make-seeds.ts
+ *   pnpm exec tsx test/hostile/corpus/make-seeds.ts && pnpm exec biome check --write test/hostile/corpus
  *
  * Seeds are small valid plugins in the shapes a zip can take (deflated, stored, zip64 end
  * records, data descriptors written by a streaming zipper) plus two valid manifests; the suites
@@ -53,7 +53,7 @@ function seedEntries(manifest: Record<string, unknown>, entry: string) {
     { name: "manifest.json", data: JSON.stringify(manifest, null, 2) },
     { name: "lib/", data: "" },
     { name: entry, data: pluginSource(manifest.pluginType as "custom", String(manifest.version)) },
-    { name: "lib/util.mjs", data: "export const twice = (s) => `${s}${s}`;\n".repeat(8) },
+    { name: "lib/util.mjs", data: "export const twice = (s) => s + s;\n".repeat(8) },
   ];
 }
 

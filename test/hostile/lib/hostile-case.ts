@@ -1,5 +1,5 @@
 import type { ErrorCode, JobResource, Problem } from "@arcade/contracts";
-import { expect } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Platform } from "../../harness/index.js";
 import type { RawAnswer } from "./raw-http.js";
 import { captureState, errorLines, findMarkedFiles } from "./state-snapshot.js";
@@ -120,4 +120,27 @@ export async function runCase(ctx: Omit<CaseContext, "name">, c: HostileCase, in
   errorsAfter.forEach((lines, i) => {
     expect(lines.slice(errorsBefore[i]), `error lines in ${logs[i]}`).toEqual([]);
   });
+}
+
+/**
+ * Registers one `it` per row, grouped by table. A row with `defect` runs as `it.fails`.
+ * Rows are numbered across the tables, so each case gets its own unused plugin name.
+ */
+export function registerTables(
+  context: () => Omit<CaseContext, "name">,
+  tables: [string, HostileCase[]][],
+): void {
+  let index = 0;
+  for (const [title, cases] of tables) {
+    describe(title, () => {
+      for (const c of cases) {
+        index += 1;
+        const n = index;
+        const outcome =
+          "job" in c.expect ? `job fails ${c.expect.job}` : `${c.expect.status} ${c.expect.code ?? ""}`;
+        const name = `${c.name} -> ${outcome.trim()}${c.defect ? " [known defect]" : ""}`;
+        (c.defect ? it.fails : it)(name, () => runCase(context(), c, n));
+      }
+    });
+  }
 }

@@ -26,7 +26,10 @@ export type HostileContext = Omit<CaseContext, "name">;
  * plugin.max_plugin_size = 4 MiB, and an installed fixture plugin that the cases aim at
  * (ids, config, actions, name collisions). Returns a getter of the case context.
  */
-export function useHostilePlatform(label: string, extra: Partial<PlatformOptions> = {}): () => HostileContext {
+export function useHostilePlatform(
+  label: string,
+  extra: Partial<PlatformOptions> = {},
+): () => HostileContext {
   const platform = usePlatform({
     apis: 1,
     workers: 1,
@@ -59,7 +62,8 @@ async function installFixture(p: Platform): Promise<{ pluginId: string; name: st
     throw new Error(`installing the fixture answered ${accepted.status}: ${accepted.text}`);
   }
   const job = await p.waitJob(accepted.jobId);
-  if (job.state !== "succeeded" || !job.pluginId) throw new Error(`fixture install failed: ${JSON.stringify(job)}`);
+  if (job.state !== "succeeded" || !job.pluginId)
+    throw new Error(`fixture install failed: ${JSON.stringify(job)}`);
   return { pluginId: job.pluginId, name: FIXTURE_NAME };
 }
 
@@ -69,7 +73,12 @@ export function uploadForm(
   options: { fields?: Record<string, string>; fileName?: string; fileField?: string } = {},
 ): FormData {
   const form = new FormData();
-  for (const [name, value] of Object.entries({ source: "local", ...options.fields })) form.append(name, value);
-  form.append(options.fileField ?? "file", new Blob([zip], { type: "application/zip" }), options.fileName ?? "plugin.zip");
+  for (const [name, value] of Object.entries({ source: "local", ...options.fields }))
+    form.append(name, value);
+  form.append(
+    options.fileField ?? "file",
+    new Blob([zip], { type: "application/zip" }),
+    options.fileName ?? "plugin.zip",
+  );
   return form;
 }

@@ -20,7 +20,11 @@ export interface RawRequestOptions {
  * server close after answering. Errors while writing are ignored: a server may answer and
  * close before it has read everything (413, 431), and that answer is what counts.
  */
-export function rawRequest(baseUrl: string, head: string | Buffer, options: RawRequestOptions = {}): Promise<RawAnswer> {
+export function rawRequest(
+  baseUrl: string,
+  head: string | Buffer,
+  options: RawRequestOptions = {},
+): Promise<RawAnswer> {
   const url = new URL(baseUrl);
   const timeoutMs = options.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
@@ -28,7 +32,11 @@ export function rawRequest(baseUrl: string, head: string | Buffer, options: RawR
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`no complete answer within ${timeoutMs} ms; got: ${Buffer.concat(chunks).toString("latin1").slice(0, 300)}`));
+      reject(
+        new Error(
+          `no complete answer within ${timeoutMs} ms; got: ${Buffer.concat(chunks).toString("latin1").slice(0, 300)}`,
+        ),
+      );
     }, timeoutMs);
     socket.on("data", (chunk: Buffer) => chunks.push(chunk));
     socket.on("error", () => {
@@ -86,5 +94,7 @@ function dechunk(data: Buffer): Buffer {
 
 /** A request head: request line, Host, Connection: close, the given header lines, empty line. */
 export function headOf(method: string, path: string, headers: readonly string[]): string {
-  return [`${method} ${path} HTTP/1.1`, "Host: 127.0.0.1", "Connection: close", ...headers, "", ""].join("\r\n");
+  return [`${method} ${path} HTTP/1.1`, "Host: 127.0.0.1", "Connection: close", ...headers, "", ""].join(
+    "\r\n",
+  );
 }

@@ -25,7 +25,8 @@ const API = "/api/v1";
 
 export async function captureState(p: Platform, watched: readonly string[]): Promise<PlatformState> {
   const list = await p.call<Paged<PluginResource>>("GET", `${API}/plugins?pageSize=200`);
-  if (list.status !== 200) throw new Error(`GET /plugins answered ${list.status}: ${list.text.slice(0, 300)}`);
+  if (list.status !== 200)
+    throw new Error(`GET /plugins answered ${list.status}: ${list.text.slice(0, 300)}`);
   const configs: Record<string, unknown> = {};
   for (const id of watched) {
     const res = await p.call<unknown>("GET", `${API}/plugins/${id}/config`);

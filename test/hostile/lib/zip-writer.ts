@@ -86,7 +86,8 @@ export function writeZip(entries: readonly RawEntry[], options: ZipOptions = {})
     let localOffset: number;
     if (entry.shareLocalHeaderOf !== undefined) {
       const shared = localOffsets[entry.shareLocalHeaderOf];
-      if (shared === undefined) throw new Error(`entry ${index}: no earlier entry ${entry.shareLocalHeaderOf}`);
+      if (shared === undefined)
+        throw new Error(`entry ${index}: no earlier entry ${entry.shareLocalHeaderOf}`);
       localOffset = shared;
       Object.assign(record, records[entry.shareLocalHeaderOf]);
     } else {
@@ -120,7 +121,8 @@ export function writeZip(entries: readonly RawEntry[], options: ZipOptions = {})
     central.writeUInt32LE(record.size >>> 0, 24);
     central.writeUInt16LE(name.length, 28);
     const attributes =
-      entry.externalAttributes ?? (isDir ? unixAttributes(S_IFDIR | 0o755) | 0x10 : unixAttributes(S_IFREG | 0o644));
+      entry.externalAttributes ??
+      (isDir ? unixAttributes(S_IFDIR | 0o755) | 0x10 : unixAttributes(S_IFREG | 0o644));
     central.writeUInt32LE(attributes >>> 0, 38);
     central.writeUInt32LE(localOffset, 42);
     centrals.push(central, name);

@@ -53,11 +53,16 @@ export function artifactSource(
     }
     // The manifest goes into the job payload: a deep document would overflow the stack of
     // JSON.stringify when the operation row is written (a 500 instead of a 400).
-    const shape = checkJsonShape(artifact.manifest, {
-      maxDepth: MANIFEST_JSON_LIMITS.maxDepth,
-      maxNodes: 200_000,
-    }, "/manifest");
-    if (shape) throw new AppError("VALIDATION_FAILED", `the manifest field ${shape.message}`, { errors: [shape] });
+    const shape = checkJsonShape(
+      artifact.manifest,
+      {
+        maxDepth: MANIFEST_JSON_LIMITS.maxDepth,
+        maxNodes: 200_000,
+      },
+      "/manifest",
+    );
+    if (shape)
+      throw new AppError("VALIDATION_FAILED", `the manifest field ${shape.message}`, { errors: [shape] });
   }
   if (fields.signature || fields.keyId) {
     if (!fields.signature || !fields.keyId) throw invalid("/signature", "signature and keyId go together");

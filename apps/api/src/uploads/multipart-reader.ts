@@ -67,7 +67,10 @@ export async function readMultipart<T>(
   // sends more. A longer one is a malformed request, not something to search every chunk for.
   const boundary = /;\s*boundary=(?:"([^"]*)"|([^;\s]*))/i.exec(contentType);
   if ((boundary?.[1] ?? boundary?.[2] ?? "").length > MAX_BOUNDARY_LENGTH) {
-    throw new AppError("MALFORMED_MULTIPART", `the multipart boundary is longer than ${MAX_BOUNDARY_LENGTH} characters`);
+    throw new AppError(
+      "MALFORMED_MULTIPART",
+      `the multipart boundary is longer than ${MAX_BOUNDARY_LENGTH} characters`,
+    );
   }
 
   let parser: busboy.Busboy;

@@ -8,10 +8,13 @@
  * Deterministic by default (fixed seed, bounded runs); a longer run:
  *   FUZZ_RUNS=20000 FUZZ_SEED=42 pnpm exec vitest run --config test/vitest.config.ts packages/core/src/archive/fuzz-archive.test.ts
  */
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { readdir, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import type { ErrorCode } from "@arcade/contracts";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -334,7 +337,8 @@ async function checkFile(file: string, bytes: Buffer): Promise<"ok" | ErrorCode>
     expect(validateManifest(inspection.manifest).valid).toBe(true);
     for (const entry of inspection.entries) expect(entryNameProblem(entry.name), entry.name).toBeNull();
     // Inspect and extract share one walk: what one accepts the other must extract, inside its folder.
-    const target = path.join(scratch.dir, `x-${(extracted += 1)}`);
+    extracted += 1;
+    const target = path.join(scratch.dir, `x-${extracted}`);
     const result = await withinBound(extractArchive(file, target, LIMITS), "extractArchive");
     expect(result.inspection.sha256).toBe(inspection.sha256);
     for (const f of await files(target)) expect(f.startsWith(target + path.sep), f).toBe(true);
@@ -384,4 +388,40 @@ describe(`fuzz: inspectArchive (seed ${SEED}, ${RUNS} runs per property)`, () =>
     },
     TEST_TIMEOUT_MS,
   );
+});
+
+/**
+ * Inspects `bytes` in a child process, so that a crash of the process (an uncaught exception
+ * thrown from inside the zip library) is an observable outcome instead of taking the test
+ * runner down. Returns what the child printed: "ok", "code:<AppError code>" or the crash.
+ */
+function inspectInChild(file: string): { status: number | null; output: string } {
+  const tsx = pathToFileURL(createRequire(path.join(CORPUS, "../../../package.json")).resolve("tsx")).href;
+  const inspect = pathToFileURL(path.join(import.meta.dirname, "inspect-archive.ts")).href;
+  const script = [
+    `const { inspectArchive } = await import(${JSON.stringify(inspect)});`,
+    `inspectArchive(${JSON.stringify(file)}).then(() => console.log("ok"), (e) => console.log("code:" + (e?.code ?? e)));`,
+  ].join("\n");
+  const child = spawnSync(process.execPath, ["--import", tsx, "--input-type=module", "-e", script], {
+    encoding: "utf8",
+    timeout: HANG_MS,
+  });
+  return { status: child.status, output: `${child.stdout}${child.stderr}`.trim() };
+}
+
+describe("fuzz findings (regressions)", () => {
+  it.fails("a zip64 end-record locator pointing past 2^53 is ARCHIVE_INVALID [known defect: the process dies]", async () => {
+    // Found by the fuzzer (FUZZ_SEED=1..6, FUZZ_RUNS=15000): yauzl passes the 64-bit offset
+    // to fs.read, which throws ERR_OUT_OF_RANGE synchronously inside a callback: an uncaught
+    // exception that ends the API process (POST /plugins/validate-manifest, a viewer route)
+    // or the worker (install). Minimal form: the top byte of the locator's offset set.
+    const seed = readFileSync(path.join(CORPUS, "seed-zip64.zip"));
+    const locator = seed.lastIndexOf(Buffer.from([0x50, 0x4b, 0x06, 0x07]));
+    expect(locator).toBeGreaterThan(0);
+    const bytes = Buffer.from(seed);
+    bytes[locator + 15] = 0x92;
+    const result = inspectInChild(await scratch.file("zip64-offset.zip", bytes));
+    expect(result.output).toBe("code:ARCHIVE_INVALID");
+    expect(result.status).toBe(0);
+  }, 30_000);
 });

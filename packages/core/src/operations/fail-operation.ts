@@ -1,7 +1,8 @@
 import { join } from "node:path";
-import type { JobPayloads } from "@arcade/contracts";
+import type { JobPayloads, JobResult } from "@arcade/contracts";
 import type { AppError } from "../errors/app-error.js";
 import type { Logger } from "../ports/logger.js";
+import type { OperationRecord } from "../ports/plugin-repo.js";
 import { removeQuietly } from "./files.js";
 import { sweepPluginObjects } from "./orphan-sweep.js";
 import type { OperationAttempt } from "./run-operation.js";
@@ -24,6 +25,9 @@ const RECORD_BACKOFF_MS = 200;
  * workers' recovery (apps/worker) calls this again once the fault is over.
  * A compensation that fails for good (e.g. access denied) is logged and the
  * failure recorded anyway: retrying it would never end.
+ *
+ * An install/update whose change an earlier attempt already committed (persist)
+ * is not undone: it is recorded as succeeded once its cleanup is done.
  */
 export async function failOperation(
   svc: OperationServices,
@@ -48,7 +52,19 @@ export async function failOperation(
     logStuck(logger, attempt, error, pluginId, pending.cause, pending.what);
     throw toAppError(pending.cause);
   }
-  await recordFailure(svc, attempt, error, pluginId, logger);
+  // The change was committed before the failure (e.g. the store went away during activate or
+  // cleanup): it is in effect and nodes converge to it, and the compensation just did the
+  // cleanup. Reporting "failed" would tell the client a change did not happen that did.
+  const committed = committedChange(attempt, operation);
+  if (committed) {
+    await recordOutcome(svc, attempt, error, pluginId, logger, { state: "succeeded", result: committed });
+    logger.warn(
+      { code: error.code, err: error.message, result: committed },
+      "operation succeeded: its change was committed before the failure, and its cleanup is done",
+    );
+    return;
+  }
+  await recordOutcome(svc, attempt, error, pluginId, logger, { state: "failed" });
   logger.warn({ code: error.code, err: error.message }, "operation failed");
 }
 
@@ -75,12 +91,25 @@ async function compensate(
   }
 }
 
-async function recordFailure(
+/**
+ * install/update: the version and checksum an earlier attempt committed (persist records them
+ * on the row before activate), or null when nothing was committed.
+ */
+function committedChange(attempt: OperationAttempt, operation: OperationRecord | null): JobResult | null {
+  if (attempt.type !== "install" && attempt.type !== "update") return null;
+  const result = operation?.result;
+  if (typeof result?.version !== "string" || typeof result.checksum !== "string") return null;
+  return { version: result.version, checksum: result.checksum };
+}
+
+/** Writes the final state, retrying briefly; logs what is stuck and rethrows when the database does not answer. */
+async function recordOutcome(
   svc: OperationServices,
   attempt: OperationAttempt,
   error: AppError,
   pluginId: string | null,
   logger: Logger,
+  outcome: { state: "failed" } | { state: "succeeded"; result: JobResult },
 ): Promise<void> {
   let lastError: unknown;
   for (let i = 0; i < RECORD_ATTEMPTS; i++) {
@@ -88,12 +117,16 @@ async function recordFailure(
     const now = svc.clock.now();
     try {
       await svc.operations.update(attempt.jobId, {
-        state: "failed",
-        error: {
-          code: error.code,
-          message: error.message,
-          ...(error.errors.length ? { errors: error.errors } : {}),
-        },
+        ...(outcome.state === "succeeded"
+          ? { state: "succeeded", result: outcome.result, error: null, progress: 100 }
+          : {
+              state: "failed",
+              error: {
+                code: error.code,
+                message: error.message,
+                ...(error.errors.length ? { errors: error.errors } : {}),
+              },
+            }),
         finishedAt: now,
         updatedAt: now,
       });
@@ -108,7 +141,7 @@ async function recordFailure(
     error,
     pluginId,
     lastError,
-    "could not record the failure: the database did not answer",
+    `could not record the ${outcome.state === "succeeded" ? "outcome" : "failure"}: the database did not answer`,
   );
   throw toAppError(lastError);
 }
