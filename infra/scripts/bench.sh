@@ -3,7 +3,7 @@
 # benchmark suite (test/bench/run.ts). It starts Redis, MariaDB and s3rver on free loopback
 # ports in .data/bench-<pid> and stops them again at the end (or reuses the ones named by
 # ARCADE_TEST_* when all are set). Results: test/bench/results/<timestamp>.json and a
-# markdown table on stdout. A full run takes about 20 minutes, --quick about 3.
+# markdown table on stdout. A full run took about 7 minutes on 2 cores (budget: 20), --quick about 2.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"

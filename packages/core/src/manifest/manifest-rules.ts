@@ -14,7 +14,12 @@ const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null &
 
 /** Plugin names are unique regardless of case and Unicode spelling. */
 export function nameKey(name: string): string {
-  return name.normalize("NFKC").toLowerCase();
+  // Invisible characters (zero-width space/joiners, word joiner, BOM) would make two
+  // names that render the same: they do not count.
+  return name
+    .normalize("NFKC")
+    .replace(/[\u200B-\u200D\u2060\uFEFF]/g, "")
+    .toLowerCase();
 }
 
 /**

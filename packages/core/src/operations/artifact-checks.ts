@@ -3,6 +3,7 @@ import semver from "semver";
 import { checkDependencies, checkDependentsAccept, checkPlatformVersion } from "../dependencies/index.js";
 import { AppError } from "../errors/app-error.js";
 import { newPluginId } from "../ids/index.js";
+import { nameKey } from "../manifest/index.js";
 import type { PluginRecord } from "../ports/plugin-repo.js";
 import { validateConfig } from "../schema/index.js";
 import { SignaturePolicy } from "../signature/index.js";
@@ -21,7 +22,12 @@ export async function claimName(
   ctx: OperationContext,
   manifest: Manifest,
 ): Promise<string> {
-  const holder = await svc.plugins.findByName(manifest.name);
+  // Names are unique regardless of case and Unicode spelling (nameKey), not only byte for byte.
+  const key = nameKey(manifest.name);
+  const holder =
+    (await svc.plugins.findByName(manifest.name)) ??
+    (await svc.plugins.listAll()).find((p) => nameKey(p.name) === key) ??
+    null;
   const own = ctx.operation.pluginId;
   if (holder && holder.pluginId !== own) {
     throw new AppError("PLUGIN_EXISTS", `a plugin named "${manifest.name}" is already installed`, {

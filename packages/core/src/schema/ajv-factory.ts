@@ -3,6 +3,7 @@ import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { isPluginName, isSemver, isSemverRange } from "./platform-formats.js";
+import { safeRegExp } from "./safe-regexp.js";
 
 /** JSON Schema dialects a plugin's configSchema/paramsSchema may be written in. */
 export type SchemaDialect = "draft-07" | "2019-09" | "2020-12";
@@ -25,6 +26,8 @@ const BASE_OPTIONS: Options = {
   useDefaults: false,
   coerceTypes: false,
   removeAdditional: false,
+  // Schema patterns run on the event loop: refuse the ones that can backtrack for ever.
+  code: { regExp: safeRegExp },
 };
 
 /**
