@@ -64,7 +64,9 @@ start() {
   mkdir -p "$OBJECTS"
   if [ "$SVC_PORT" = 0 ]; then svc_log "starting on a free port"; else svc_log "starting on 127.0.0.1:$SVC_PORT"; fi
   # node directly (not npx): the pid we record must be the server itself.
-  setsid node "$cli" -d "$OBJECTS" -a 127.0.0.1 -p "$SVC_PORT" --silent \
+  # --openssl-legacy-provider: s3rver signs ListObjectsV2 continuation tokens with DES,
+  # which OpenSSL 3 refuses; without it any listing past one page is a 500.
+  setsid node --openssl-legacy-provider "$cli" -d "$OBJECTS" -a 127.0.0.1 -p "$SVC_PORT" --silent \
     --configure-bucket "$BUCKET" </dev/null >"$LOG_FILE" 2>&1 &
   pid=$!
   printf '%s\n' "$pid" >"$PID_FILE"
