@@ -17,19 +17,37 @@ export interface RuntimeNode {
   stop(): Promise<void>;
 }
 
-/** The enabled plugins at their current versions: what every node should have loaded. */
-export async function desiredPlugins(plugins: PluginRepo): Promise<DesiredPlugin[]> {
-  const enabled = (await plugins.listAll()).filter((p) => p.isEnabled !== PluginStatus.Disabled);
-  return Promise.all(
-    enabled.map(async (p) => ({
-      pluginId: p.pluginId,
-      version: p.version,
-      checksum: p.checksum,
-      objectKey: artifactKey(p.pluginId, p.version),
-      manifest: p.manifest,
-      config: await plugins.getConfig(p.pluginId),
-    })),
-  );
+/**
+ * The enabled plugins at their current versions: what every node should have
+ * loaded. Every event asks for it, so configs are cached per plugin row: any
+ * change of a plugin's config also moves its updateTime (configure, install,
+ * update, rollback all set it), so one list query per event is enough.
+ */
+export function desiredPluginsReader(plugins: PluginRepo): () => Promise<DesiredPlugin[]> {
+  const configs = new Map<string, { stamp: string; config: Record<string, unknown> | null }>();
+  return async () => {
+    const enabled = (await plugins.listAll()).filter((p) => p.isEnabled !== PluginStatus.Disabled);
+    const live = new Set(enabled.map((p) => p.pluginId));
+    for (const id of configs.keys()) if (!live.has(id)) configs.delete(id);
+    return Promise.all(
+      enabled.map(async (p) => {
+        const stamp = `${p.updateTime.getTime()}:${p.version}:${p.checksum}`;
+        let cached = configs.get(p.pluginId);
+        if (cached?.stamp !== stamp) {
+          cached = { stamp, config: await plugins.getConfig(p.pluginId) };
+          configs.set(p.pluginId, cached);
+        }
+        return {
+          pluginId: p.pluginId,
+          version: p.version,
+          checksum: p.checksum,
+          objectKey: artifactKey(p.pluginId, p.version),
+          manifest: p.manifest,
+          config: cached.config,
+        };
+      }),
+    );
+  };
 }
 
 /**
@@ -87,7 +105,7 @@ export async function startRuntimeNode(options: {
   const reconciler: Reconciler = new Reconciler({
     host,
     state: {
-      desired: () => desiredPlugins(options.plugins),
+      desired: desiredPluginsReader(options.plugins),
       revision: () => options.plugins.currentRevision(),
     },
     artifacts: cache,
