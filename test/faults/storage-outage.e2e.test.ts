@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Paged, PluginResource } from "@arcade/contracts";
 import type mysql from "mysql2/promise";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { useFaultPlatform } from "./support/fault-platform.js";
 import {
   accept,
@@ -47,8 +47,9 @@ describe("faults: the object store stopped during installs", () => {
   const connections: mysql.Connection[] = [];
   const installed: { pluginId: string; version: string }[] = [];
 
-  afterAll(async () => {
-    for (const c of connections) await c.end().catch(() => {});
+  // Per test: a failed test must not leave a lock held for the next one.
+  afterEach(async () => {
+    for (const c of connections.splice(0)) c.destroy();
   });
 
   async function sql(): Promise<mysql.Connection> {

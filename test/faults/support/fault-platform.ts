@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { type Platform, type PlatformOptions, startPlatform } from "../../harness/index.js";
 import { FaultServices, type ServiceName } from "./fault-services.js";
 
@@ -23,13 +23,23 @@ export interface FaultSuite {
  * the folder with every log (platform and servers) is kept and its path printed.
  */
 export function useFaultPlatform(options: FaultSuiteOptions): FaultSuite {
+  const names = options.services ?? (["redis", "mariadb", "s3rver"] as ServiceName[]);
   let services: FaultServices | null = null;
   let platform: Platform | null = null;
   let restoreEnv: (() => void) | null = null;
   let keep = false;
 
+  /** Every server running and answering again (a failed test may have left one stopped or paused). */
+  async function restoreServices(): Promise<void> {
+    if (!services) return;
+    for (const name of names) {
+      services.resume(name);
+      if (!services.isRunning(name)) await services.start(name).catch(() => {});
+    }
+  }
+
   beforeAll(async () => {
-    services = await FaultServices.start(options.services ?? ["redis", "mariadb", "s3rver"], options.label);
+    services = await FaultServices.start(names, options.label);
     restoreEnv = services.useForHarness();
     platform = await startPlatform({ ...options.platform, label: options.label });
   });
@@ -46,18 +56,12 @@ export function useFaultPlatform(options: FaultSuiteOptions): FaultSuite {
     });
   });
 
+  // So one failed test does not fail the next ones of the file for a server it left down.
+  afterEach(restoreServices);
+
   afterAll(async () => {
     try {
-      if (services) {
-        for (const name of ["redis", "mariadb", "s3rver"] as const) {
-          services.resume(name);
-          if (
-            !services.isRunning(name) &&
-            (options.services ?? ["redis", "mariadb", "s3rver"]).includes(name)
-          )
-            await services.start(name).catch(() => {});
-        }
-      }
+      await restoreServices();
       await platform?.stopAll();
     } finally {
       restoreEnv?.();
