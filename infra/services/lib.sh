@@ -115,3 +115,25 @@ svc_require() {
   local cmd="$1" hint="$2"
   command -v "$cmd" >/dev/null 2>&1 || svc_die "'$cmd' not found. $hint"
 }
+
+# `status`: where the service runs (the script's `address` function says it), or exit 3.
+svc_status() {
+  local pid
+  pid="$(running_pid)"
+  if [ -z "$pid" ]; then
+    svc_log "not running"
+    return 3
+  fi
+  svc_log "running on $(address) (pid $pid)"
+}
+
+# The subcommand of every service script, once its start/stop/address functions exist.
+svc_dispatch() {
+  case "$SVC_CMD" in
+    start) start ;;
+    stop) stop ;;
+    status) svc_status ;;
+    restart) stop && start ;;
+    *) svc_usage ;;
+  esac
+}

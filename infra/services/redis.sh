@@ -99,21 +99,6 @@ stop() {
   svc_log "stopped (pid $pid)"
 }
 
-status() {
-  local pid
-  pid="$(running_pid)"
-  if [ -n "$pid" ]; then
-    svc_log "running on redis://127.0.0.1:$(cat "$PORT_FILE") (pid $pid)"
-  else
-    svc_log "not running"
-    return 3
-  fi
-}
+address() { printf '%s' "redis://127.0.0.1:$(cat "$PORT_FILE")"; }
 
-case "$SVC_CMD" in
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  restart) stop && start ;;
-  *) svc_usage ;;
-esac
+svc_dispatch
