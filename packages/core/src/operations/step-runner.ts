@@ -24,7 +24,8 @@ export class StepRunner {
       state: "running",
       attempts,
       steps: this.steps,
-      step: this.steps[0]?.name ?? null,
+      // No step has started yet: the first one sets it.
+      step: null,
       progress: 0,
       error: null,
       updatedAt: this.clock.now(),
