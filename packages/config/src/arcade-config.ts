@@ -122,6 +122,8 @@ export interface WorkerConfig {
   jobRetentionDays: number;
   /** Milliseconds. */
   shutdownTimeout: number;
+  /** Port of the worker's /metrics, /healthz and /readyz (on server.host); 0: not served. */
+  metricsPort: number;
 }
 
 export interface MarketConfig {

@@ -227,6 +227,13 @@ export const WorkerSchema = section("worker", {
   backoff_ms: duration(1_000),
   job_retention_days: int(0, 3650, 7),
   shutdown_timeout: duration(30_000),
+  // 9464: the port the Prometheus exporter registry lists for Node's own exporters.
+  metrics_port: Type.Integer({
+    minimum: 0,
+    maximum: 65535,
+    default: 9464,
+    description: "an integer from 0 to 65535 (0 turns the worker's metrics endpoint off)",
+  }),
 });
 
 export const MarketSchema = section("market", {

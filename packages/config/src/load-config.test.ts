@@ -103,6 +103,7 @@ const SAMPLES: Record<string, { env: string; toml: unknown; expected: unknown }>
   "worker.backoff_ms": { env: "250", toml: 250, expected: 250 },
   "worker.job_retention_days": { env: "30", toml: 30, expected: 30 },
   "worker.shutdown_timeout": { env: "10s", toml: "10s", expected: 10_000 },
+  "worker.metrics_port": { env: "9100", toml: 9100, expected: 9100 },
   "market.request_timeout": { env: "5s", toml: "5s", expected: 5000 },
   "market.token": { env: "mt", toml: "mt", expected: "mt" },
   "signature.require_signature": { env: "true", toml: true, expected: true },
@@ -220,6 +221,7 @@ describe("defaults", () => {
       backoffMs: 1000,
       jobRetentionDays: 7,
       shutdownTimeout: 30_000,
+      metricsPort: 9464,
     });
     expect(config.market).toEqual({ requestTimeout: 10_000 });
     expect(config.signature).toEqual({ requireSignature: false, trustedKeys: [], revokedKeys: [] });

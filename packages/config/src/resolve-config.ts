@@ -184,6 +184,7 @@ export function resolveConfig(
       backoffMs: raw.worker.backoff_ms,
       jobRetentionDays: raw.worker.job_retention_days,
       shutdownTimeout: raw.worker.shutdown_timeout,
+      metricsPort: raw.worker.metrics_port,
     },
     market: {
       requestTimeout: raw.market.request_timeout,
