@@ -137,6 +137,8 @@ export interface TrustedKey {
   id: string;
   /** Always SPKI PEM after loading (a raw base64 key in the file is converted). */
   publicKey: string;
+  /** Where it was listed: the TOML file or ARCADE_SIGNATURE_TRUSTED_KEYS (both lists are merged). */
+  source?: "file" | "env";
 }
 
 export interface SignatureConfig {

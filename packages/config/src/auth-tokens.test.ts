@@ -133,8 +133,8 @@ describe("[[signature.trusted_keys]]", () => {
     );
     const { trustedKeys } = loadConfig({ env: {}, cwd: dir }).signature;
     expect(trustedKeys).toEqual([
-      { id: "pem", publicKey: pem },
-      { id: "raw", publicKey: pem },
+      { id: "pem", publicKey: pem, source: "file" },
+      { id: "raw", publicKey: pem, source: "file" },
     ]);
   });
 

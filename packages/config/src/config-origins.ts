@@ -41,6 +41,11 @@ export class ConfigOrigins {
     return valueAt(this.fileData, [section, key]) === undefined ? "default" : "file";
   }
 
+  /** The file's own value at `segments`, before any env override; undefined when it has none. */
+  fromFile(segments: readonly Segment[]): unknown {
+    return valueAt(this.fileData, segments);
+  }
+
   /** Where the file is, for messages: ` in /etc/arcade.toml`. */
   get where(): string {
     return this.filePath ? ` in ${this.filePath}` : "";

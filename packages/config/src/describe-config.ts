@@ -22,7 +22,7 @@ function secret(value: string | undefined): string | undefined {
 /**
  * The configuration for the startup log: every setting, no secret. Passwords, keys and
  * market token become "[redacted]", URLs lose their password, auth tokens show only
- * name and role, trusted keys only their id.
+ * name and role, trusted keys only their id and where they were listed.
  */
 export function describeConfig(config: ArcadeConfig): Record<string, unknown> {
   const { database, redis, storage, auth, market, signature } = config;
@@ -45,7 +45,13 @@ export function describeConfig(config: ArcadeConfig): Record<string, unknown> {
     node: config.node,
     worker: config.worker,
     market: { ...market, token: secret(market.token) },
-    signature: { ...signature, trustedKeys: signature.trustedKeys.map(({ id }) => id) },
+    // Where each key came from too: the file's and the env's lists are merged.
+    signature: {
+      ...signature,
+      trustedKeys: signature.trustedKeys.map(({ id, source }) =>
+        source === undefined ? id : `${id} (${source === "env" ? "ARCADE_SIGNATURE_TRUSTED_KEYS" : "file"})`,
+      ),
+    },
     runtime: config.runtime,
     log: config.log,
   };

@@ -104,8 +104,11 @@ export function resolveConfig(
   context: ResolveContext,
 ): { config: Omit<ArcadeConfig, "file" | "warnings">; issues: ConfigIssue[]; warnings: string[] } {
   const { origins, baseDir, cwd } = context;
+  // A path written in the file is relative to the file; one from the env, or a default, to the
+  // working directory: `ARCADE_CONFIG=/etc/arcade.toml npm start` keeps the database in ./.data
+  // beside the token and Redis files instead of moving it silently next to the config file.
   const pathOf = (section: string, key: string, value: string) =>
-    resolve(origins.sourceOf(section, key) === "env" ? cwd : baseDir, value);
+    resolve(origins.sourceOf(section, key) === "file" ? baseDir : cwd, value);
 
   const dataDir = pathOf("server", "data_dir", raw.server.data_dir);
   const optionalPath = (section: string, key: string, value: string | undefined, fallback: string) =>
