@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { JobPayloads } from "@arcade/contracts";
 import {
   checkForUpdates,
+  type Logger,
   type PluginRecord,
   slugify,
   submitOperation,
@@ -10,7 +11,7 @@ import {
   type UpdateCheckReport,
 } from "@arcade/core";
 import type { MarketClient } from "@arcade/market";
-import { createQueueConnection, UpdateCheckScheduler } from "@arcade/queue";
+import { createQueueConnection, UpdateCheckScheduler, updateCheckLastRunKey } from "@arcade/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqliteFs } from "./testing/backends.js";
 import { describeOnBackends, uniqueName } from "./testing/describe-backends.js";
@@ -218,12 +219,23 @@ describe.skipIf(skipReason(sqliteFs) !== undefined)("update check scheduler", ()
     await p?.close();
   });
 
-  function scheduler(prefix: string, everyMs: number, run: () => Promise<unknown>) {
+  function scheduler(
+    prefix: string,
+    everyMs: number,
+    run: () => Promise<unknown>,
+    logger: Logger = p.services.logger,
+  ) {
     const connection = createQueueConnection(redisUrl!);
     connection.on("error", () => {});
-    const s = new UpdateCheckScheduler({ connection, prefix, everyMs, logger: p.services.logger, run });
+    const s = new UpdateCheckScheduler({ connection, prefix, everyMs, logger, run });
     return {
       scheduler: s,
+      connection,
+      /** Stops this "worker" and keeps the schedule in Redis, as a restart does. */
+      async stop() {
+        await s.close();
+        connection.disconnect();
+      },
       async close() {
         await s.unschedule().catch(() => {});
         await s.close();
@@ -231,6 +243,73 @@ describe.skipIf(skipReason(sqliteFs) !== undefined)("update check scheduler", ()
       },
     };
   }
+
+  /** A logger that keeps the messages and fields it was given. */
+  function recordingLogger(): Logger & { lines: { msg: string; fields: Record<string, unknown> }[] } {
+    const lines: { msg: string; fields: Record<string, unknown> }[] = [];
+    const log = (obj: object | string, msg?: string) => {
+      if (typeof obj === "string") lines.push({ msg: obj, fields: {} });
+      else lines.push({ msg: msg ?? "", fields: obj as Record<string, unknown> });
+    };
+    const logger = { debug: log, info: log, warn: log, error: log, child: () => logger, lines };
+    return logger;
+  }
+
+  it("after a restart, runs a check at once when the last one is older than the interval, and logs the next run", async () => {
+    const prefix = `upd-${randomBytes(4).toString("hex")}`;
+    const HOUR = 3600_000;
+    let runs = 0;
+    const run = async () => {
+      runs += 1;
+      return {};
+    };
+    // First start: a new schedule runs its first check at once; then the next is an hour away.
+    const first = scheduler(prefix, HOUR, run);
+    await first.scheduler.start();
+    await expect.poll(() => runs, { timeout: 20_000, interval: 50 }).toBe(1);
+    await expect.poll(() => first.scheduler.lastRun(), { timeout: 5000 }).not.toBeNull();
+    await first.stop();
+
+    // Restart soon after: the last run is recent, so nothing runs now; the log says when.
+    const soonLog = recordingLogger();
+    const soon = scheduler(prefix, HOUR, run, soonLog);
+    await soon.scheduler.start();
+    const next = soonLog.lines.find((l) => l.msg.startsWith("next update check at"));
+    expect(next?.fields.nextRunAt).toEqual(expect.any(String));
+    expect(Date.parse(String(next?.fields.nextRunAt))).toBeGreaterThan(Date.now() + HOUR / 2);
+    expect(soonLog.lines.some((l) => l.msg.includes("overdue"))).toBe(false);
+    await sleep(1500);
+    expect(runs).toBe(1);
+    await soon.stop();
+
+    // Restart when the last run is older than the interval (as after a worker was down for
+    // longer): one check runs at start instead of up to an hour later.
+    const late = scheduler(prefix, HOUR, run, recordingLogger());
+    await late.connection.set(updateCheckLastRunKey(prefix), String(Date.now() - 2 * HOUR));
+    const lateLog = recordingLogger();
+    const restarted = scheduler(prefix, HOUR, run, lateLog);
+    try {
+      await restarted.scheduler.start();
+      await expect.poll(() => runs, { timeout: 20_000, interval: 50 }).toBe(2);
+      expect(lateLog.lines.some((l) => l.msg === "update check overdue: running one now")).toBe(true);
+      // Its own schedule is kept: the following run is still about an hour away.
+      await expect
+        .poll(
+          () =>
+            lateLog.lines.some(
+              (l) => l.msg.startsWith("next update check at") && l.msg.endsWith("(after a run)"),
+            ),
+          {
+            timeout: 5000,
+          },
+        )
+        .toBe(true);
+      expect(await restarted.scheduler.nextRunAt()).toBeGreaterThan(Date.now() + HOUR / 2);
+    } finally {
+      await late.stop();
+      await restarted.close();
+    }
+  });
 
   it("runs the checker on its schedule, and with auto-update brings a plugin to the new version", async () => {
     const name = uniqueName("upd-sched");
