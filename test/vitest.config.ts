@@ -12,7 +12,14 @@ const exclude = ["**/node_modules/**", "**/dist/**", "**/.data/**"];
  * - e2e: cross-process suites under test/ (`test/**\/*.e2e.test.ts`).
  * Timing never decides pass/fail; slow suites just get generous timeouts.
  */
+/**
+ * Workspace packages resolve to their TypeScript source ("source" export condition), so tests
+ * never run a stale dist/. Processes the e2e suites start run the built dist/ instead.
+ */
+const conditions = ["source", "node", "development|production"];
+
 export default defineConfig({
+  ssr: { resolve: { conditions } },
   test: {
     root,
     projects: [
@@ -40,6 +47,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/**/*.e2e.test.ts"],
+          globalSetup: ["test/harness/build-once.ts"],
           exclude,
           testTimeout: 180_000,
           hookTimeout: 180_000,

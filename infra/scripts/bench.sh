@@ -6,11 +6,17 @@
 # markdown table on stdout. A full run took about 7 minutes on 2 cores (budget: 20), --quick about 2.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# Node 26 and pnpm first on PATH (installed into .tools/ when the machine's Node is older).
+# shellcheck source=node-env.sh
+. "$ROOT/infra/scripts/node-env.sh"
+arcade_node_env || exit 1
 cd "$ROOT"
-export TURBO_TELEMETRY_DISABLED=1 TURBO_NO_UPDATE_NOTIFIER=1
 
 echo "==> setup: system packages, pnpm, dependencies"
 bash "$ROOT/infra/scripts/setup.sh" --services=all
+
+echo "==> build"
+node "$ROOT/infra/scripts/build.mjs" --quiet
 
 echo "==> benchmarks"
 exec pnpm exec tsx --tsconfig infra/tsconfig.run.json test/bench/run.ts "$@"

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Installs what the platform and its tests need on Debian 12 with Node 20 and npm:
+# Installs what the platform and its tests need on Debian 12 with any Node and npm:
 # system packages (redis-server; mariadb-server unless --services=redis; a C++ toolchain for
-# better-sqlite3), pnpm 12.4.2 and the workspace dependencies. Safe to run again: each step
+# better-sqlite3), Node 26 and pnpm 12.4.2 into .tools/ when the machine's Node is older,
+# and the workspace dependencies. Safe to run again: each step
 # checks first and is skipped when already done.
 #   bash infra/scripts/setup.sh [--services=all|redis|none]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-PNPM_VERSION=12.4.2
 PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 services=all
@@ -81,37 +81,15 @@ else
   say "system packages: already installed"
 fi
 
-# --- pnpm ---------------------------------------------------------------------------------------
-current_pnpm="$(pnpm --version 2>/dev/null || true)"
-if [ "$current_pnpm" != "$PNPM_VERSION" ]; then
-  say "installing pnpm $PNPM_VERSION (found: ${current_pnpm:-none})"
-  npm_prefix="$(npm config get prefix)"
-  if [ -w "$npm_prefix/lib" ] || [ -w "$npm_prefix" ]; then
-    npm install -g --no-fund --no-audit "pnpm@$PNPM_VERSION"
-  else
-    as_root npm install -g --no-fund --no-audit "pnpm@$PNPM_VERSION"
-  fi
-  hash -r
-  # npm 11 may skip pnpm's install script with a warning; pnpm then still runs through Node.
-  current_pnpm="$(pnpm --version 2>/dev/null || true)"
-  if [ "$current_pnpm" != "$PNPM_VERSION" ]; then
-    fail "pnpm $PNPM_VERSION did not install correctly ('pnpm --version' says '${current_pnpm:-nothing}'). Try: npm install -g --foreground-scripts pnpm@$PNPM_VERSION"
-  fi
-else
-  say "pnpm $PNPM_VERSION: already installed"
-fi
+# --- Node 26 and pnpm ---------------------------------------------------------------------------
+# The machine's own Node when it is 26 or newer; otherwise one installed into .tools/ (see
+# node-env.sh). Callers that need the same PATH source node-env.sh themselves.
+# shellcheck source=node-env.sh
+. "$ROOT/infra/scripts/node-env.sh"
+arcade_node_env || fail "Node 26 is not available (see the message above)"
+say "node $(node --version) ($(command -v node)), pnpm $(pnpm --version)"
 
 # --- workspace dependencies ---------------------------------------------------------------------
-# pnpm ignores npm's nodedir; without it node-gyp tries to download Node headers (no network
-# for that here). Point it at the headers that came with this Node.
-node_prefix="$(dirname "$(dirname "$(command -v node)")")"
-if [ -f "$node_prefix/include/node/node.h" ]; then
-  export npm_config_nodedir="$node_prefix"
-elif [ -f /usr/include/node/node.h ]; then
-  export npm_config_nodedir=/usr
-fi
-export TURBO_TELEMETRY_DISABLED=1
-
 cd "$ROOT"
 say "installing workspace dependencies (pnpm install; first run compiles better-sqlite3, ~1-2 min)"
 start=$SECONDS
@@ -126,3 +104,13 @@ if ! pnpm "${install_args[@]}" </dev/null; then
   fail "pnpm install failed (see the output above)"
 fi
 say "dependencies ready ($((SECONDS - start))s)"
+
+# A native addon is built for one Node ABI: after the project's Node changed, rebuild them.
+abi_stamp="$ROOT/node_modules/.arcade-node-abi"
+if [ "$(cat "$abi_stamp" 2>/dev/null)" != "$(node -p process.versions.modules)" ]; then
+  if [ -f "$abi_stamp" ]; then
+    say "Node changed since the last install: rebuilding native modules"
+    pnpm rebuild better-sqlite3 </dev/null || fail "pnpm rebuild better-sqlite3 failed (see above); delete node_modules and run this again"
+  fi
+  node -p process.versions.modules >"$abi_stamp"
+fi

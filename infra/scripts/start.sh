@@ -6,14 +6,26 @@
 #   REDIS_PORT=N   port of the local Redis (default 6390, the config default)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# Node 26 and pnpm first on PATH (installed into .tools/ when the machine's Node is older).
+# shellcheck source=node-env.sh
+. "$ROOT/infra/scripts/node-env.sh"
+arcade_node_env || exit 1
 cd "$ROOT"
 
-API_MAIN=apps/api/src/main.ts
-WORKER_MAIN=apps/worker/src/main.ts
+API_MAIN=apps/api/dist/main.js
+WORKER_MAIN=apps/worker/dist/main.js
 REDIS_DIR="$ROOT/.data/services/redis"
 TOKEN_FILE="$ROOT/.data/admin-token"
 # The worker drains its running jobs on SIGTERM (worker.shutdown_timeout, 30 s by default).
 STOP_GRACE=40
+
+dev=0
+for arg in "$@"; do
+  case "$arg" in
+    --dev) dev=1 ;;
+    *) echo "[start] unknown argument: $arg (expected --dev)" >&2; exit 2 ;;
+  esac
+done
 
 say() { printf '[start] %s\n' "$*"; }
 fail() {
@@ -21,11 +33,16 @@ fail() {
   exit 1
 }
 
-for main in "$API_MAIN" "$WORKER_MAIN"; do
-  [ -f "$main" ] || fail "$main not found: this checkout does not contain the platform apps yet"
-done
-
 bash "$ROOT/infra/scripts/setup.sh" --services=redis
+
+# Compile what changed since the last build (a no-op when nothing did); the processes below
+# run the compiled JavaScript. `npm run dev` runs the sources with restart-on-change instead.
+if [ "$dev" = 0 ]; then
+  node "$ROOT/infra/scripts/build.mjs" || fail "the build failed (see above); fix it, then run npm start again"
+  for main in "$API_MAIN" "$WORKER_MAIN"; do
+    [ -f "$main" ] || fail "$main was not built (see the build output above)"
+  done
+fi
 
 children=()
 declare -A names
@@ -42,7 +59,7 @@ cleanup() {
     while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
     if kill -0 "$pid" 2>/dev/null; then
       say "pid $pid did not stop within ${STOP_GRACE}s; killing it"
-      # Each child leads its own process group (setsid): take pnpm, tsx and node down together.
+      # Each child leads its own process group (setsid): take the watcher and node down together.
       kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
     fi
   done
@@ -104,14 +121,19 @@ cat <<BANNER
 BANNER
 
 # --- the platform ----------------------------------------------------------------------------
-# infra/tsconfig.run.json covers every workspace source, so tsx compiles the TypeORM entities
-# of packages/db with legacy decorators too (tsx applies a tsconfig to its include list only).
-TSX=(pnpm exec tsx)
-if [ -f infra/tsconfig.run.json ]; then TSX+=(--tsconfig infra/tsconfig.run.json); fi
-say "starting api ($API_MAIN) and worker ($WORKER_MAIN)"
-setsid "${TSX[@]}" "$API_MAIN" </dev/null &
+NODE_RUN=(node --enable-source-maps)
+if [ "$dev" = 1 ]; then
+  # `npm run dev`: the TypeScript sources (workspace packages by their "source" export), through
+  # tsx with restart on change; infra/tsconfig.run.json gives TypeORM's entities legacy decorators.
+  API_MAIN=apps/api/src/main.ts
+  WORKER_MAIN=apps/worker/src/main.ts
+  NODE_RUN=(node --conditions=source --import tsx --watch --watch-preserve-output)
+  export TSX_TSCONFIG_PATH="$ROOT/infra/tsconfig.run.json"
+fi
+say "starting api ($API_MAIN) and worker ($WORKER_MAIN) on node $(node --version)"
+setsid "${NODE_RUN[@]}" "$API_MAIN" </dev/null &
 children+=("$!")
-setsid "${TSX[@]}" "$WORKER_MAIN" </dev/null &
+setsid "${NODE_RUN[@]}" "$WORKER_MAIN" </dev/null &
 children+=("$!")
 
 # Both or neither: an API without its worker accepts jobs that never run.

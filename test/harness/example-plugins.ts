@@ -4,9 +4,9 @@ import { access, mkdir, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { atExit } from "./exit-guard.js";
+import { cleanBaseEnv, nodeArgs } from "./node-runner.js";
 import { PLUGIN_CLI_ENTRY, REPO_ROOT } from "./repo-paths.js";
 import { serviceAddresses } from "./service-env.js";
-import { cleanBaseEnv, tsxEnv, tsxNodeArgs } from "./tsx-runner.js";
 
 const BUILD_TIMEOUT_MS = 120_000;
 const built = new Map<string, Promise<string>>();
@@ -44,12 +44,12 @@ async function pack(folder: string, version: string | undefined): Promise<string
   const source = join(REPO_ROOT, "packages", "plugins", folder);
   await access(join(source, "manifest.json"));
   const out = join(await buildDir(), `${folder}-${version ?? "default"}.zip`);
-  const args = [...tsxNodeArgs(PLUGIN_CLI_ENTRY), "pack", source, "-o", out];
+  const args = [...nodeArgs(PLUGIN_CLI_ENTRY), "pack", source, "-o", out];
   if (version) args.push("--set-version", version);
   const output: Buffer[] = [];
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
-    env: { ...cleanBaseEnv(), ...tsxEnv() },
+    env: cleanBaseEnv(),
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout.on("data", (d: Buffer) => output.push(d));

@@ -79,7 +79,7 @@ export async function uploadPlugin(
   const fileName = options.fileName ?? (typeof zip === "string" ? basename(zip) : "plugin.zip");
   const form = new FormData();
   for (const [name, value] of Object.entries({ source: "local", ...options.fields })) form.set(name, value);
-  form.set("file", new Blob([bytes], { type: "application/zip" }), fileName);
+  form.set("file", new Blob([new Uint8Array(bytes)], { type: "application/zip" }), fileName);
   const url = options.waitSeconds ? `${path}?wait=${options.waitSeconds}` : path;
   const response = await fetcher(url, { method, body: form, headers: options.headers ?? {} });
   return toJson<JobResource>(response);

@@ -14,8 +14,8 @@
  *   });
  *
  * - startPlatform(options) / usePlatform(options): `apis` API processes and `workers` worker
- *   processes, each ONE node process (`node --import tsx apps/<app>/src/main.ts`, tsconfig
- *   infra/tsconfig.run.json), so the pid in a handle is the server itself: kill(SIGKILL) kills it
+ *   processes, each ONE node process on the compiled entry (`node apps/<app>/dist/main.js`,
+ *   built before the suites start), so the pid in a handle is the server itself: kill(SIGKILL) kills it
  *   and leaves no orphan. Every process gets: a free loopback port (APIs), its own ARCADE_NODE_ID
  *   and plugin cache dir, the platform's Redis key prefix, database (sqlite in a shared data dir,
  *   or a fresh MariaDB database arcade_e2e_<id>), store (fs in the shared data dir, or S3 under
@@ -47,7 +47,7 @@ export { freePort } from "./free-port.js";
 export { isFinished, type JsonResponse, type UploadOptions } from "./http-client.js";
 export { descendantPids, type ExitInfo, PlatformProcess, pidAlive } from "./platform-process.js";
 export { buildPluginZip, type PluginZipOptions, pluginManifest, pluginSource } from "./plugin-zip.js";
-export { REPO_ROOT } from "./repo-paths.js";
+export { API_ENTRY, REPO_ROOT, WORKER_ENTRY } from "./repo-paths.js";
 export {
   type DatabaseKind,
   missingServices,

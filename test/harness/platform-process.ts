@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { guardPid, releasePid } from "./exit-guard.js";
+import { cleanBaseEnv, entryEnv, nodeArgs } from "./node-runner.js";
 import { REPO_ROOT } from "./repo-paths.js";
-import { cleanBaseEnv, tsxEnv, tsxNodeArgs } from "./tsx-runner.js";
 
 export interface ExitInfo {
   code: number | null;
@@ -13,7 +13,7 @@ export interface ExitInfo {
 export interface ProcessSpec {
   /** Short name for messages and the log file, e.g. "api-0". */
   name: string;
-  /** TypeScript entry, run with `node --import tsx`. */
+  /** Compiled JavaScript entry (dist/), run with plain `node`. */
   entry: string;
   /** Environment on top of a clean copy of the caller's (see cleanBaseEnv). */
   env: Record<string, string>;
@@ -84,9 +84,9 @@ export class PlatformProcess {
     let child: ChildProcess;
     try {
       writeSync(fd, `\n=== harness: starting ${this.name} at ${new Date().toISOString()} ===\n`);
-      child = spawn(process.execPath, tsxNodeArgs(this.spec.entry), {
+      child = spawn(process.execPath, nodeArgs(this.spec.entry), {
         cwd: REPO_ROOT,
-        env: { ...cleanBaseEnv(), ...tsxEnv(), ...this.env },
+        env: { ...cleanBaseEnv(), ...entryEnv(this.spec.entry), ...this.env },
         stdio: ["ignore", fd, fd],
       });
     } finally {

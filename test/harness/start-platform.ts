@@ -153,7 +153,7 @@ function tail(text: string, lines: number): string {
 
 /**
  * Starts a platform of `apis` API processes and `workers` worker processes on the services of
- * the test run (ARCADE_TEST_*), each process a real `node --import tsx apps/.../main.ts`,
+ * the test run (ARCADE_TEST_*), each process a real `node apps/.../dist/main.js`,
  * and waits until every API answers /readyz and every worker says it is ready.
  * On failure everything started so far is stopped again and the error names the log files.
  */

@@ -886,7 +886,7 @@ const HEADERS: HostileCase[] = [
 function formOf(name: string): FormData {
   const form = new FormData();
   form.append("source", "local");
-  form.append("file", new Blob([pluginArchive(name)]), "plugin.zip");
+  form.append("file", new Blob([new Uint8Array(pluginArchive(name))]), "plugin.zip");
   return form;
 }
 

@@ -10,8 +10,8 @@ import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { S3ObjectStore } from "@arcade/storage";
+import { Busboy } from "@fastify/busboy";
 import { serve } from "@hono/node-server";
-import busboy from "busboy";
 import { Hono } from "hono";
 
 const MAX_BYTES = 512 * 1024 * 1024;
@@ -35,14 +35,14 @@ const store = new S3ObjectStore({
 /** Streams the one file part into the store; resolves with what was stored. */
 function storeUpload(contentType: string, body: Readable, key: string) {
   return new Promise<{ size: number; sha256: string }>((resolve, reject) => {
-    const parser = busboy({ headers: { "content-type": contentType }, limits: { files: 1 } });
+    const parser = Busboy({ headers: { "content-type": contentType }, limits: { files: 1 } });
     let stored: Promise<{ size: number; sha256: string }> | null = null;
     parser.on("file", (_name, stream) => {
       stored = store.put(key, stream, { maxBytes: MAX_BYTES, contentType: "application/octet-stream" });
       stored.catch(() => stream.resume());
     });
     parser.on("error", reject);
-    parser.on("close", () => {
+    parser.on("finish", () => {
       if (!stored) reject(new Error("no file part"));
       else stored.then(resolve, reject);
     });

@@ -68,7 +68,7 @@ export async function installWithSignal(
 ): Promise<JsonResponse<JobResource>> {
   const form = new FormData();
   form.set("source", "local");
-  form.set("file", new Blob([zip], { type: "application/zip" }), "plugin.zip");
+  form.set("file", new Blob([new Uint8Array(zip)], { type: "application/zip" }), "plugin.zip");
   const res = await p.request(`${API}/plugins/install`, { method: "POST", body: form, signal }, apiIndex);
   const text = await res.text();
   let body: unknown = null;

@@ -77,7 +77,7 @@ export function uploadForm(
     form.append(name, value);
   form.append(
     options.fileField ?? "file",
-    new Blob([zip], { type: "application/zip" }),
+    new Blob([new Uint8Array(zip)], { type: "application/zip" }),
     options.fileName ?? "plugin.zip",
   );
   return form;

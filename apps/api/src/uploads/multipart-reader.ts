@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { AppError } from "@arcade/core";
-import busboy from "busboy";
+import { Busboy, type BusboyInstance } from "@fastify/busboy";
 import type { Context } from "hono";
 
 export interface FilePart {
@@ -63,7 +63,7 @@ export async function readMultipart<T>(
   const body = c.req.raw.body;
   if (!body) throw new AppError("MALFORMED_MULTIPART", "the request has no body");
   const fileField = options.fileField ?? "file";
-  // busboy takes a boundary of any length; RFC 2046 allows 1-70 characters, and no client
+  // The parser takes a boundary of any length; RFC 2046 allows 1-70 characters, and no client
   // sends more. A longer one is a malformed request, not something to search every chunk for.
   const boundary = /;\s*boundary=(?:"([^"]*)"|([^;\s]*))/i.exec(contentType);
   if ((boundary?.[1] ?? boundary?.[2] ?? "").length > MAX_BOUNDARY_LENGTH) {
@@ -73,9 +73,9 @@ export async function readMultipart<T>(
     );
   }
 
-  let parser: busboy.Busboy;
+  let parser: BusboyInstance;
   try {
-    parser = busboy({
+    parser = Busboy({
       headers: { "content-type": contentType },
       limits: { files: 1, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES, parts: MAX_FIELDS + 1 },
     });
@@ -97,10 +97,10 @@ export async function readMultipart<T>(
       parser.destroy();
       resolve();
     };
-    parser.on("field", (name, value, info) => {
+    parser.on("field", (name, value, _nameTruncated, valueTruncated) => {
       if (failure) return;
       fieldBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
-      if (info.valueTruncated || fieldBytes > MAX_TOTAL_FIELD_BYTES) {
+      if (valueTruncated || fieldBytes > MAX_TOTAL_FIELD_BYTES) {
         return stop(new AppError("PAYLOAD_TOO_LARGE", `field ${name.slice(0, 100)} is too large`));
       }
       if (Object.hasOwn(fields, name)) {
@@ -108,7 +108,7 @@ export async function readMultipart<T>(
       }
       fields[name] = value;
     });
-    parser.on("file", (name, stream, info) => {
+    parser.on("file", (name, stream, filename) => {
       // Destroying the parser destroys this stream with an error; unheard, that
       // error would be an uncaught exception and take the process down. The
       // failure itself reaches us through the parser or receiveFile.
@@ -122,7 +122,7 @@ export async function readMultipart<T>(
           }),
         );
       }
-      received = options.receiveFile({ stream, fileName: info.filename ?? "upload" });
+      received = options.receiveFile({ stream, fileName: filename || "upload" });
       received.catch((error: unknown) => {
         stream.resume();
         stop(asAppError(error, options.maxFileBytes));
@@ -131,10 +131,10 @@ export async function readMultipart<T>(
     parser.on("filesLimit", () => stop(new AppError("MALFORMED_MULTIPART", "send exactly one file")));
     parser.on("fieldsLimit", () => stop(new AppError("MALFORMED_MULTIPART", "too many form fields")));
     parser.on("partsLimit", () => stop(new AppError("MALFORMED_MULTIPART", "too many form parts")));
-    parser.on("error", (error: Error) =>
-      stop(new AppError("MALFORMED_MULTIPART", `malformed multipart body: ${error.message}`)),
+    parser.on("error", (error: unknown) =>
+      stop(new AppError("MALFORMED_MULTIPART", `malformed multipart body: ${(error as Error).message}`)),
     );
-    parser.on("close", () => resolve());
+    parser.on("finish", () => resolve());
     source.on("error", () => stop(new AppError("MALFORMED_MULTIPART", "the upload was interrupted")));
     source.pipe(parser);
   });

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { JobResource, JobStep } from "@arcade/contracts";
-import busboy from "busboy";
+import { Busboy } from "@fastify/busboy";
 
 /** What the fake saw of one request. File parts are hashed and counted on the way, never kept. */
 export interface RecordedRequest {
@@ -131,12 +131,12 @@ async function readBody(
 function parseMultipart(req: IncomingMessage, contentType: string): Promise<ParsedMultipart> {
   const parsed: ParsedMultipart = { fields: {}, files: [] };
   return new Promise((resolve) => {
-    const parser = busboy({ headers: { "content-type": contentType } });
+    const parser = Busboy({ headers: { "content-type": contentType } });
     const pending: Promise<void>[] = [];
     parser.on("field", (name, value) => {
       parsed.fields[name] = value;
     });
-    parser.on("file", (field, stream, info) => {
+    parser.on("file", (field, stream, filename, _encoding, mimeType) => {
       const hash = createHash("sha256");
       let size = 0;
       pending.push(
@@ -148,8 +148,8 @@ function parseMultipart(req: IncomingMessage, contentType: string): Promise<Pars
           stream.on("end", () => {
             parsed.files.push({
               field,
-              fileName: info.filename,
-              mimeType: info.mimeType,
+              fileName: filename,
+              mimeType,
               size,
               sha256: hash.digest("hex"),
             });
@@ -158,12 +158,12 @@ function parseMultipart(req: IncomingMessage, contentType: string): Promise<Pars
         }),
       );
     });
-    parser.on("error", (error: Error) => {
-      parsed.error = error.message;
+    parser.on("error", (error: unknown) => {
+      parsed.error = (error as Error).message;
       req.resume();
       resolve(parsed);
     });
-    parser.on("close", () => {
+    parser.on("finish", () => {
       void Promise.all(pending).then(() => resolve(parsed));
     });
     req.pipe(parser);

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import busboy from "busboy";
+import { Busboy } from "@fastify/busboy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { multipartBody } from "./multipart-body.js";
 
@@ -25,28 +25,28 @@ interface Parsed {
   files: { field: string; fileName: string; mimeType: string; data: Buffer }[];
 }
 
-/** Parses a body with busboy, the parser the API itself uses. */
+/** Parses a body with @fastify/busboy, the parser the API itself uses. */
 function parse(body: Buffer, contentType: string): Promise<Parsed> {
   const parsed: Parsed = { fields: {}, files: [] };
   return new Promise((resolve, reject) => {
-    const parser = busboy({ headers: { "content-type": contentType } });
+    const parser = Busboy({ headers: { "content-type": contentType } });
     parser.on("field", (name, value) => {
       parsed.fields[name] = value;
     });
-    parser.on("file", (field, stream, info) => {
+    parser.on("file", (field, stream, filename, _encoding, mimeType) => {
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => chunks.push(c));
       stream.on("end", () =>
         parsed.files.push({
           field,
-          fileName: info.filename,
-          mimeType: info.mimeType,
+          fileName: filename,
+          mimeType,
           data: Buffer.concat(chunks),
         }),
       );
     });
     parser.on("error", reject);
-    parser.on("close", () => resolve(parsed));
+    parser.on("finish", () => resolve(parsed));
     parser.end(body);
   });
 }

@@ -1,40 +1,91 @@
 /**
- * `tsx packages/db/src/bin/migrate.ts [--sqlite PATH | --mysql URL]`: runs pending migrations.
- * Exit codes: 0 done (or nothing pending), 1 failed, 2 bad arguments.
+ * `migrate [--sqlite PATH | --mysql URL | --config FILE] [--dry-run] [--drop-legacy]`
+ * (`npm run migrate -- ...` from the repository root): runs the pending migrations, adopting
+ * the tables of a pre-refactor installation. Exit codes: 0 done (or nothing pending),
+ * 1 failed, 2 bad arguments or configuration.
  */
+import { loadConfig } from "@arcade/config";
 import { isAppError } from "@arcade/core";
-import { openDatabase } from "../database.js";
-import { describeTarget, parseMigrateArgs } from "./migrate-args.js";
+import type { DatabaseOptions } from "../data-source.js";
+import { type Database, openDatabase } from "../database.js";
+import { describePreview } from "../legacy/describe-preview.js";
+import type { DbLogger } from "../logger.js";
+import { databaseFromConfig, describeTarget, type MigrateCommand, parseMigrateArgs } from "./migrate-args.js";
+
+const say = (line: string) => console.log(`migrate: ${line}`);
+
+/** Structured step logs as terminal lines: `migrate: <message> key=value ...`. */
+function terminalLogger(): DbLogger {
+  const write =
+    (prefix: string) =>
+    (first: string | object, message?: string): void => {
+      if (typeof first === "string") return say(`${prefix}${first}`);
+      const fields = Object.entries(first)
+        .filter(([key]) => key !== "component")
+        .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`);
+      say(`${prefix}${message ?? ""}${fields.length > 0 ? ` (${fields.join(" ")})` : ""}`);
+    };
+  return { debug: () => {}, info: write(""), warn: write("warning: ") };
+}
+
+function resolveDatabase(command: MigrateCommand): DatabaseOptions {
+  if (command.database !== null) return command.database;
+  const config = loadConfig(command.configFile === undefined ? {} : { file: command.configFile });
+  if (config.file !== undefined) say(`configuration from ${config.file} and ARCADE_* variables`);
+  else say("configuration from ARCADE_* variables and the defaults (no arcade.toml)");
+  return databaseFromConfig(config);
+}
+
+async function run(db: Database, command: MigrateCommand): Promise<void> {
+  if (command.dryRun) {
+    say("dry run: nothing will be changed");
+    for (const line of describePreview(await db.previewMigrations(), { dropLegacy: command.dropLegacy })) {
+      say(line);
+    }
+    return;
+  }
+  say("running pending migrations (waits if another process is migrating)");
+  const names = await db.migrate();
+  if (names.length === 0) say("nothing pending, schema is up to date");
+  for (const name of names) say(`applied ${name}`);
+  say(`done (${names.length} applied)`);
+  if (command.dropLegacy) {
+    const dropped = await db.dropLegacyTables();
+    say(
+      dropped.length === 0
+        ? "no t_plugin_legacy_* backups to drop"
+        : `dropped ${dropped.map((d) => `${d.table} (${d.rows} rows)`).join(", ")}`,
+    );
+  }
+}
 
 async function main(): Promise<number> {
-  let options: ReturnType<typeof parseMigrateArgs>;
+  let command: MigrateCommand;
+  let options: DatabaseOptions;
   try {
-    options = parseMigrateArgs(process.argv.slice(2), process.env);
+    command = parseMigrateArgs(process.argv.slice(2));
+    options = resolveDatabase(command);
   } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
+    console.error(messageOf(error));
     return 2;
   }
 
   const target = describeTarget(options);
-  console.log(`migrate: connecting to ${target}`);
-  let db: Awaited<ReturnType<typeof openDatabase>>;
+  say(`connecting to ${target}`);
+  let db: Database;
   try {
-    db = await openDatabase(options);
+    db = await openDatabase(options, { logger: terminalLogger() });
   } catch (error) {
     console.error(`migrate: cannot open ${target}: ${messageOf(error)}`);
     console.error("migrate: check that the database server runs and the address and credentials are right");
     return 1;
   }
-
   try {
-    console.log("migrate: running pending migrations (waits if another process is migrating)");
-    const names = await db.migrate();
-    if (names.length === 0) console.log("migrate: nothing pending, schema is up to date");
-    for (const name of names) console.log(`migrate: applied ${name}`);
-    console.log(`migrate: done (${names.length} applied)`);
+    await run(db, command);
     return 0;
   } catch (error) {
     console.error(`migrate: failed: ${messageOf(error)}`);
+    console.error("migrate: every step checks what is already done: fix the cause and run it again");
     return 1;
   } finally {
     await db.close();

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --import tsx
+#!/usr/bin/env node
 import { Command } from "commander";
 import { runKeygen } from "../cli/keygen-command.js";
 import { runPack } from "../cli/pack-command.js";
