@@ -29,7 +29,7 @@ describe.skipIf(missing.length > 0)(
       ...preferredBackends(),
       label: "rt-contain",
       apiEnv: {
-        ARCADE_PLUGIN_LOAD_TIMEOUT: String(LOAD_TIMEOUT_MS),
+        ARCADE_PLUGIN_LOAD_TIMEOUT: `${LOAD_TIMEOUT_MS}ms`,
         ARCADE_RUNTIME_RESTART_BACKOFF: "200ms",
         ARCADE_RUNTIME_MAX_RESTARTS: "10",
       },

@@ -5,7 +5,8 @@
  * - `[section] snake_key` -> `config.section.camelKey`, env `ARCADE_SECTION_SNAKE_KEY`;
  *   e.g. `[plugin] max_plugin_size` -> `config.plugin.maxPluginSize`, `ARCADE_PLUGIN_MAX_PLUGIN_SIZE`;
  *   `[[auth.tokens]] token_sha256` -> `config.auth.tokens[i].tokenSha256`.
- * - sizes are numbers of bytes, durations numbers of milliseconds (the file may say "50MiB", "30s").
+ * - sizes are numbers of bytes, durations numbers of milliseconds. The file and env may say "50MiB",
+ *   "30s", or a plain number: MiB in a size key, seconds in a duration key (units.ts).
  * - paths are absolute: relative ones in the file are taken from the file's folder, relative ones
  *   in env vars from the working directory.
  */

@@ -1,12 +1,14 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
-import { formatSize } from "./units.js";
+import { type DurationPlainUnit, formatDuration, formatSize } from "./units.js";
 
 /**
  * The TOML file in its own spelling (snake_case sections and keys), after sizes and durations
  * have been turned into numbers. Every leaf carries `description`: the "what is allowed" text
- * of error messages, so each rule is written once, beside its key. Two annotation keywords:
- * `unit` ("bytes" | "ms") marks values that accept "50MiB" / "30s", `secret` marks values
- * that never appear in messages or the startup summary.
+ * of error messages, so each rule is written once, beside its key. Three annotation keywords:
+ * `unit` ("bytes" | "ms") marks values that accept "50MiB" / "30s", `plain` the unit of a
+ * plain number there ("MiB" in size keys, "s" in duration keys: the original design's rule;
+ * "ms" for a key whose name says so), `secret` marks values that never appear in messages or
+ * the startup summary.
  */
 
 const KiB = 1024;
@@ -23,23 +25,28 @@ function int(min: number, max: number | undefined, fallback?: number) {
   return Type.Integer(defined({ minimum: min, maximum: max, default: fallback, description }));
 }
 
+/** A size; the value is bytes once read. A plain number is MiB. */
 function size(fallback: number, min = 0) {
   const atLeast = min > 0 ? ` of at least ${formatSize(min)}` : "";
   return Type.Integer({
     unit: "bytes",
+    plain: "MiB",
     minimum: min,
     default: fallback,
-    description: `a size${atLeast}: a byte count or a string like "50MiB" or "100MB"`,
+    description: `a size${atLeast}: a number of MiB, or a string with a unit like "512KiB", "50MiB" or "100MB"`,
   });
 }
 
-function duration(fallback: number, min = 0) {
-  const atLeast = min > 0 ? ` of at least ${min}ms` : "";
+/** A duration; the value is milliseconds once read. A plain number is seconds (or `plain`). */
+function duration(fallback: number, min = 0, plain: DurationPlainUnit = "s") {
+  const atLeast = min > 0 ? ` of at least ${formatDuration(min)}` : "";
+  const number = plain === "s" ? "a number of seconds" : "a number of milliseconds";
   return Type.Integer({
     unit: "ms",
+    plain,
     minimum: min,
     default: fallback,
-    description: `a duration${atLeast}: milliseconds or a string like "30s", "5m" or "1h"`,
+    description: `a duration${atLeast}: ${number}, or a string with a unit like "500ms", "30s", "5m" or "1h"`,
   });
 }
 
@@ -224,7 +231,8 @@ export const NodeSchema = section("node", {
 export const WorkerSchema = section("worker", {
   concurrency: int(1, 64, 2),
   attempts: int(1, 100, 5),
-  backoff_ms: duration(1_000),
+  // The name says milliseconds, so a plain number here is milliseconds.
+  backoff_ms: duration(1_000, 0, "ms"),
   job_retention_days: int(0, 3650, 7),
   shutdown_timeout: duration(30_000),
   // 9464: the port the Prometheus exporter registry lists for Node's own exporters.

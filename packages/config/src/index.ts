@@ -24,4 +24,4 @@ export { ConfigError, type ConfigIssue } from "./config-error.js";
 export { CONFIG_KEYS, type ConfigKey } from "./config-keys.js";
 export { describeConfig, REDACTED, redactUrl } from "./describe-config.js";
 export { type LoadConfigOptions, loadConfig } from "./load-config.js";
-export { formatSize, parseDuration, parseSize } from "./units.js";
+export { formatDuration, formatSize, parseDuration, parseSize } from "./units.js";

@@ -5,6 +5,7 @@ import { ConfigOrigins } from "./config-origins.js";
 import { type Env, readEnvOverrides } from "./env-overrides.js";
 import { configDir, readConfigFile } from "./read-config-file.js";
 import { resolveConfig } from "./resolve-config.js";
+import { unitWarnings } from "./unit-warnings.js";
 import { validateFile } from "./validate-file.js";
 
 export interface LoadConfigOptions {
@@ -37,6 +38,8 @@ export function loadConfig(options: LoadConfigOptions = {}): ArcadeConfig {
   }
 
   const origins = new ConfigOrigins(file.path, file.data, overrides);
+  // Read before validation converts units: it needs the numbers as written.
+  const unitNotes = unitWarnings(merged, origins);
   const valid = validateFile(merged, origins);
   const { config, issues, warnings } = resolveConfig(valid, {
     origins,
@@ -49,6 +52,6 @@ export function loadConfig(options: LoadConfigOptions = {}): ArcadeConfig {
   return {
     ...config,
     ...(file.path !== undefined ? { file: file.path } : {}),
-    warnings: [...envWarnings, ...warnings],
+    warnings: [...envWarnings, ...unitNotes, ...warnings],
   };
 }

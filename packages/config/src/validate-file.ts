@@ -5,22 +5,29 @@ import { CONFIG_KEYS, formatPath } from "./config-keys.js";
 import type { ConfigOrigins } from "./config-origins.js";
 import { didYouMean } from "./did-you-mean.js";
 import { type FileConfig, FileSchema } from "./file-schema.js";
-import { parseDuration, parseSize } from "./units.js";
+import { type DurationPlainUnit, parseDuration, parseSize, type SizePlainUnit } from "./units.js";
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true });
 // Annotations of our schema (see file-schema.ts); they validate nothing.
 ajv.addKeyword({ keyword: "unit", schemaType: "string" });
+ajv.addKeyword({ keyword: "plain", schemaType: "string" });
 ajv.addKeyword({ keyword: "secret", schemaType: "boolean" });
 const validate = ajv.compile<FileConfig>(FileSchema);
 
-/** "50MiB" -> bytes, "30s" -> ms, in place. Unreadable values stay as written, for the error message. */
+/**
+ * "50MiB" -> bytes, "30s" -> ms, and a plain number in the key's plain unit (MiB, seconds), in
+ * place. Unreadable values stay as written, for the error message.
+ */
 function applyUnits(data: Record<string, unknown>): void {
   for (const { section, key, schema } of CONFIG_KEYS) {
     const table = data[section];
     if (!schema.unit || table === null || typeof table !== "object") continue;
     const record = table as Record<string, unknown>;
     if (record[key] === undefined) continue;
-    const parsed = schema.unit === "bytes" ? parseSize(record[key]) : parseDuration(record[key]);
+    const parsed =
+      schema.unit === "bytes"
+        ? parseSize(record[key], schema.plain as SizePlainUnit)
+        : parseDuration(record[key], schema.plain as DurationPlainUnit);
     if (parsed !== undefined) record[key] = parsed;
   }
 }

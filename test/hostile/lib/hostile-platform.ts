@@ -37,7 +37,7 @@ export function useHostilePlatform(
     storage: "fs",
     label,
     ...extra,
-    env: { ARCADE_PLUGIN_MAX_PLUGIN_SIZE: String(MAX_PLUGIN_SIZE), ...extra.env },
+    env: { ARCADE_PLUGIN_MAX_PLUGIN_SIZE: `${MAX_PLUGIN_SIZE}B`, ...extra.env },
   });
   let context: HostileContext | null = null;
   beforeAll(async () => {
