@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { openAsBlob } from "node:fs";
 import { basename } from "node:path";
 import type { JobResource } from "@arcade/contracts";
 
@@ -75,11 +75,15 @@ export async function uploadPlugin(
   zip: string | Uint8Array,
   options: UploadOptions = {},
 ): Promise<JsonResponse<JobResource>> {
-  const bytes = typeof zip === "string" ? await readFile(zip) : zip;
+  // A path is streamed from disk (openAsBlob), as curl -F reads it; bytes are sent as given.
+  const file =
+    typeof zip === "string"
+      ? await openAsBlob(zip, { type: "application/zip" })
+      : new Blob([new Uint8Array(zip)], { type: "application/zip" });
   const fileName = options.fileName ?? (typeof zip === "string" ? basename(zip) : "plugin.zip");
   const form = new FormData();
   for (const [name, value] of Object.entries({ source: "local", ...options.fields })) form.set(name, value);
-  form.set("file", new Blob([new Uint8Array(bytes)], { type: "application/zip" }), fileName);
+  form.set("file", file, fileName);
   const url = options.waitSeconds ? `${path}?wait=${options.waitSeconds}` : path;
   const response = await fetcher(url, { method, body: form, headers: options.headers ?? {} });
   return toJson<JobResource>(response);

@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from "node:stream";
+import { crc32 } from "node:zlib";
 import { archiveError, entryError } from "./archive-error.js";
-import { crc32 } from "./crc32.js";
 import type { ZipEntry } from "./zip-reader.js";
 
 /**

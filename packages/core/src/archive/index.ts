@@ -2,7 +2,6 @@ export * from "./archive-error.js";
 export * from "./build-single-file-archive.js";
 export * from "./check-central-directory.js";
 export * from "./check-local-headers.js";
-export * from "./crc32.js";
 export * from "./entry-guard.js";
 export * from "./entry-name.js";
 export * from "./entry-type.js";
