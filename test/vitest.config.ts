@@ -45,6 +45,15 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: "infra",
+          include: ["test/infra/**/*.test.ts"],
+          exclude,
+          testTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: "e2e",
           include: ["test/**/*.e2e.test.ts"],
           globalSetup: ["test/harness/build-once.ts"],

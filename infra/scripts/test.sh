@@ -126,7 +126,7 @@ rm -f "$ROOT/.data/last-test-report.json"
 pnpm exec vitest run --config test/vitest.config.ts --passWithNoTests \
   --reporter=default --reporter=json --outputFile.json="$DATA/vitest.json" "$@" || vitest_rc=$?
 if [ -f "$DATA/vitest.json" ]; then cp "$DATA/vitest.json" "$ROOT/.data/last-test-report.json"; fi
-totals="$(node "$ROOT/infra/scripts/totals.mjs" "$DATA/vitest.json" "$vitest_rc")"
+totals="$(node "$ROOT/infra/scripts/totals.mjs" "$DATA/vitest.json" "$vitest_rc" "$ROOT/test/skipped-tests.json")"
 phase_done "tests done (vitest exit code $vitest_rc)"
 
 phase "[5/5] stopping services"
