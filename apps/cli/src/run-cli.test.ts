@@ -167,7 +167,47 @@ describe("read commands", () => {
   });
 });
 
+describe("looking a plugin up by name", () => {
+  it("list --name asks for that exact name; --ids prints only the ids", async () => {
+    api.on("GET", "/api/v1/plugins", () => ({
+      status: 200,
+      body: { items: [PLUGIN], total: 1, page: 1, pageSize: 20 },
+    }));
+    const { code, out } = await cli(["list", "--name", "notify-demo", "--ids"]);
+    expect(code).toBe(EXIT.ok);
+    expect(out).toBe(`${PLUGIN.pluginId}\n`);
+    expect(api.requests[0]?.query.get("name")).toBe("notify-demo");
+    expect(api.requests[0]?.query.get("q")).toBeNull();
+  });
+});
+
 describe("mutations", () => {
+  it("an install whose name is taken names the installed plugin's id in the hint", async () => {
+    const zip = path.join(dir, "notify-demo-1.0.0.zip");
+    await writeFile(zip, "PK\u0003\u0004");
+    api.on("POST", "/api/v1/plugins/install", () => ({
+      status: 200,
+      body: jobAt(
+        2,
+        {
+          state: "failed",
+          error: {
+            code: "PLUGIN_EXISTS",
+            message: 'a plugin named "notify-demo" is already installed',
+            pluginId: PLUGIN.pluginId,
+          },
+        },
+        "failed",
+      ),
+    }));
+    const { code, err } = await cli(["install", zip]);
+    expect(code).toBe(EXIT.failed);
+    expect(err).toContain(
+      `hint: it is installed as ${PLUGIN.pluginId}: install a new version with \`pnpm exec arcade-plugins update ${PLUGIN.pluginId} <zip>\``,
+    );
+    expect(err).toContain(`\`pnpm exec arcade-plugins uninstall ${PLUGIN.pluginId}\``);
+  });
+
   it("disable --cascade and uninstall --cascade send cascade=true and follow the job", async () => {
     api.on("POST", `/api/v1/plugins/${PLUGIN.pluginId}/disable`, () => ({
       status: 202,
@@ -290,7 +330,8 @@ describe("errors", () => {
       "  2 problems",
       "  /port: must be integer",
       "  request id: req-test-1",
-      "hint: compare the config with the configSchema shown by `arcade-plugins get <pluginId> --json`",
+      // Not on this test's (empty) PATH: the hint names the command that works from the checkout.
+      "hint: compare the config with the configSchema shown by `pnpm exec arcade-plugins get <pluginId> --json`",
       "",
     ]);
   });
@@ -311,7 +352,9 @@ describe("errors", () => {
     );
     const { code, err } = await cli(["enable", PLUGIN.pluginId]);
     expect(code).toBe(EXIT.failed);
-    expect(err).toContain("hint: wait for it with `arcade-plugins jobs get job-77 --follow`, then retry");
+    expect(err).toContain(
+      "hint: wait for it with `pnpm exec arcade-plugins jobs get job-77 --follow`, then retry",
+    );
   });
 
   it("reads a non-problem error body without crashing", async () => {
@@ -334,7 +377,7 @@ describe("errors", () => {
     expect(JSON.parse(out).error).toMatchObject({
       code: "PLUGIN_NOT_FOUND",
       status: 404,
-      hint: "list the installed plugins with `arcade-plugins list`",
+      hint: "list the installed plugins with `pnpm exec arcade-plugins list`",
     });
   });
 

@@ -2,6 +2,7 @@ import { ApiClient } from "./api-client.js";
 import type { CliContext } from "./cli-context.js";
 import type { CommandHost } from "./command-host.js";
 import { EXIT, UsageError } from "./errors.js";
+import { commandName } from "./output/command-name.js";
 import { reportError } from "./output/error-report.js";
 import { Output, type TextStream } from "./output/output.js";
 import { buildProgram, DEFAULT_URL, type GlobalFlags } from "./program.js";
@@ -31,7 +32,7 @@ export async function runCli(argv: string[], io: CliEnvironment): Promise<number
       return async (...commanderArgs) => {
         const command = commanderArgs.at(-1) as { optsWithGlobals(): GlobalFlags };
         const globals = command.optsWithGlobals();
-        const out = new Output(io.stdout, io.stderr, globals.json === true);
+        const out = new Output(io.stdout, io.stderr, globals.json === true, commandName(io.env));
         try {
           const ctx = createContext(globals, out, io);
           // commander passes the declared arguments, the options, then the command itself.

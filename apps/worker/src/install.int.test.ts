@@ -150,6 +150,9 @@ describeOnBackends("install", { attempts: 3, backoffMs: 50 }, (pipeline) => {
 
     expect(op.state).toBe("failed");
     expect(op.error?.code).toBe("PLUGIN_EXISTS");
+    // The recorded error names the plugin that has the name, so a client can say what to update.
+    expect(op.error?.pluginId).toBe(first.pluginId);
+    expect(op.error?.detail).toContain(first.pluginId!);
     expect(op.attempts).toBe(1);
     expect(op.pluginId).toBeNull();
     expect(await p.objects("plugins/")).toEqual(before.pluginObjects);

@@ -58,6 +58,28 @@ describeOnBackends("update", { retainVersions: 3 }, (pipeline) => {
     await expect.poll(() => p.eventsOf(op.jobId).map((e) => e.op)).toEqual(["update"]);
   });
 
+  it("an update to the installed version and bytes succeeds and says it changed nothing", async () => {
+    const p = pipeline();
+    const name = uniqueName("same");
+    const zip = await pluginZip(manifestOf(name, "1.0.0"));
+    const first = await p.install(zip);
+    expect(first.error).toBeNull();
+    expect(first.result?.changed).toBeUndefined();
+    const pluginId = first.pluginId!;
+    const before = await state(p, pluginId);
+
+    const op = await p.update(pluginId, zip);
+
+    expect(op.error).toBeNull();
+    expect(op.state).toBe("succeeded");
+    expect(op.result).toMatchObject({ version: "1.0.0", checksum: sha256(zip), changed: false });
+    expect(await state(p, pluginId)).toEqual(before);
+
+    const newer = await p.update(pluginId, await pluginZip(manifestOf(name, "1.0.1")));
+    expect(newer.result).toMatchObject({ version: "1.0.1" });
+    expect(newer.result?.changed).toBeUndefined();
+  });
+
   it("refuses a version that is not newer (VERSION_NOT_NEWER), unless allowDowngrade", async () => {
     const p = pipeline();
     const name = uniqueName("older");

@@ -26,12 +26,25 @@ export interface JobStep {
 export interface JobError {
   code: ErrorCode;
   message: string;
+  /** What to do next, when the error says (as in a problem body). */
+  detail?: string;
   errors?: FieldError[];
+  /**
+   * The error's other problem members, e.g. `pluginId` of the plugin that already has the name
+   * (PLUGIN_EXISTS), `dependents` (DEPENDENTS_EXIST), `keyId` (KEY_UNTRUSTED).
+   */
+  [member: string]: unknown;
 }
 
 export interface JobResult {
   version?: string;
   checksum?: string;
+  /** false when the job found nothing to change (e.g. an update to the installed version and bytes). */
+  changed?: boolean;
+  /** Key id of the signature that was checked, when the artifact was signed. */
+  signedBy?: string;
+  /** Plugins disabled or uninstalled first by a cascading disable/uninstall, in that order. */
+  cascaded?: string[];
   nodes?: { expected: number; applied: number; failed: { nodeId: string; error: string }[] };
   [key: string]: unknown;
 }

@@ -72,6 +72,16 @@ describeWithRedis("reading plugins and jobs", () => {
     ["?pluginType=notify&status=1&q=delta", ["delta-notify"]],
     ["?q=%25", []],
     ["?q=_", ["gamma_custom"]],
+    // name: exact, unlike q (which would also match "delta-notify" for "notify")
+    ["?name=alpha-mailer", ["alpha-mailer"]],
+    ["?name=alpha", []],
+    ["?name=ALPHA-MAILER", []],
+    ["?name=delta-notify&pluginType=notify", ["delta-notify"]],
+    ["?name=delta-notify&pluginType=ci", []],
+    ["?name=beta-builder&status=0&source=market", ["beta-builder"]],
+    ["?name=beta-builder&status=1", []],
+    ["?name=alpha-mailer&q=mail", ["alpha-mailer"]],
+    ["?name=alpha-mailer&q=beta", []],
   ])("filter %s", async (query, expected) => {
     const page = await list(query);
     expect(names(page)).toEqual(expected);
@@ -104,6 +114,7 @@ describeWithRedis("reading plugins and jobs", () => {
     ["pageSize", "201"],
     ["pageSize", "10000000000"],
     ["q", "x".repeat(201)],
+    ["name", "x".repeat(201)],
   ])("%s=%s: 400 VALIDATION_FAILED naming the parameter", async (name, value) => {
     const body = await expectProblem(
       await call(t.app, `/api/v1/plugins?${name}=${encodeURIComponent(value)}`, { role: "viewer" }),

@@ -16,6 +16,31 @@ export async function findPluginOr404(deps: ApiDeps, pluginId: string): Promise<
   return plugin;
 }
 
+/**
+ * `?name=`: the one plugin of exactly that name (names are unique), byte for byte: scripts look a
+ * plugin up by name, and `q` also matches other plugins' names and descriptions. The other
+ * filters still apply, on top.
+ */
+async function listByName(
+  deps: ApiDeps,
+  name: string,
+  filter: Parameters<ApiDeps["plugins"]["list"]>[0] & { page: number },
+): Promise<{ items: PluginRecord[]; total: number }> {
+  // The database may compare names case-insensitively (MySQL collations): check the bytes here.
+  const found = await deps.plugins.findByName(name);
+  const q = filter.q?.toLowerCase();
+  const matches =
+    found !== null &&
+    found.name === name &&
+    (filter.pluginType === undefined || found.pluginType === filter.pluginType) &&
+    (filter.status === undefined || found.isEnabled === filter.status) &&
+    (filter.source === undefined || found.source === filter.source) &&
+    (q === undefined ||
+      [found.name, found.description, found.author].some((v) => (v ?? "").toLowerCase().includes(q)));
+  if (!matches) return { items: [], total: 0 };
+  return { items: filter.page === 1 ? [found] : [], total: 1 };
+}
+
 export function pluginReadRoutes(deps: ApiDeps): Hono {
   const app = new Hono();
   const viewer = requireRole("viewer");
@@ -31,8 +56,10 @@ export function pluginReadRoutes(deps: ApiDeps): Hono {
       pageSize: query.int("pageSize", 20, 1, 200),
       ...(status !== undefined ? { status: Number(status) as 0 | 1 | 2 } : {}),
     };
+    const name = query.text("name", 200);
     query.done();
-    const { items, total } = await deps.plugins.list(filter);
+    const { items, total } =
+      name === undefined ? await deps.plugins.list(filter) : await listByName(deps, name, filter);
     return c.json({
       items: items.map((p) => pluginView(p)),
       total,

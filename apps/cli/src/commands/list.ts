@@ -13,6 +13,8 @@ export interface ListFlags {
   status?: string;
   source?: string;
   query?: string;
+  name?: string;
+  ids?: boolean;
   page?: number;
   pageSize?: number;
 }
@@ -25,10 +27,17 @@ export async function runList(ctx: CliContext, flags: ListFlags): Promise<number
     status: flags.status === undefined ? undefined : STATUS_VALUES[flags.status],
     source: flags.source,
     q: flags.query,
+    name: flags.name,
     page: flags.page,
     pageSize: flags.pageSize,
   });
   const { out } = ctx;
+  if (flags.ids) {
+    // For scripts: ID=$(arcade-plugins list --name notify-stdout --ids)
+    if (out.json) out.data(page.items.map((p) => p.pluginId));
+    else for (const p of page.items) out.stdout.write(`${p.pluginId}\n`);
+    return EXIT.ok;
+  }
   out.data(page);
   if (page.items.length === 0) {
     out.line(page.total === 0 ? "no plugins" : `no plugins on page ${page.page} (${page.total} in all)`);
@@ -73,6 +82,8 @@ export function registerList(program: Command, host: CommandHost): void {
     )
     .option("--source <source>", "filter: local or market", oneOf(["local", "market"]))
     .option("-q, --query <text>", "search in names and descriptions")
+    .option("--name <name>", "only the plugin of exactly this name")
+    .option("--ids", "print only the plugin ids, one per line (for scripts)")
     .option("--page <n>", "page number (from 1)", positiveInt)
     .option("--page-size <n>", "plugins per page (max 200)", positiveInt)
     .action(host.action((ctx, flags: ListFlags) => runList(ctx, flags)));

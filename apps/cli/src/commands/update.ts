@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import type { CommandHost } from "../command-host.js";
+import { UsageError } from "../errors.js";
 import { completeMutation } from "../jobs/complete-mutation.js";
 import { sendArtifact } from "../upload/send-artifact.js";
 
@@ -8,43 +9,77 @@ export interface UpdateFlags {
   manifest?: string;
   signature?: string;
   allowDowngrade?: boolean;
+  market?: string;
+  version?: string;
 }
 
-/** `update <pluginId> <file>`: PUT /plugins/:id with the new version, streamed; follows the job. */
+/**
+ * `update <pluginId> <file>` (PUT /plugins/:id with the new version, streamed) or
+ * `update <pluginId> --market <marketId> [--version v]`; follows the job.
+ */
 export async function runUpdate(
   ctx: CliContext,
   pluginId: string,
-  file: string,
+  file: string | undefined,
   flags: UpdateFlags,
 ): Promise<number> {
-  const job = await sendArtifact(
-    ctx,
-    "PUT",
-    `/plugins/${encodeURIComponent(pluginId)}`,
-    {
-      file,
-      ...(flags.manifest ? { manifest: flags.manifest } : {}),
-      ...(flags.signature ? { signature: flags.signature } : {}),
-    },
-    flags.allowDowngrade ? { allowDowngrade: "true" } : {},
-  );
+  if (file && flags.market) throw new UsageError("pass either a file or --market <marketId>, not both");
+  if (flags.version && !flags.market) {
+    throw new UsageError("--version goes with --market", "a local file carries its version in its manifest");
+  }
+  if (flags.market && (flags.manifest || flags.signature)) {
+    throw new UsageError("--manifest and --signature go with a file; the market signs what it serves");
+  }
+  const extra: Record<string, string> = flags.allowDowngrade ? { allowDowngrade: "true" } : {};
+  const apiPath = `/plugins/${encodeURIComponent(pluginId)}`;
+  let job: Awaited<ReturnType<typeof sendArtifact>>;
+  if (flags.market) {
+    job = await sendArtifact(
+      ctx,
+      "PUT",
+      apiPath,
+      { marketId: flags.market, ...(flags.version ? { version: flags.version } : {}) },
+      extra,
+    );
+  } else if (file) {
+    job = await sendArtifact(
+      ctx,
+      "PUT",
+      apiPath,
+      {
+        file,
+        ...(flags.manifest ? { manifest: flags.manifest } : {}),
+        ...(flags.signature ? { signature: flags.signature } : {}),
+      },
+      extra,
+    );
+  } else {
+    throw new UsageError(
+      "update needs the new version: a .zip, a .js/.mjs file with --manifest, or --market <marketId>",
+      "build a zip with `arcade-plugins pack <dir> --set-version <version>`",
+    );
+  }
   return completeMutation(ctx, job);
 }
 
 export function registerUpdate(program: Command, host: CommandHost): void {
   program
     .command("update")
-    .description("replace an installed plugin with a new version (hot swap on every node); follows the job")
+    .description(
+      "replace an installed plugin with a new version, from a file or the market (hot swap on every node); follows the job",
+    )
     .argument("<pluginId>", "the plugin to update")
-    .argument("<file>", "new version: .zip, or a .js/.mjs module (with --manifest)")
+    .argument("[file]", "new version: .zip, or a .js/.mjs module (with --manifest)")
     .option("--manifest <manifest.json>", "manifest for a single .js/.mjs module")
     .option(
       "--signature <file.sig.json>",
       "signature from `pack --sign` (default: <file>.sig.json if present)",
     )
+    .option("--market <marketId>", "take the new version from the configured market instead of a file")
+    .option("--version <version>", "market version (default: the newest this platform can run)")
     .option("--allow-downgrade", "accept a version that is not newer than the installed one")
     .action(
-      host.action((ctx, pluginId: string, file: string, flags: UpdateFlags) =>
+      host.action((ctx, pluginId: string, file: string | undefined, flags: UpdateFlags) =>
         runUpdate(ctx, pluginId, file, flags),
       ),
     );

@@ -23,7 +23,7 @@ export function fieldErrorLines(errors: FieldError[] | undefined): string[] {
 export function reportError(error: unknown, out: Output): number {
   if (error instanceof ApiError) {
     const hint = hintFor(error.problem.code, error.problem.status, error.problem);
-    if (out.json) out.data({ error: { ...error.problem, ...(hint ? { hint } : {}) } });
+    if (out.json) out.data({ error: { ...error.problem, ...(hint ? { hint: out.render(hint) } : {}) } });
     for (const line of problemLines(error.problem)) out.error(line);
     return EXIT.failed;
   }
@@ -34,7 +34,15 @@ export function reportError(error: unknown, out: Output): number {
     return EXIT.unreachable;
   }
   if (error instanceof UsageError) {
-    if (out.json) out.data({ error: { code: "USAGE", title: error.message, hint: error.hint } });
+    if (out.json) {
+      out.data({
+        error: {
+          code: "USAGE",
+          title: error.message,
+          hint: error.hint ? out.render(error.hint) : error.hint,
+        },
+      });
+    }
     out.error(`error: ${error.message}`);
     if (error.hint) out.error(`hint: ${error.hint}`);
     return EXIT.usage;

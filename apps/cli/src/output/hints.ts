@@ -34,7 +34,11 @@ const CODE_HINTS: Record<string, (extra: Record<string, unknown>) => string> = {
     typeof extra.inFlightJobId === "string"
       ? `wait for it with \`arcade-plugins jobs get ${extra.inFlightJobId} --follow\`, then retry`
       : "wait for the running job of this plugin (`arcade-plugins jobs --state running`), then retry",
-  PLUGIN_EXISTS: () => "to install a new version use `arcade-plugins update <pluginId> <zip>`",
+  PLUGIN_EXISTS: (extra) => {
+    const id = typeof extra.pluginId === "string" ? extra.pluginId : "<pluginId>";
+    const where = typeof extra.pluginId === "string" ? `it is installed as ${id}: ` : "";
+    return `${where}install a new version with \`arcade-plugins update ${id} <zip>\` (or --market <marketId>), or remove it first with \`arcade-plugins uninstall ${id}\``;
+  },
   VERSION_NOT_NEWER: () =>
     "pack a higher version (`arcade-plugins pack <dir> --set-version X`) or pass --allow-downgrade",
   DEPENDENTS_EXIST: () => "other plugins depend on it: pass --cascade to include them",

@@ -35,11 +35,24 @@ export function jobTitle(job: JobResource): string {
 export function jobResultLines(job: JobResource): string[] {
   const took = duration(job.createdAt, job.finishedAt);
   if (job.state === "succeeded") {
-    const lines = [`✓ ${jobTitle(job)} succeeded${took ? ` in ${took}` : ""}`];
     const result = job.result;
+    // An update to the version and bytes already installed succeeds without changing anything.
+    const alreadyThere = job.type === "update" && result?.changed === false && result.version;
+    const lines = [
+      alreadyThere
+        ? `✓ ${jobTitle(job)}: already at ${result.version} (same version and content), nothing changed`
+        : `✓ ${jobTitle(job)} succeeded${took ? ` in ${took}` : ""}`,
+    ];
     if (result?.version) lines.push(`  version   ${result.version}`);
     if (result?.checksum) lines.push(`  sha256    ${shortSha(result.checksum)}`);
-    if (result && result.changed === false) lines.push("  (nothing to change: it was already in that state)");
+    if (typeof result?.signedBy === "string") lines.push(`  signed by ${result.signedBy}`);
+    if (Array.isArray(result?.cascaded) && result.cascaded.length > 0) {
+      const done = job.type === "uninstall" ? "uninstalled" : "disabled";
+      lines.push(`  cascaded  ${result.cascaded.join(", ")} (${done} first: they depend on it)`);
+    }
+    if (result && result.changed === false && !alreadyThere) {
+      lines.push("  (nothing to change: it was already in that state)");
+    }
     lines.push(...nodeLines(job));
     return lines;
   }

@@ -11,7 +11,8 @@ export function reportJobOutcome(job: JobResource, out: Output): number {
   const lines = jobResultLines(job);
   if (job.state === "failed") {
     for (const line of lines) out.error(line);
-    const hint = job.error ? hintFor(job.error.code, 0) : undefined;
+    // The recorded error carries the problem's members (e.g. the existing pluginId of PLUGIN_EXISTS).
+    const hint = job.error ? hintFor(job.error.code, 0, job.error) : undefined;
     if (hint) out.error(`hint: ${hint}`);
     return EXIT.failed;
   }

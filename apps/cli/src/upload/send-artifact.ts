@@ -5,6 +5,7 @@ import type { CliContext } from "../cli-context.js";
 import { UsageError } from "../errors.js";
 import { humanSize } from "../output/format.js";
 import { multipartBody } from "./multipart-body.js";
+import { fileSize } from "./stream-body.js";
 import { type UploadProgress, uploadProgress } from "./upload-progress.js";
 
 export interface LocalArtifact {
@@ -52,7 +53,8 @@ export async function sendArtifact(
   try {
     const response = await ctx.client.request<JobResource>(method, apiPath, { body });
     progress.stop();
-    ctx.out.progress(`uploaded ${path.basename(file)} (${humanSize(body.contentLength)})`);
+    // The file's size, as `ls` shows it: the multipart framing around it is not what was uploaded.
+    ctx.out.progress(`uploaded ${path.basename(file)} (${humanSize(await fileSize(file))})`);
     return response.body;
   } catch (error) {
     progress.stop();

@@ -109,7 +109,20 @@ export async function runArtifactOperation(
       type === "install"
         ? await claimName(svc, ctx, manifest)
         : await checkUpdate(svc, existing!, manifest, inspection.sha256, payload as JobPayloads["update"]);
-    return { archivePath, manifest, checksum: inspection.sha256, size: inspection.size, pluginId };
+    // An update to exactly what is installed (same version and bytes, not put there by an earlier
+    // attempt of this job) changes nothing: the result says so instead of looking like an update.
+    const unchanged =
+      existing?.version === manifest.version &&
+      existing.checksum === inspection.sha256 &&
+      typeof ctx.operation.result?.version !== "string";
+    return {
+      unchanged,
+      archivePath,
+      manifest,
+      checksum: inspection.sha256,
+      size: inspection.size,
+      pluginId,
+    };
   });
   const { manifest, checksum, pluginId } = inspected;
   const key = artifactKey(pluginId, manifest.version);
@@ -182,6 +195,7 @@ export async function runArtifactOperation(
     version: manifest.version,
     checksum,
     ...(signedBy ? { signedBy } : {}),
+    ...(inspected.unchanged ? { changed: false } : {}),
     ...(nodes ? { nodes } : {}),
   };
 }

@@ -121,9 +121,13 @@ async function recordOutcome(
           ? { state: "succeeded", result: outcome.result, error: null, progress: 100 }
           : {
               state: "failed",
+              // detail and extras as in the API's problem body: what to do next, and the ids
+              // it names (PLUGIN_EXISTS: the installed plugin's pluginId).
               error: {
+                ...error.extras,
                 code: error.code,
                 message: error.message,
+                ...(error.detail ? { detail: error.detail } : {}),
                 ...(error.errors.length ? { errors: error.errors } : {}),
               },
             }),
