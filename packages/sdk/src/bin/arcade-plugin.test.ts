@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { createPublicKey } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -19,11 +20,16 @@ interface Run {
 }
 
 async function cli(cwd: string, ...args: string[]): Promise<Run> {
+  return cliWithEnv(cwd, process.env, ...args);
+}
+
+async function cliWithEnv(cwd: string, env: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> {
   // Resolve tsx from the SDK (its dependency), not from the temp folder the command runs in.
   const tsx = pathToFileURL(path.join(sdkDir, "node_modules", "tsx", "dist", "loader.mjs")).href;
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", tsx, bin, ...args], {
       cwd,
+      env,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -74,6 +80,36 @@ describe("arcade-plugin CLI", () => {
     expect(sig.keyId).toBe(keyId);
     const publicKey = await readFile(path.join(p.dir, "keys/team.pub.pem"), "utf8");
     expect(verifySignatureFile(sig, publicKey)).toBe(true);
+  });
+
+  it("keygen --json prints only the ARCADE_SIGNATURE_TRUSTED_KEYS value; --toml only the arcade.toml table", async () => {
+    const p = await tempPlugin({ "plugin/manifest.json": NOTIFY_MANIFEST, "plugin/index.mjs": NOTIFY_ENTRY });
+    made.push(p);
+    // A PATH without the bins: the messages name the commands as `pnpm exec ...`.
+    const env = { PATH: "/usr/bin:/bin" };
+
+    const json = await cliWithEnv(p.dir, env, "keygen", "keys/env", "--json");
+    expect(json.code).toBe(0);
+    const entries = JSON.parse(json.stdout) as { id: string; public_key: string }[];
+    expect(entries).toEqual([
+      { id: expect.stringMatching(/^ed25519-[0-9a-f]{16}$/), public_key: expect.any(String) },
+    ]);
+    // The raw base64 key is the one in the .pub.pem written beside it.
+    const pem = createPublicKey(await readFile(path.join(p.dir, "keys/env.pub.pem"), "utf8"));
+    const raw = Buffer.from(pem.export({ format: "jwk" }).x!, "base64url").toString("base64");
+    expect(entries[0]?.public_key).toBe(raw);
+    expect(json.stderr).toContain(`created an ed25519 signing key, id ${entries[0]?.id}`);
+    expect(json.stderr).toContain("`pnpm exec arcade-plugin pack <dir> --sign keys/env.key.pem`");
+
+    const toml = await cliWithEnv(p.dir, env, "keygen", "keys/file", "--toml");
+    expect(toml.code).toBe(0);
+    expect(toml.stdout).toMatch(
+      /^\[\[signature\.trusted_keys\]\]\nid = "ed25519-[0-9a-f]{16}"\npublic_key = "[A-Za-z0-9+/]{43}="\n$/,
+    );
+
+    const plain = await cliWithEnv(p.dir, env, "keygen", "keys/both");
+    expect(plain.stdout).toContain("[[signature.trusted_keys]]");
+    expect(plain.stdout).toContain('ARCADE_SIGNATURE_TRUSTED_KEYS=\'[{"id":');
   });
 
   it("exits 1 with the error code, each bad field and what to do, for an invalid plugin folder", async () => {

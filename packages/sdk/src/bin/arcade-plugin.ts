@@ -31,7 +31,9 @@ program
   .description("create an ed25519 key pair for signing: <prefix>.key.pem and <prefix>.pub.pem")
   .argument("<outPrefix>", "path prefix of the key files, e.g. keys/my-team")
   .option("--force", "replace existing key files")
-  .action(async (prefix: string, opts: { force?: boolean }) => {
+  .option("--json", "print only the ARCADE_SIGNATURE_TRUSTED_KEYS value for the key (messages go to stderr)")
+  .option("--toml", "print only the [[signature.trusted_keys]] table for arcade.toml (messages go to stderr)")
+  .action(async (prefix: string, opts: { force?: boolean; json?: boolean; toml?: boolean }) => {
     await runKeygen(prefix, opts).catch(reportError);
   });
 

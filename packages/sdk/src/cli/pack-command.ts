@@ -1,4 +1,5 @@
 import { pack } from "../pack/pack.js";
+import { spellCommands } from "./command-name.js";
 import { humanSize, shown } from "./report.js";
 
 export interface PackCommandOptions {
@@ -28,7 +29,7 @@ export async function runPack(dir: string, opts: PackCommandOptions): Promise<vo
     console.log(`  signed  key ${result.signature.keyId} -> ${shown(result.signatureFile)}`);
   }
   console.log(
-    `next: install it with \`arcade-plugins install ${shown(result.file)}\` ` +
+    spellCommands(`next: install it with \`arcade-plugins install ${shown(result.file)}\` `) +
       `(or POST /api/v1/plugins/install, multipart source=local file=@${shown(result.file)})` +
       (result.signature ? ` and its signature (the platform must trust key ${result.signature.keyId})` : ""),
   );

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { isAppError } from "@arcade/core";
+import { spellCommands } from "./command-name.js";
 
 /** Paths as the user would type them: relative to where they ran the command. */
 export function shown(file: string): string {
@@ -17,9 +18,9 @@ export function humanSize(bytes: number): string {
 export function reportError(error: unknown): void {
   if (isAppError(error)) {
     console.error(`error [${error.code}]: ${error.message}`);
-    if (error.detail) console.error(`  hint: ${error.detail}`);
+    if (error.detail) console.error(`  hint: ${spellCommands(error.detail)}`);
   } else {
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`error: ${spellCommands(error instanceof Error ? error.message : String(error))}`);
   }
   process.exitCode = 1;
 }
