@@ -288,7 +288,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const proc = new PlatformProcess({
       name,
       entry: WORKER_ENTRY,
-      env: { ...commonEnv(name), ...options.workerEnv },
+      // No metrics endpoint: its fixed default port (9464) would clash between the workers of a
+      // run, and with any other worker on this machine. A suite that wants it sets a port.
+      env: { ...commonEnv(name), ARCADE_WORKER_METRICS_PORT: "0", ...options.workerEnv },
       logFile: join(logDir, `${name}.log`),
     });
     processes.push(proc);

@@ -20,7 +20,9 @@ import {
   PLATFORM_VERSION,
 } from "@arcade/platform";
 import { createQueueConnection, JobProducer, UpdateCheckScheduler } from "@arcade/queue";
-import { createLogger } from "@arcade/telemetry";
+import { createLogger, createMetrics } from "@arcade/telemetry";
+import { observeJobMetrics } from "./job-metrics.js";
+import { type MetricsServer, startMetricsServer } from "./metrics-server.js";
 import { createOperationWorker } from "./operation-worker.js";
 import { sweepScratch } from "./scratch-sweep.js";
 
@@ -79,6 +81,24 @@ async function main(): Promise<void> {
       ? { lockDurationMs: Number(process.env.ARCADE_TEST_LOCK_DURATION_MS) }
       : {}),
   });
+
+  const metrics = createMetrics({});
+  observeJobMetrics({ worker: worker.worker, operations: database.operations, metrics, logger });
+  // Its own port (worker.metrics_port; 0: none): the worker has no HTTP API to share one with.
+  let metricsServer: MetricsServer | null = null;
+  if (config.worker.metricsPort > 0) {
+    metricsServer = await startMetricsServer({
+      host: config.server.host,
+      port: config.worker.metricsPort,
+      registry: metrics.registry,
+      readiness: [
+        { name: "database", check: () => database.plugins.ping() },
+        { name: "redis", check: () => connection.ping() },
+        { name: "objectStore", check: () => store.ping() },
+      ],
+    });
+    logger.info({ url: metricsServer.url }, "metrics, health and readiness listening");
+  }
 
   const updates = market && config.plugin.autoCheckUpdate ? startUpdateChecks() : null;
   function startUpdateChecks(): UpdateCheckScheduler {
@@ -151,6 +171,8 @@ async function main(): Promise<void> {
     // Finishes the active jobs; past the shutdown timeout the process exits and
     // BullMQ hands the unfinished job to another worker once its lock expires.
     await worker.close();
+    // Answers probes while the active jobs finish; closed once they have.
+    await metricsServer?.close();
     await registry.close().catch(() => {});
     await events.close().catch(() => {});
     connection.disconnect();

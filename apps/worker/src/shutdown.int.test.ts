@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { NodeRegistry } from "@arcade/bus";
 import { silentLogger } from "@arcade/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,6 +7,7 @@ import { sqliteFs } from "./testing/backends.js";
 import { describeOnBackends, uniqueName } from "./testing/describe-backends.js";
 import { Pipeline, skipReason } from "./testing/pipeline.js";
 import { manifestOf, pluginZip } from "./testing/plugin-zip.js";
+import { startWorkerProcess } from "./testing/worker-process.js";
 
 /** Polls `check` until it answers something other than undefined. */
 async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
@@ -60,41 +60,6 @@ describeOnBackends("graceful shutdown", {}, (pipeline) => {
   });
 });
 
-const root = fileURLToPath(new URL("../../..", import.meta.url));
-const tsxCli = `${root}node_modules/tsx/dist/cli.mjs`;
-
-/** The worker's composition root as its own process, on the suite's SQLite file, store and prefix. */
-function startWorkerProcess(p: Pipeline): { child: ChildProcess; output: () => string } {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith("ARCADE_")) env[key] = value;
-  Object.assign(env, {
-    ARCADE_REDIS_URL: process.env.ARCADE_TEST_REDIS_URL,
-    ARCADE_REDIS_KEY_PREFIX: p.prefix,
-    ARCADE_SERVER_DATA_DIR: p.resources.dir,
-    ARCADE_NODE_ID: "worker-under-test",
-    ARCADE_NODE_CONVERGENCE_TIMEOUT: "3s",
-    ARCADE_WORKER_SHUTDOWN_TIMEOUT: "30s",
-    ARCADE_WORKER_CONCURRENCY: "1",
-  });
-  const child = spawn(
-    process.execPath,
-    [tsxCli, "--tsconfig", "infra/tsconfig.run.json", "apps/worker/src/main.ts"],
-    {
-      cwd: root,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  return { child, output: () => output };
-}
-
 describe.skipIf(skipReason(sqliteFs) !== undefined)("SIGTERM to a worker process", () => {
   let p: Pipeline;
   let registry: NodeRegistry;
@@ -119,7 +84,6 @@ describe.skipIf(skipReason(sqliteFs) !== undefined)("SIGTERM to a worker process
   it("finishes the job it is carrying out, then exits 0", async () => {
     const started = startWorkerProcess(p);
     child = started.child;
-    const exited = new Promise<number | null>((resolve) => child!.on("exit", (code) => resolve(code)));
     await until(async () => (started.output().includes("worker ready") ? true : undefined), "worker ready");
     // A live node that never applies anything: activate waits out the convergence timeout.
     await registry.heartbeat({
@@ -143,7 +107,7 @@ describe.skipIf(skipReason(sqliteFs) !== undefined)("SIGTERM to a worker process
     }, "the activate step");
 
     child.kill("SIGTERM");
-    const code = await exited;
+    const code = await started.exited;
 
     expect(code, started.output()).toBe(0);
     const op = await p.database.operations.get(jobId);

@@ -1,0 +1,64 @@
+import type { JobType } from "@arcade/contracts";
+import type { Logger, OperationRecord, OperationRepo } from "@arcade/core";
+import type { ArcadeMetrics } from "@arcade/telemetry";
+import type { Job, Worker } from "bullmq";
+
+export type JobMetrics = Pick<ArcadeMetrics, "jobsTotal" | "jobDurationSeconds" | "jobStepDurationSeconds">;
+
+export interface JobMetricsOptions {
+  worker: Worker;
+  /** Read once per finished job (its state and step times); a failed read only loses the steps. */
+  operations: Pick<OperationRepo, "get">;
+  metrics: JobMetrics;
+  logger: Logger;
+}
+
+/** Job ids already counted by this process (a re-delivered finished job must not count twice). */
+const REMEMBERED = 5000;
+
+/**
+ * Counts the jobs this worker ends, from the queue's own events: `arcade_jobs_total{type,state}`
+ * with state succeeded or failed (failed only when no retry follows: BullMQ sets finishedOn
+ * then), `arcade_job_duration_seconds{type}` from enqueue to end (what a client waits, queue
+ * time and retries included) and `arcade_job_step_duration_seconds{step}` from the steps the
+ * operation row recorded. Not counted: attempts that will be retried, jobs deferred by the
+ * ordering gate, jobs skipped because their operation was already over, and jobs whose end
+ * another process records (the recovery sweep).
+ */
+export function observeJobMetrics(options: JobMetricsOptions): void {
+  const { worker, metrics, logger } = options;
+  const counted = new Set<string>();
+
+  const record = async (job: Job, state: "succeeded" | "failed") => {
+    const jobId = job.id;
+    if (!jobId || counted.has(jobId)) return;
+    let operation: OperationRecord | null | undefined;
+    try {
+      operation = await options.operations.get(jobId);
+    } catch (error) {
+      logger.debug({ err: error, jobId }, "the row of a finished job could not be read for its step times");
+    }
+    // A job the worker skipped (no row, or a row the API had already failed) ran nothing.
+    if (state === "succeeded" && operation !== undefined && operation?.state !== "succeeded") return;
+    if (counted.has(jobId)) return;
+    counted.add(jobId);
+    if (counted.size > REMEMBERED) counted.delete(counted.values().next().value as string);
+
+    const type = job.name as JobType;
+    metrics.jobsTotal.inc({ type, state });
+    const end = job.finishedOn ?? Date.now();
+    metrics.jobDurationSeconds.observe({ type }, Math.max(0, end - job.timestamp) / 1000);
+    for (const step of operation?.steps ?? []) {
+      if (!step.startedAt || !step.finishedAt) continue;
+      const seconds = (Date.parse(step.finishedAt) - Date.parse(step.startedAt)) / 1000;
+      if (Number.isFinite(seconds) && seconds >= 0) {
+        metrics.jobStepDurationSeconds.observe({ step: step.name }, seconds);
+      }
+    }
+  };
+
+  worker.on("completed", (job) => void record(job, "succeeded"));
+  worker.on("failed", (job) => {
+    if (job && typeof job.finishedOn === "number") void record(job, "failed");
+  });
+}
