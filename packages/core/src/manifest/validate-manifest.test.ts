@@ -112,8 +112,8 @@ describe("validateManifest: rules beyond the schema", () => {
     expect(
       errorsFor({ configSchema: { type: "object", properties: { a: { pattern: "[" } } } })[0],
     ).toMatchObject({
-      path: "/configSchema",
-      message: expect.stringMatching(/cannot be compiled/),
+      path: "/configSchema/properties/a/pattern",
+      message: expect.stringMatching(/is not a valid regular expression/),
     });
   });
 

@@ -5,6 +5,7 @@ import { ajvErrorsToFieldErrors, capFieldErrors } from "./field-errors.js";
 import { checkJsonShape } from "./json-shape.js";
 import { LruMap } from "./lru-map.js";
 import { dialectOf, SUPPORTED_DIALECTS_TEXT } from "./schema-dialect.js";
+import { linearPatternProblems } from "./schema-patterns.js";
 
 /**
  * Bounds on a schema document before ajv compiles it: compile time and the generated
@@ -103,6 +104,9 @@ function compileChecked(schema: Record<string, unknown> | boolean, dialect: Sche
       problems: [{ path: "", message: `is not a valid JSON Schema: ${messageOf(error)}` }],
     };
   }
+  // Named one by one, so the error points at the pattern instead of the whole schema.
+  const patternProblems = linearPatternProblems(schema);
+  if (patternProblems.length > 0) return { validate: null, problems: capFieldErrors(patternProblems) };
   let validate: ValidateFunction;
   try {
     validate = ajv.compile(schema);

@@ -2,16 +2,20 @@ import type { FieldError } from "@arcade/contracts";
 import { AppError } from "../errors/app-error.js";
 import { formatFieldErrors } from "./field-errors.js";
 import { validateAgainst } from "./schema-compiler.js";
+import { overlongStrings } from "./string-cap.js";
 
 /**
  * Checks a plugin config (always a JSON object) against the manifest's configSchema.
- * No schema: any object goes. Pointers are relative to the config itself
+ * No schema: any object goes. Strings and keys longer than MAX_VALUE_STRING_CHARS never do. Pointers are relative to the config itself
  * (`/webhookUrl`), as for the body of PUT /plugins/:id/config.
  */
 export function validateConfig(configSchema: unknown, config: unknown): FieldError[] {
   if (typeof config !== "object" || config === null || Array.isArray(config)) {
     return [{ path: "", message: "must be a JSON object" }];
   }
+  // Before the schema: no format check or pattern runs on an oversized string.
+  const overlong = overlongStrings(config, "");
+  if (overlong.length > 0) return overlong;
   if (configSchema === null || configSchema === undefined) return [];
   return validateAgainst(configSchema, config, "");
 }
