@@ -6,6 +6,7 @@ import { artifactKey, extractArchive, type Logger, type ObjectStore, type Plugin
 import { type DesiredPlugin, PluginHost, Reconciler } from "@arcade/runtime";
 import { FsArtifactCache } from "@arcade/storage";
 import { archiveLimits } from "./infrastructure.js";
+import { signatureGate } from "./signature-gate.js";
 import { PLATFORM_VERSION } from "./version.js";
 
 export interface RuntimeNode {
@@ -19,12 +20,16 @@ export interface RuntimeNode {
 
 /**
  * The enabled plugins at their current versions: what every node should have
- * loaded. Every event asks for it, so configs are cached per plugin row: any
+ * loaded. Every event asks for it, so configs (and the signature stored with the
+ * current version) are cached per plugin row: any
  * change of a plugin's config also moves its updateTime (configure, install,
  * update, rollback all set it), so one list query per event is enough.
  */
 export function desiredPluginsReader(plugins: PluginRepo): () => Promise<DesiredPlugin[]> {
-  const configs = new Map<string, { stamp: string; config: Record<string, unknown> | null }>();
+  const configs = new Map<
+    string,
+    { stamp: string; config: Record<string, unknown> | null; signature: DesiredPlugin["signature"] }
+  >();
   return async () => {
     const enabled = (await plugins.listAll()).filter((p) => p.isEnabled !== PluginStatus.Disabled);
     const live = new Set(enabled.map((p) => p.pluginId));
@@ -34,7 +39,16 @@ export function desiredPluginsReader(plugins: PluginRepo): () => Promise<Desired
         const stamp = `${p.updateTime.getTime()}:${p.version}:${p.checksum}`;
         let cached = configs.get(p.pluginId);
         if (cached?.stamp !== stamp) {
-          cached = { stamp, config: await plugins.getConfig(p.pluginId) };
+          const [config, version] = await Promise.all([
+            plugins.getConfig(p.pluginId),
+            plugins.getVersion(p.pluginId, p.version),
+          ]);
+          // A version row without both fields counts as unsigned: the gate decides.
+          const signature =
+            version?.signature && version.signatureKeyId
+              ? { keyId: version.signatureKeyId, signature: version.signature }
+              : null;
+          cached = { stamp, config, signature };
           configs.set(p.pluginId, cached);
         }
         return {
@@ -44,6 +58,7 @@ export function desiredPluginsReader(plugins: PluginRepo): () => Promise<Desired
           objectKey: artifactKey(p.pluginId, p.version),
           manifest: p.manifest,
           config: cached.config,
+          signature: cached.signature,
         };
       }),
     );
@@ -109,6 +124,8 @@ export async function startRuntimeNode(options: {
       revision: () => options.plugins.currentRevision(),
     },
     artifacts: cache,
+    // Before every load: the stored signature against this node's own trusted and revoked keys.
+    admit: signatureGate(config.signature),
     logger: logger.child({ component: "reconciler" }),
     intervalMs: config.node.reconcileInterval,
     onChange: () => {

@@ -92,7 +92,7 @@ afterEach(async () => {
   }
 });
 
-function fixture(): Fixture {
+function fixture(admit?: (plugin: DesiredPlugin) => void): Fixture {
   const state = new MemoryDesiredState();
   const artifacts = new FolderArtifacts();
   const host = new PluginHost({ nodeId: "n1", logger: capturingLogger(), drainTimeoutMs: 1_000 });
@@ -104,6 +104,7 @@ function fixture(): Fixture {
     logger: capturingLogger(),
     intervalMs: 60_000,
     onChange: (s) => changes.push(s),
+    ...(admit ? { admit } : {}),
   });
   const f = { state, artifacts, host, reconciler, changes };
   fixtures.push(f);
@@ -312,6 +313,44 @@ describe("Reconciler", () => {
     const second = await f.reconciler.onReconnect();
     expect(second.loaded).toEqual(["p_fetch"]);
     expect(f.host.get("p_fetch")?.state).toBe("loaded");
+  });
+
+  it("asks `admit` before every load: a refusal fetches nothing, is the plugin's error, and is asked again", async () => {
+    const refused = new Set<string>();
+    const asked: string[] = [];
+    const f = fixture((plugin) => {
+      asked.push(`${plugin.pluginId}@${plugin.version}`);
+      if (refused.has(plugin.version)) {
+        throw Object.assign(new Error(`key k1 is revoked (${plugin.signature?.keyId})`), {
+          code: "KEY_REVOKED",
+        });
+      }
+    });
+    const v1 = await addPlugin(f, { pluginId: "p_gate", version: "1.0.0", answer: "one" });
+    f.state.plugins.set(v1.pluginId, { ...v1, signature: { keyId: "k1", signature: "sig" } });
+    refused.add("1.0.0");
+    const first = await f.reconciler.start();
+    expect(first.failed[0]?.error).toBe("refused on this node: KEY_REVOKED: key k1 is revoked (k1)");
+    expect(f.artifacts.calls).toEqual([]);
+    expect(f.host.get("p_gate")).toMatchObject({ state: "error", errorKind: "artifact" });
+    expect(f.host.snapshot()[0]?.error).toMatch(/KEY_REVOKED/);
+
+    // Asked again on the next reconcile: once admitted, it loads.
+    refused.clear();
+    expect((await f.reconciler.onReconnect()).loaded).toEqual(["p_gate"]);
+    expect(asked).toEqual(["p_gate@1.0.0", "p_gate@1.0.0"]);
+
+    // A refused swap (a rollback to a version whose key is revoked) leaves the running version serving.
+    const v2 = await addPlugin(f, { pluginId: "p_gate", version: "2.0.0", answer: "two" });
+    refused.add("2.0.0");
+    const event = f.state.commit("p_gate", "rollback", () => f.state.plugins.set("p_gate", v2));
+    const swap = await f.reconciler.applyEvent(event);
+    expect(swap.failed[0]).toMatchObject({
+      pluginId: "p_gate",
+      error: expect.stringMatching(/^refused on this node: KEY_REVOKED/),
+    });
+    expect((await answerOf(f.host, "p_gate")).answer).toBe("one");
+    expect(f.host.snapshot()[0]?.error).toMatch(/KEY_REVOKED/);
   });
 
   it("does not retry a version that failed to load until something changes", async () => {

@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { Manifest, NodePluginState, PluginChangedEvent } from "@arcade/contracts";
-import type { ArtifactRef, Logger } from "@arcade/core";
+import type { ArtifactRef, ArtifactSignature, Logger } from "@arcade/core";
 import { KeyedSerial } from "./keyed-serial.js";
 import type { PluginHost } from "./plugin-host.js";
 import { dependencyOrder } from "./topo-sort.js";
@@ -15,6 +15,8 @@ export interface DesiredPlugin {
   manifest: Manifest;
   /** The stored config (merged over manifest.defaultConfig by the host). */
   config: Record<string, unknown> | null;
+  /** The publisher's signature stored with this version (null or absent: unsigned). */
+  signature?: ArtifactSignature | null;
 }
 
 /** Where the desired state comes from (the database, through the app). */
@@ -41,6 +43,12 @@ export interface ReconcilerOptions {
   intervalMs?: number;
   /** Called with the node's state after anything changed (as the `change` event). */
   onChange?: (state: NodeRuntimeState) => void;
+  /**
+   * Asked before every load, before the artifact is fetched: throwing refuses the load on
+   * this node, and the error (its `code` first, when it has one) becomes the plugin's error
+   * here, retried on every reconcile. The app checks signatures against this node's keys.
+   */
+  admit?: (plugin: DesiredPlugin) => void | Promise<void>;
 }
 
 export interface NodeRuntimeState {
@@ -72,6 +80,7 @@ export class Reconciler extends EventEmitter<{ change: [NodeRuntimeState] }> {
   private readonly artifacts: ArtifactProvider;
   private readonly logger: Logger;
   private readonly intervalMs: number;
+  private readonly admit: ((plugin: DesiredPlugin) => void | Promise<void>) | undefined;
   private readonly queue = new KeyedSerial();
   private applied: number | null = null;
   private pendingFull: Promise<ReconcileReport> | null = null;
@@ -89,6 +98,7 @@ export class Reconciler extends EventEmitter<{ change: [NodeRuntimeState] }> {
     this.artifacts = options.artifacts;
     this.logger = options.logger.child({ component: "reconciler" });
     this.intervalMs = options.intervalMs ?? 30_000;
+    this.admit = options.admit;
     if (options.onChange) this.on("change", options.onChange);
     this.host.on("change", this.onHostChange);
   }
@@ -228,6 +238,13 @@ export class Reconciler extends EventEmitter<{ change: [NodeRuntimeState] }> {
 
   /** Fetches and loads one plugin; returns the error message, or null when it loaded. */
   private async apply(plugin: DesiredPlugin): Promise<string | null> {
+    try {
+      await this.admit?.(plugin);
+    } catch (error) {
+      const message = `refused on this node: ${codedMessageOf(error)}`;
+      await this.host.fail(plugin, message, "artifact");
+      return message;
+    }
     let dir: string;
     try {
       ({ dir } = await this.artifacts.ensure({
@@ -315,4 +332,10 @@ function emptyReport(reason: string, scope: string): ReconcileReport {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** `CODE: message` for an error with a machine-readable code (an AppError), else the message. */
+function codedMessageOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? `${code}: ${messageOf(error)}` : messageOf(error);
 }

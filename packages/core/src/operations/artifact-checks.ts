@@ -4,7 +4,7 @@ import { checkDependencies, checkDependentsAccept, checkPlatformVersion } from "
 import { AppError } from "../errors/app-error.js";
 import { newPluginId } from "../ids/index.js";
 import { nameKey } from "../manifest/index.js";
-import type { PluginRecord } from "../ports/plugin-repo.js";
+import type { PluginRecord, PluginVersionRecord } from "../ports/plugin-repo.js";
 import { validateConfig } from "../schema/index.js";
 import { SignaturePolicy } from "../signature/index.js";
 import type { OperationContext } from "./operation-context.js";
@@ -97,6 +97,23 @@ const NO_TRUST = new SignaturePolicy({ requireSignature: false, trustedKeys: [],
 
 export function signaturePolicy(svc: OperationServices): SignaturePolicy {
   return svc.signatures ?? NO_TRUST;
+}
+
+/**
+ * rollback: the target version's stored signature and key id, checked again against the
+ * current trusted and revoked keys (KEY_REVOKED, KEY_UNTRUSTED, SIGNATURE_INVALID;
+ * SIGNATURE_MISSING for an unsigned version while signature.require_signature is on).
+ */
+export function checkStoredSignature(svc: OperationServices, version: PluginVersionRecord): string | null {
+  return signaturePolicy(svc).checkStored({
+    pluginId: version.pluginId,
+    version: version.version,
+    sha256: version.checksum,
+    signature:
+      version.signature && version.signatureKeyId
+        ? { keyId: version.signatureKeyId, signature: version.signature }
+        : null,
+  });
 }
 
 /**

@@ -171,6 +171,8 @@ export async function runArtifactOperation(
         size: inspected.size,
         manifest,
         createdAt: now,
+        // Kept so every node can check it again against its own keys before each load.
+        ...storedSignature(signedBy, fetched.signature),
       });
       await pruneVersions(tx, pluginId, manifest.version, svc.settings.retainVersions);
       return tx.bumpRevision();
@@ -241,6 +243,15 @@ async function fetchArtifact(
       ? { keyId: artifact.staged.signature.keyId, signature: artifact.staged.signature.signature }
       : null,
   };
+}
+
+/** The signature columns of a version: only a signature the policy verified is kept. */
+function storedSignature(
+  signedBy: string | null,
+  signature: ArtifactSignature | null,
+): { signature: string | null; signatureKeyId: string | null } {
+  if (!signedBy || !signature) return { signature: null, signatureKeyId: null };
+  return { signature: signature.signature.trim(), signatureKeyId: signedBy };
 }
 
 async function verify(path: string, expected: Fetched): Promise<void> {

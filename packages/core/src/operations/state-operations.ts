@@ -10,7 +10,7 @@ import { AppError } from "../errors/app-error.js";
 import type { PluginRecord, PluginVersionRecord } from "../ports/plugin-repo.js";
 import { validateConfig } from "../schema/index.js";
 import { activate } from "./activate.js";
-import { checkCompatibility, requirePlugin } from "./artifact-checks.js";
+import { checkCompatibility, checkStoredSignature, requirePlugin } from "./artifact-checks.js";
 import { pluginPrefix } from "./object-keys.js";
 import type { OperationContext } from "./operation-context.js";
 import { manifestColumns } from "./plugin-record.js";
@@ -162,6 +162,9 @@ export async function runRollback(
     );
   }
   if (plugin.version !== target.version) await checkCompatibility(svc, target.manifest, plugin);
+  // The version's stored signature against the worker's current keys: a key revoked since
+  // the install refuses the rollback here (KEY_REVOKED) instead of failing on every node.
+  checkStoredSignature(svc, target);
   const stored = (await svc.plugins.getConfig(plugin.pluginId)) ?? {};
   const errors = validateConfig(target.manifest.configSchema ?? null, {
     ...(target.manifest.defaultConfig ?? {}),

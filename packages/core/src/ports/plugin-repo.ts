@@ -49,6 +49,12 @@ export interface PluginVersionRecord {
   size: number;
   manifest: Manifest;
   createdAt: Date;
+  /**
+   * The publisher's Ed25519 signature (base64) over `checksum`, verified at install, and
+   * the id of its key. Both null: unsigned. Nodes re-check them before every load.
+   */
+  signature?: string | null;
+  signatureKeyId?: string | null;
 }
 
 export interface PluginListFilter {

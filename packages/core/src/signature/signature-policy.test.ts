@@ -132,6 +132,49 @@ describe("SignaturePolicy", () => {
     ).toBe("KEY_UNTRUSTED");
   });
 
+  describe("checkStored (a node's load, a rollback)", () => {
+    const stored = (over: Partial<{ sha256: string; signature: ReturnType<typeof signed> | null }> = {}) => ({
+      pluginId: "plugin_x_abc123",
+      version: "1.0.0",
+      sha256: artifact,
+      signature: signed(artifact),
+      ...over,
+    });
+
+    it("accepts a stored signature by a trusted key and returns its id", () => {
+      expect(policy().checkStored(stored())).toBe(publisher.keyId);
+    });
+
+    it("refuses a version whose key this process revoked, naming the version", () => {
+      try {
+        policy({ revokedKeys: [publisher.keyId] }).checkStored(stored());
+        expect.unreachable();
+      } catch (error) {
+        expect((error as AppError).code).toBe("KEY_REVOKED");
+        expect((error as AppError).message).toMatch(/^plugin_x_abc123@1\.0\.0: .*revoked/);
+        expect((error as AppError).extras).toMatchObject({ keyId: publisher.keyId, version: "1.0.0" });
+      }
+    });
+
+    it("refuses a stored signature that does not match the stored checksum (a tampered row)", () => {
+      expect(codeOf(() => policy().checkStored(stored({ sha256: sha("other bytes") })))).toBe(
+        "SIGNATURE_INVALID",
+      );
+      const tampered = { keyId: publisher.keyId, signature: signed(sha("x")).signature };
+      expect(codeOf(() => policy().checkStored(stored({ signature: tampered })))).toBe("SIGNATURE_INVALID");
+      expect(codeOf(() => policy().checkStored(stored({ signature: signed(artifact, stranger) })))).toBe(
+        "KEY_UNTRUSTED",
+      );
+    });
+
+    it("loads an unsigned version only while require_signature is off, whatever its source", () => {
+      expect(policy().checkStored(stored({ signature: null }))).toBeNull();
+      expect(codeOf(() => policy({ requireSignature: true }).checkStored(stored({ signature: null })))).toBe(
+        "SIGNATURE_MISSING",
+      );
+    });
+  });
+
   it("refuses to start with a trusted key that is not an Ed25519 public key", () => {
     expect(() => policy({ trustedKeys: [{ id: "bad", publicKey: "nope" }] })).toThrow(/bad/);
   });

@@ -20,6 +20,15 @@ export interface SignatureSubject {
   signature: ArtifactSignature | null;
 }
 
+/** A version as stored (t_plugin_version): its checksum and the signature verified when it was installed. */
+export interface StoredSignatureSubject {
+  pluginId: string;
+  version: string;
+  /** The stored SHA-256; the artifact cache checks the bytes against it before they load. */
+  sha256: string;
+  signature: ArtifactSignature | null;
+}
+
 const HOW_TO_TRUST =
   "Trust the publisher's key in [[signature.trusted_keys]] (id and public_key), as `arcade-plugin keygen` prints it.";
 
@@ -73,6 +82,39 @@ export class SignaturePolicy {
         },
       );
     }
+    return this.verify(subject.sha256, signature);
+  }
+
+  /**
+   * For a version already stored (a load on a node, a rollback): the signature and key
+   * id kept with the version, checked against THIS process's trusted and revoked keys.
+   * Unsigned versions pass only while `requireSignature` is off, whatever their source:
+   * whoever can write the database can also change a row's source. Returns the key id,
+   * or null for an unsigned version that may load; throws like `check`.
+   */
+  checkStored(subject: StoredSignatureSubject): string | null {
+    const what = `${subject.pluginId}@${subject.version}`;
+    if (!subject.signature) {
+      if (!this.settings.requireSignature) return null;
+      throw new AppError("SIGNATURE_MISSING", `${what} has no stored signature and this node requires one`, {
+        detail:
+          "Update the plugin to a build signed with a trusted key (`arcade-plugin pack <dir> --sign <key.pem>`), or set signature.require_signature = false on this node.",
+      });
+    }
+    try {
+      return this.verify(subject.sha256, subject.signature);
+    } catch (error) {
+      if (error instanceof AppError) {
+        throw new AppError(error.code, `${what}: ${error.message}`, {
+          ...(error.detail === undefined ? {} : { detail: error.detail }),
+          extras: { ...error.extras, pluginId: subject.pluginId, version: subject.version },
+        });
+      }
+      throw error;
+    }
+  }
+
+  private verify(sha256: string, signature: ArtifactSignature): string {
     const keyId = signature.keyId;
     if (this.revoked.has(keyId)) {
       throw new AppError("KEY_REVOKED", `the artifact is signed with key ${keyId}, which is revoked`, {
@@ -92,10 +134,10 @@ export class SignaturePolicy {
         extras: { keyId },
       });
     }
-    if (!verifySha256Hex(subject.sha256, signature.signature, key)) {
+    if (!verifySha256Hex(sha256, signature.signature, key)) {
       throw new AppError(
         "SIGNATURE_INVALID",
-        `the signature by key ${keyId} does not match the artifact (SHA-256 ${subject.sha256})`,
+        `the signature by key ${keyId} does not match the artifact (SHA-256 ${sha256})`,
         {
           detail: "The artifact was changed after signing, or it was signed with another key of that id.",
           extras: { keyId },

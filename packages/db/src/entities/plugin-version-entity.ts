@@ -28,4 +28,12 @@ export class PluginVersionEntity {
 
   @Column({ type: "datetime", name: "created_at" })
   createdAt!: Date;
+
+  /** Base64 Ed25519 signature over `checksum`, as verified at install; null: unsigned. */
+  @Column({ type: "varchar", length: 128, name: "signature", nullable: true })
+  signature!: string | null;
+
+  /** Id of the publisher key that made `signature` (as in [[signature.trusted_keys]]). */
+  @Column({ type: "varchar", length: 512, name: "signature_key_id", nullable: true })
+  signatureKeyId!: string | null;
 }

@@ -76,6 +76,8 @@ export function toVersionRecord(row: PluginVersionEntity): PluginVersionRecord {
     size: Number(row.size),
     manifest: parseJson<Manifest>(row.manifest, "t_plugin_version.manifest"),
     createdAt: row.createdAt,
+    signature: row.signature ?? null,
+    signatureKeyId: row.signatureKeyId ?? null,
   };
 }
 
@@ -88,5 +90,7 @@ export function versionColumns(record: PluginVersionRecord): Partial<PluginVersi
     size: record.size,
     manifest: toJson(record.manifest),
     createdAt: record.createdAt,
+    signature: record.signature ?? null,
+    signatureKeyId: record.signatureKeyId ?? null,
   };
 }

@@ -294,6 +294,32 @@ export function describeRepoContract(
         expect(await order()).toEqual(["1.0.0", "1.2.0"]);
       });
 
+      it("a version's signature and signing key id are stored and read back; unsigned reads as null", async () => {
+        const pluginId = "plugin_signed_abc123";
+        const signature = `${"A".repeat(86)}==`;
+        const keyId = `ed25519-${"0123456789abcdef"}`;
+        await db.plugins.transaction(async (tx) => {
+          await tx.insertPlugin(pluginRecord({ pluginId, name: "signed" }));
+          await tx.upsertVersion(
+            versionRecord({ pluginId, version: "1.0.0", signature, signatureKeyId: keyId }),
+          );
+          await tx.upsertVersion(versionRecord({ pluginId, version: "1.1.0" }));
+        });
+        const signed = await db.plugins.getVersion(pluginId, "1.0.0");
+        expect(signed?.signature).toBe(signature);
+        expect(signed?.signatureKeyId).toBe(keyId);
+        const unsigned = await db.plugins.getVersion(pluginId, "1.1.0");
+        expect(unsigned?.signature).toBeNull();
+        expect(unsigned?.signatureKeyId).toBeNull();
+        // An upsert of the same version replaces the signature with the new row's.
+        await db.plugins.transaction((tx) =>
+          tx.upsertVersion(
+            versionRecord({ pluginId, version: "1.0.0", signature: null, signatureKeyId: null }),
+          ),
+        );
+        expect((await db.plugins.versions(pluginId)).map((v) => v.signatureKeyId)).toEqual([null, null]);
+      });
+
       it("config is set, replaced, and deleted with its plugin (with the versions)", async () => {
         const pluginId = "plugin_slack_abc123";
         expect(await db.plugins.getConfig(pluginId)).toBeNull();
