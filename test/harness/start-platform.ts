@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { JobResource } from "@arcade/contracts";
@@ -164,6 +164,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const base = serviceAddresses().dataDir ?? tmpdir();
   await mkdir(base, { recursive: true });
   const runDir = await mkdtemp(join(base, `e2e-${options.label ?? "platform"}-${id}-`));
+  // mkdtemp makes it 0700; plugin processes run as another user (runtime.plugin_uid) when
+  // the tests run as root, and must pass through it to their folders in the cache below.
+  await chmod(runDir, 0o711);
   const logDir = join(runDir, "logs");
   await mkdir(logDir, { recursive: true });
   const shared = options.database === "sqlite" || options.storage === "fs";

@@ -9,6 +9,7 @@ import type {
   PluginRepo,
 } from "@arcade/core";
 import type { AuthOptions } from "./http/auth.js";
+import type { RateLimiterSet } from "./http/rate-limit.js";
 
 /** This process as a runtime node (absent when the runtime is switched off). */
 export interface NodeApi {
@@ -45,7 +46,21 @@ export interface ApiDeps {
     rateLimitPerMinute: number;
     archiveLimits: ArchiveLimits;
     actionTimeoutMs: number;
+    /** runtime.allowed_host_paths, for validate-manifest's verdict on host paths. Default none. */
+    allowedHostPaths?: readonly string[];
+    /** server.request_timeout / upload_timeout (ms): receiving a request, per route. Default 30 s / 5 min. */
+    requestTimeoutMs?: number;
+    uploadTimeoutMs?: number;
   };
+  /** server.allowed_hosts; empty or absent: any Host. */
+  allowedHosts?: readonly string[];
+  /** server.trust_proxy: the client address of the rate limits comes from X-Forwarded-For. */
+  trustProxy?: boolean;
+  /**
+   * Limiters by address, failed authentication and token (shared through Redis by main.ts).
+   * Absent: in-memory ones, with only the token limit (limits.rateLimitPerMinute) switched on.
+   */
+  rateLimiters?: RateLimiterSet;
   /** Scratch folder for validate-manifest uploads. */
   workDir: string;
   readiness: ReadinessCheck[];

@@ -1,4 +1,5 @@
 import { mkdir } from "node:fs/promises";
+import type { Server } from "node:http";
 import { join } from "node:path";
 import { NodeRegistry } from "@arcade/bus";
 import { describeConfig } from "@arcade/config";
@@ -11,11 +12,14 @@ import {
   openConfiguredDatabase,
   startRuntimeNode,
 } from "@arcade/platform";
-import { createQueueConnection, JobProducer } from "@arcade/queue";
+import { checkRedisAuth, createQueueConnection, JobProducer, RedisUnauthenticatedError } from "@arcade/queue";
 import { createLogger, createMetrics } from "@arcade/telemetry";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 import type { NodeApi } from "./deps.js";
+import { actionLabels, pruneActionSeries } from "./http/action-metrics.js";
+import { createRateLimiterSet } from "./http/rate-limit.js";
+import { applyServerLimits, type ServerLimits, serverOptions } from "./http/server-limits.js";
 
 /** Composition root of the API process (which is also a runtime node). */
 async function main(): Promise<void> {
@@ -24,6 +28,16 @@ async function main(): Promise<void> {
   for (const warning of config.warnings) logger.warn(warning);
   logger.info({ config: describeConfig(config) }, "starting");
   const metrics = createMetrics({});
+  if (config.cluster.secret === "") {
+    logger.warn(
+      "cluster.secret is not set: reload events and heartbeats are not signed, so any Redis client can forge them (set ARCADE_CLUSTER_SECRET on every process)",
+    );
+  }
+  await checkRedisAuth({
+    url: config.redis.url,
+    allowUnauthenticated: config.redis.allowUnauthenticated,
+    logger,
+  });
 
   const database = await openConfiguredDatabase(config, logger);
   const store = configuredObjectStore(config);
@@ -39,7 +53,27 @@ async function main(): Promise<void> {
     ? await startRuntimeNode({ config, logger, plugins: database.plugins, store, url })
     : null;
   const cluster =
-    node?.registry ?? new NodeRegistry({ redis: config.redis.url, prefix: config.redis.keyPrefix, logger });
+    node?.registry ??
+    new NodeRegistry({
+      redis: config.redis.url,
+      prefix: config.redis.keyPrefix,
+      logger,
+      clusterSecret: config.cluster.secret,
+    });
+  // Its own connection, failing fast: while Redis is away each node counts in memory instead.
+  const limiterConnection = createQueueConnection(config.redis.url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectionName: `${config.redis.keyPrefix}:rate-limits`,
+  });
+  limiterConnection.on("error", () => {});
+  const rl = `${config.redis.keyPrefix}:rl`;
+  const rateLimiters = createRateLimiterSet({
+    redis: limiterConnection,
+    address: { perMinute: config.server.rateLimitPerAddressPerMinute, keyPrefix: `${rl}:addr` },
+    authFailures: { perMinute: config.server.rateLimitAuthFailuresPerMinute, keyPrefix: `${rl}:auth` },
+    token: { perMinute: config.server.rateLimitPerMinute, keyPrefix: `${rl}:token` },
+  });
   const workDir = join(config.server.dataDir, "tmp", "api");
   await mkdir(workDir, { recursive: true });
 
@@ -48,23 +82,21 @@ async function main(): Promise<void> {
         nodeId: node.nodeId,
         invoke: async (pluginId, action, params, options) => {
           const started = performance.now();
+          // Taken before the call: labels only for a loaded plugin and an action it exports.
+          const labels = actionLabels(node.host, pluginId, action);
           try {
             const out = await node.host.invoke(pluginId, action, params, options);
-            metrics.pluginActionCallsTotal.inc({ plugin: pluginId, action, outcome: "ok" });
+            metrics.pluginActionCallsTotal.inc({ ...labels, outcome: "ok" });
             return out;
           } catch (error) {
             const code = (error as { code?: string }).code;
             metrics.pluginActionCallsTotal.inc({
-              plugin: pluginId,
-              action,
+              ...labels,
               outcome: code === "ACTION_TIMEOUT" ? "timeout" : "error",
             });
             throw error;
           } finally {
-            metrics.pluginActionDurationSeconds.observe(
-              { plugin: pluginId, action },
-              (performance.now() - started) / 1000,
-            );
+            metrics.pluginActionDurationSeconds.observe(labels, (performance.now() - started) / 1000);
           }
         },
         metrics: () => node.host.list() as unknown as Record<string, unknown>[],
@@ -88,7 +120,13 @@ async function main(): Promise<void> {
       rateLimitPerMinute: config.server.rateLimitPerMinute,
       archiveLimits: archiveLimits(config),
       actionTimeoutMs: config.plugin.actionTimeout,
+      allowedHostPaths: config.runtime.allowedHostPaths,
+      requestTimeoutMs: config.server.requestTimeout,
+      uploadTimeoutMs: config.server.uploadTimeout,
     },
+    allowedHosts: config.server.allowedHosts,
+    trustProxy: config.server.trustProxy,
+    rateLimiters,
     workDir,
     readiness: [
       { name: "database", check: () => database.plugins.ping() },
@@ -102,6 +140,7 @@ async function main(): Promise<void> {
         metrics.nodeAppliedRevision.set(node.reconciler.appliedRevision ?? 0);
         metrics.pluginsLoaded.reset();
         for (const p of node.host.list()) metrics.pluginsLoaded.inc({ state: String(p.state) });
+        await pruneActionSeries(metrics, node.host);
       }
       return metrics.registry.metrics();
     },
@@ -112,12 +151,25 @@ async function main(): Promise<void> {
     },
   });
 
+  const limits: ServerLimits = {
+    headersTimeoutMs: config.server.headersTimeout,
+    requestTimeoutMs: config.server.requestTimeout,
+    uploadTimeoutMs: config.server.uploadTimeout,
+    keepAliveTimeoutMs: config.server.keepAliveTimeout,
+    maxConnections: config.server.maxConnections,
+  };
   const server = serve(
-    { fetch: app.fetch, port: config.server.port, hostname: config.server.host },
+    {
+      fetch: app.fetch,
+      port: config.server.port,
+      hostname: config.server.host,
+      serverOptions: serverOptions(limits),
+    },
     (info) => {
       logger.info({ url: `http://${info.address}:${info.port}`, nodeId: config.node.id }, "api listening");
     },
   );
+  applyServerLimits(server as Server, limits);
   server.on("error", (error: NodeJS.ErrnoException) => {
     logger.error(
       { err: error },
@@ -134,11 +186,16 @@ async function main(): Promise<void> {
     if (!node) await cluster.close().catch(() => {});
     await producer.close().catch(() => {});
     connection.disconnect();
+    limiterConnection.disconnect();
     await database.close();
   });
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof RedisUnauthenticatedError) {
+    process.stderr.write(`arcade api: ${error.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`arcade api failed to start: ${(error as Error)?.stack ?? String(error)}\n`);
   process.exit(1);
 });

@@ -68,6 +68,7 @@ async function main(): Promise<void> {
       maxPluginSize: config.plugin.maxPluginSize,
       convergenceTimeoutMs: config.node.convergenceTimeout,
       platformVersion: PLATFORM_VERSION,
+      allowedHostPaths: config.runtime.allowedHostPaths,
     },
   };
   const connection = createQueueConnection(config.redis.url);

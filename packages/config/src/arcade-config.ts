@@ -13,7 +13,8 @@
 
 export type DatabaseType = "sqlite" | "mysql";
 export type StorageType = "filesystem" | "s3";
-export type Role = "viewer" | "operator" | "admin";
+/** `metrics` may read /metrics and nothing else (for Prometheus). */
+export type Role = "metrics" | "viewer" | "operator" | "admin";
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
 export interface ServerConfig {
@@ -27,6 +28,22 @@ export interface ServerConfig {
   rateLimitPerMinute: number;
   trustProxy: boolean;
   publicUrl?: string;
+  /** Milliseconds a client has to send its request headers. */
+  headersTimeout: number;
+  /** Milliseconds from the headers to the end of the body, for every route but the uploads. */
+  requestTimeout: number;
+  /** The same for the upload routes (install, update, validate-manifest). */
+  uploadTimeout: number;
+  /** Milliseconds an idle keep-alive connection stays open. */
+  keepAliveTimeout: number;
+  /** Open connections at once; 0: no limit. */
+  maxConnections: number;
+  /** Host header values served (names, or name:port); empty: any. /healthz and /readyz: any. */
+  allowedHosts: string[];
+  /** Requests per client address per minute, before authentication; 0: off. */
+  rateLimitPerAddressPerMinute: number;
+  /** Failed authentications per client address per minute; 0: off. */
+  rateLimitAuthFailuresPerMinute: number;
 }
 
 export interface DatabaseConfig {
@@ -43,11 +60,17 @@ export interface DatabaseConfig {
   poolSize: number;
   /** Milliseconds. */
   connectTimeout: number;
+  /** TLS to the server (certificate verified). */
+  ssl: boolean;
+  /** Absolute path of a CA bundle (PEM) to verify the server with, instead of the system's. */
+  sslCa?: string;
 }
 
 export interface RedisConfig {
   url: string;
   keyPrefix: string;
+  /** Start even if Redis answers clients that send no password (the embedded first run). */
+  allowUnauthenticated: boolean;
 }
 
 export interface StorageConfig {
@@ -153,6 +176,18 @@ export interface RuntimeConfig {
   /** Milliseconds, as is drainTimeout. */
   restartBackoff: number;
   drainTimeout: number;
+  /** OS user and group of plugin processes when the platform runs as root (names or numbers). */
+  pluginUid: string;
+  pluginGid: string;
+  /** Roots below which a manifest may name host paths in permissions.fs (absolute). */
+  allowedHostPaths: string[];
+  /** Keep one plugin process started ahead, so a load or hot swap does not wait for a spawn. */
+  warmSpare: boolean;
+}
+
+export interface ClusterConfig {
+  /** Key of the HMAC on reload events and heartbeats; "" signs nothing (with a start-up warning). */
+  secret: string;
 }
 
 export interface LogConfig {
@@ -172,6 +207,7 @@ export interface ArcadeConfig {
   market: MarketConfig;
   signature: SignatureConfig;
   runtime: RuntimeConfig;
+  cluster: ClusterConfig;
   log: LogConfig;
   /** The TOML file that was read, if any (absolute). */
   file?: string;

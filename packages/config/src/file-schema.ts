@@ -114,6 +114,30 @@ export const ServerSchema = section("server", {
   }),
   trust_proxy: bool(false),
   public_url: Type.Optional(url(HTTP, {})),
+  // Issue 13: slow clients, connection count, Host allow-list, limits before authentication.
+  headers_timeout: duration(10_000, 100),
+  request_timeout: duration(30_000, 100),
+  upload_timeout: duration(300_000, 100),
+  keep_alive_timeout: duration(5_000, 100),
+  max_connections: Type.Integer({
+    minimum: 0,
+    default: 1000,
+    description: "an integer of at least 0 (0: no limit)",
+  }),
+  allowed_hosts: Type.Array(Type.String({ pattern: "^[A-Za-z0-9.:\\[\\]-]{1,300}$" }), {
+    default: [],
+    description: 'an array of host names, optionally with ":port" (in env: a comma list or a JSON array)',
+  }),
+  rate_limit_per_address_per_minute: Type.Integer({
+    minimum: 0,
+    default: 1200,
+    description: "an integer of at least 0 (0 turns the limit by client address off)",
+  }),
+  rate_limit_auth_failures_per_minute: Type.Integer({
+    minimum: 0,
+    default: 30,
+    description: "an integer of at least 0 (0 turns the limit on failed authentications off)",
+  }),
 });
 
 export const DatabaseSchema = section("database", {
@@ -132,6 +156,9 @@ export const DatabaseSchema = section("database", {
   ),
   pool_size: int(1, 1000, 10),
   connect_timeout: duration(5_000, 1),
+  // Issue 13: TLS to MySQL/MariaDB; the CA file is for a private CA (else the system's).
+  ssl: bool(false),
+  ssl_ca: Type.Optional(text({ minLength: 1 })),
 });
 
 export const RedisSchema = section("redis", {
@@ -141,6 +168,8 @@ export const RedisSchema = section("redis", {
     default: "arcade",
     description: "a non-empty string of letters, digits, _, ., : or -",
   }),
+  // Issue 13: without it the platform refuses a Redis that answers clients without a password.
+  allow_unauthenticated: bool(false),
 });
 
 export const StorageSchema = section("storage", {
@@ -189,7 +218,7 @@ export const TokenSchema = Type.Object(
       pattern: "^[A-Za-z0-9_.@-]{1,64}$",
       description: "a name of 1 to 64 letters, digits, _, ., @ or -",
     }),
-    role: oneOf(["viewer", "operator", "admin"], "viewer"),
+    role: oneOf(["metrics", "viewer", "operator", "admin"], "viewer"),
     token_sha256: Type.Optional(
       Type.String({
         pattern: "^[0-9a-fA-F]{64}$",
@@ -276,6 +305,24 @@ export const RuntimeSchema = section("runtime", {
   max_restarts: int(0, 1000, 3),
   restart_backoff: duration(1_000),
   drain_timeout: duration(10_000),
+  // Issue 11: the OS user plugin processes run as when the platform runs as root (name or number).
+  plugin_uid: text({ fallback: "nobody", minLength: 1 }),
+  plugin_gid: text({ fallback: "nogroup", minLength: 1 }),
+  allowed_host_paths: Type.Array(Type.String({ minLength: 2, pattern: "^/" }), {
+    default: [],
+    description: "an array of absolute paths (in env: a comma list or a JSON array)",
+  }),
+  warm_spare: bool(true),
+});
+
+// Issue 13: the key that signs reload events and heartbeats (HMAC-SHA256).
+export const ClusterSchema = section("cluster", {
+  secret: Type.String({
+    pattern: "^(|[\\x21-\\x7e]{32,1024})$",
+    default: "",
+    secret: true,
+    description: 'a string of 32 to 1024 printable characters without spaces (or "" for none)',
+  }),
 });
 
 export const LogSchema = section("log", {
@@ -296,6 +343,7 @@ export const FileSchema = Type.Object(
     market: MarketSchema,
     signature: SignatureSchema,
     runtime: RuntimeSchema,
+    cluster: ClusterSchema,
     log: LogSchema,
   },
   { additionalProperties: false, description: "a TOML document of sections" },

@@ -37,6 +37,18 @@ const SAMPLES: Record<string, { env: string; toml: unknown; expected: unknown }>
   "server.rate_limit_per_minute": { env: "0", toml: 0, expected: 0 },
   "server.trust_proxy": { env: "true", toml: true, expected: true },
   "server.public_url": { env: "https://a.example", toml: "https://a.example", expected: "https://a.example" },
+  "server.headers_timeout": { env: "5s", toml: 5, expected: 5000 },
+  "server.request_timeout": { env: "20s", toml: "20s", expected: 20_000 },
+  "server.upload_timeout": { env: "10m", toml: "10m", expected: 600_000 },
+  "server.keep_alive_timeout": { env: "2s", toml: 2, expected: 2000 },
+  "server.max_connections": { env: "50", toml: 50, expected: 50 },
+  "server.allowed_hosts": {
+    env: "arcade.example.com, Arcade.internal:8443",
+    toml: ["arcade.example.com", "Arcade.internal:8443"],
+    expected: ["arcade.example.com", "arcade.internal:8443"],
+  },
+  "server.rate_limit_per_address_per_minute": { env: "100", toml: 100, expected: 100 },
+  "server.rate_limit_auth_failures_per_minute": { env: "0", toml: 0, expected: 0 },
   "database.type": { env: "mysql", toml: "mysql", expected: "mysql" },
   "database.sqlite_path": { env: "/srv/db.sqlite", toml: "/srv/db.sqlite", expected: "/srv/db.sqlite" },
   "database.url": {
@@ -51,12 +63,19 @@ const SAMPLES: Record<string, { env: string; toml: unknown; expected: unknown }>
   "database.database": { env: "arcade_x", toml: "arcade_x", expected: "arcade_x" },
   "database.pool_size": { env: "20", toml: 20, expected: 20 },
   "database.connect_timeout": { env: "2s", toml: "2s", expected: 2000 },
+  "database.ssl": { env: "true", toml: true, expected: true },
+  "database.ssl_ca": {
+    env: "/etc/ssl/db-ca.pem",
+    toml: "/etc/ssl/db-ca.pem",
+    expected: "/etc/ssl/db-ca.pem",
+  },
   "redis.url": {
     env: "redis://10.0.0.1:6379",
     toml: "redis://10.0.0.1:6379",
     expected: "redis://10.0.0.1:6379",
   },
   "redis.key_prefix": { env: "arc2", toml: "arc2", expected: "arc2" },
+  "redis.allow_unauthenticated": { env: "true", toml: true, expected: true },
   "storage.type": { env: "s3", toml: "s3", expected: "s3" },
   "storage.fs_root": { env: "/srv/objects", toml: "/srv/objects", expected: "/srv/objects" },
   "storage.s3_endpoint": {
@@ -121,6 +140,15 @@ const SAMPLES: Record<string, { env: string; toml: unknown; expected: unknown }>
   "runtime.max_restarts": { env: "0", toml: 0, expected: 0 },
   "runtime.restart_backoff": { env: "500ms", toml: "500ms", expected: 500 },
   "runtime.drain_timeout": { env: "2s", toml: "2s", expected: 2000 },
+  "runtime.plugin_uid": { env: "arcade-plugin", toml: "arcade-plugin", expected: "arcade-plugin" },
+  "runtime.plugin_gid": { env: "65534", toml: "65534", expected: "65534" },
+  "runtime.allowed_host_paths": {
+    env: "/etc/ssl/certs, /srv/shared",
+    toml: ["/etc/ssl/certs", "/srv/shared"],
+    expected: ["/etc/ssl/certs", "/srv/shared"],
+  },
+  "runtime.warm_spare": { env: "false", toml: false, expected: false },
+  "cluster.secret": { env: "s".repeat(32), toml: "s".repeat(32), expected: "s".repeat(32) },
   "log.level": { env: "debug", toml: "debug", expected: "debug" },
   "log.pretty": { env: "true", toml: true, expected: true },
 };
@@ -177,6 +205,14 @@ describe("defaults", () => {
       bodyLimitJson: MiB,
       rateLimitPerMinute: 600,
       trustProxy: false,
+      headersTimeout: 10_000,
+      requestTimeout: 30_000,
+      uploadTimeout: 300_000,
+      keepAliveTimeout: 5_000,
+      maxConnections: 1000,
+      allowedHosts: [],
+      rateLimitPerAddressPerMinute: 1200,
+      rateLimitAuthFailuresPerMinute: 30,
     });
     expect(config.database).toMatchObject({
       type: "sqlite",
@@ -193,7 +229,13 @@ describe("defaults", () => {
       s3KeyPrefix: "",
       multipartPartSize: 8 * MiB,
     });
-    expect(config.redis).toEqual({ url: "redis://127.0.0.1:6390", keyPrefix: "arcade" });
+    expect(config.redis).toEqual({
+      url: "redis://127.0.0.1:6390",
+      keyPrefix: "arcade",
+      allowUnauthenticated: false,
+    });
+    expect(config.cluster).toEqual({ secret: "" });
+    expect(config.database).toMatchObject({ ssl: false });
     expect(config.plugin).toEqual({
       localCacheDir: join(data, "cache"),
       enableMarket: false,
@@ -230,7 +272,15 @@ describe("defaults", () => {
     });
     expect(config.market).toEqual({ requestTimeout: 10_000 });
     expect(config.signature).toEqual({ requireSignature: false, trustedKeys: [], revokedKeys: [] });
-    expect(config.runtime).toEqual({ maxRestarts: 3, restartBackoff: 1000, drainTimeout: 10_000 });
+    expect(config.runtime).toEqual({
+      maxRestarts: 3,
+      restartBackoff: 1000,
+      drainTimeout: 10_000,
+      pluginUid: "nobody",
+      pluginGid: "nogroup",
+      allowedHostPaths: [],
+      warmSpare: true,
+    });
     expect(config.log).toEqual({ level: "info", pretty: false });
   });
 

@@ -19,7 +19,12 @@ function defaultNodeId(): string {
   return `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9_.:-]/g, "-");
 }
 
-function resolveDatabase(raw: FileConfig["database"], sqlitePath: string, origins: ConfigOrigins) {
+function resolveDatabase(
+  raw: FileConfig["database"],
+  sqlitePath: string,
+  origins: ConfigOrigins,
+  sslCa: string | undefined,
+) {
   const issues: ConfigIssue[] = [];
   let parsed: URL | undefined;
   if (raw.url !== undefined) {
@@ -44,6 +49,8 @@ function resolveDatabase(raw: FileConfig["database"], sqlitePath: string, origin
       raw.database ?? (parsed?.pathname.slice(1) ? decodeURIComponent(parsed.pathname.slice(1)) : "arcade"),
     poolSize: raw.pool_size,
     connectTimeout: raw.connect_timeout,
+    ssl: raw.ssl,
+    ...(sslCa !== undefined ? { sslCa } : {}),
   };
   return { database, issues };
 }
@@ -84,6 +91,7 @@ function crossChecks(raw: FileConfig, origins: ConfigOrigins): ConfigIssue[] {
           ),
     );
   }
+  issues.push(...timeoutChecks(raw, origins));
   if (plugin.enable_market && plugin.market_api === "") {
     issues.push(
       origins.issue(
@@ -96,6 +104,59 @@ function crossChecks(raw: FileConfig, origins: ConfigOrigins): ConfigIssue[] {
     );
   }
   return issues;
+}
+
+/**
+ * headers <= request <= upload: Node refuses a headers timeout above its request timeout, and
+ * an upload deadline shorter than the ordinary one would make no sense.
+ */
+function timeoutChecks(raw: FileConfig, origins: ConfigOrigins): ConfigIssue[] {
+  const s = raw.server;
+  const issues: ConfigIssue[] = [];
+  if (s.headers_timeout > s.request_timeout) {
+    issues.push(
+      origins.sourceOf("server", "headers_timeout") === "default"
+        ? origins.issue(
+            ["server", "request_timeout"],
+            `at least server.headers_timeout (${s.headers_timeout}ms)`,
+          )
+        : origins.issue(
+            ["server", "headers_timeout"],
+            `at most server.request_timeout (${s.request_timeout}ms)`,
+            {
+              value: s.headers_timeout,
+            },
+          ),
+    );
+  }
+  if (s.request_timeout > s.upload_timeout) {
+    issues.push(
+      origins.sourceOf("server", "request_timeout") === "default"
+        ? origins.issue(
+            ["server", "upload_timeout"],
+            `at least server.request_timeout (${s.request_timeout}ms)`,
+          )
+        : origins.issue(
+            ["server", "request_timeout"],
+            `at most server.upload_timeout (${s.upload_timeout}ms)`,
+            {
+              value: s.request_timeout,
+            },
+          ),
+    );
+  }
+  return issues;
+}
+
+/** Settings that work but leave the control plane open; said at every start. */
+function controlPlaneWarnings(raw: FileConfig): string[] {
+  const warnings: string[] = [];
+  if (raw.redis.allow_unauthenticated) {
+    warnings.push(
+      "redis.allow_unauthenticated = true: the platform runs on a Redis that anyone who reaches it may use",
+    );
+  }
+  return warnings;
 }
 
 /** The validated file (snake_case) -> ArcadeConfig (camelCase, absolute paths, hashed tokens). */
@@ -118,11 +179,12 @@ export function resolveConfig(
     raw.database,
     optionalPath("database", "sqlite_path", raw.database.sqlite_path, "arcade.db"),
     origins,
+    raw.database.ssl_ca === undefined ? undefined : pathOf("database", "ssl_ca", raw.database.ssl_ca),
   );
   const auth = resolveTokens(raw.auth.tokens, context.adminToken, origins);
   const trusted = resolveTrustedKeys(raw.signature.trusted_keys, origins);
 
-  const warnings = [...auth.warnings];
+  const warnings = [...auth.warnings, ...controlPlaneWarnings(raw)];
   if (raw.auth.disabled) {
     warnings.push("auth is disabled (auth.disabled = true): every request is treated as admin");
   } else if (auth.tokens.length === 0) {
@@ -140,9 +202,21 @@ export function resolveConfig(
       rateLimitPerMinute: raw.server.rate_limit_per_minute,
       trustProxy: raw.server.trust_proxy,
       ...(raw.server.public_url !== undefined ? { publicUrl: raw.server.public_url } : {}),
+      headersTimeout: raw.server.headers_timeout,
+      requestTimeout: raw.server.request_timeout,
+      uploadTimeout: raw.server.upload_timeout,
+      keepAliveTimeout: raw.server.keep_alive_timeout,
+      maxConnections: raw.server.max_connections,
+      allowedHosts: raw.server.allowed_hosts.map((h) => h.toLowerCase()),
+      rateLimitPerAddressPerMinute: raw.server.rate_limit_per_address_per_minute,
+      rateLimitAuthFailuresPerMinute: raw.server.rate_limit_auth_failures_per_minute,
     },
     database,
-    redis: { url: raw.redis.url, keyPrefix: raw.redis.key_prefix },
+    redis: {
+      url: raw.redis.url,
+      keyPrefix: raw.redis.key_prefix,
+      allowUnauthenticated: raw.redis.allow_unauthenticated,
+    },
     storage: {
       type: s.type,
       fsRoot: optionalPath("storage", "fs_root", s.fs_root, "objects"),
@@ -202,7 +276,12 @@ export function resolveConfig(
       maxRestarts: raw.runtime.max_restarts,
       restartBackoff: raw.runtime.restart_backoff,
       drainTimeout: raw.runtime.drain_timeout,
+      pluginUid: raw.runtime.plugin_uid,
+      pluginGid: raw.runtime.plugin_gid,
+      allowedHostPaths: raw.runtime.allowed_host_paths,
+      warmSpare: raw.runtime.warm_spare,
     },
+    cluster: { secret: raw.cluster.secret },
     log: { level: raw.log.level, pretty: raw.log.pretty },
   };
 

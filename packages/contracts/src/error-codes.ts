@@ -10,20 +10,28 @@ export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
+  /** A plugin did something its manifest did not declare (names what: `fs.read /etc/hostname`). */
+  PERMISSION_DENIED: 403,
   NOT_FOUND: 404,
   PLUGIN_NOT_FOUND: 404,
   JOB_NOT_FOUND: 404,
   VERSION_NOT_FOUND: 404,
   ACTION_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  /** The request (its body) did not arrive within server.request_timeout / server.upload_timeout. */
+  REQUEST_TIMEOUT: 408,
   PLUGIN_EXISTS: 409,
   OPERATION_IN_PROGRESS: 409,
   VERSION_NOT_NEWER: 409,
   DEPENDENTS_EXIST: 409,
+  /** An update asks for more permissions than the installed version has; retry with acceptPermissions=true. */
+  PERMISSIONS_ESCALATED: 409,
   IDEMPOTENCY_KEY_REUSED: 409,
   PLUGIN_NOT_LOADED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** The Host header is not in server.allowed_hosts (421 Misdirected Request: wrong authority). */
+  HOST_NOT_ALLOWED: 421,
   // artifact and manifest
   ARCHIVE_INVALID: 422,
   ARCHIVE_UNSAFE: 422,

@@ -3,4 +3,5 @@ export * from "./events.js";
 export * from "./job.js";
 export * from "./job-payloads.js";
 export * from "./manifest.js";
+export * from "./permissions.js";
 export * from "./plugin.js";

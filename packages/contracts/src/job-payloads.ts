@@ -40,17 +40,31 @@ export const ArtifactSourceSchema = Type.Union([
 export type ArtifactSource = Static<typeof ArtifactSourceSchema>;
 
 const Common = { requestedBy: Type.String(), requestId: Type.Optional(Type.String()) };
+/**
+ * The role of the requester, as the API authenticated it. Install and update check it
+ * against the permissions the plugin asks for (network, process, host paths need an admin);
+ * absent (a job the platform made itself, such as an automatic update): no role.
+ */
+const RequestedRole = Type.Optional(
+  Type.Union([Type.Literal("viewer"), Type.Literal("operator"), Type.Literal("admin")]),
+);
 const PluginIdField = Type.String({ minLength: 1, maxLength: 80 });
 
 /** Payload of each job type, checked by the producer and again by the processor. */
 export const JobPayloadSchemas = {
-  install: Type.Object({ ...Common, artifact: ArtifactSourceSchema }, { additionalProperties: false }),
+  install: Type.Object(
+    { ...Common, requestedRole: RequestedRole, artifact: ArtifactSourceSchema },
+    { additionalProperties: false },
+  ),
   update: Type.Object(
     {
       ...Common,
       pluginId: PluginIdField,
+      requestedRole: RequestedRole,
       artifact: ArtifactSourceSchema,
       allowDowngrade: Type.Optional(Type.Boolean()),
+      /** Accepts permissions beyond the installed version's (else PERMISSIONS_ESCALATED). */
+      acceptPermissions: Type.Optional(Type.Boolean()),
     },
     { additionalProperties: false },
   ),

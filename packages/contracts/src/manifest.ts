@@ -1,4 +1,5 @@
 import { type Static, Type } from "@sinclair/typebox";
+import { PermissionsSchema } from "./permissions.js";
 
 export const PLUGIN_TYPES = ["notify", "ci", "cd", "security", "storage", "approval", "custom"] as const;
 export type PluginType = (typeof PLUGIN_TYPES)[number];
@@ -60,6 +61,8 @@ export const ManifestSchema = Type.Object(
     tags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20 })),
     minVersion: Type.Optional(Type.String({ format: "semver", maxLength: 64 })),
     resources: Type.Optional(ResourcesSchema),
+    /** What the plugin may touch beyond its own folders (permissions.ts); absent: nothing. */
+    permissions: Type.Optional(PermissionsSchema),
   },
   { additionalProperties: false },
 );

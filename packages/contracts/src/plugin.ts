@@ -1,4 +1,5 @@
 import type { Manifest, PluginType } from "./manifest.js";
+import type { PluginPermissions } from "./permissions.js";
 
 /** `is_enabled` of the original model. */
 export const PluginStatus = { Disabled: 0, Enabled: 1, Error: 2 } as const;
@@ -27,6 +28,8 @@ export interface PluginResource {
   source: PluginSource;
   s3Path: string;
   manifest: Manifest;
+  /** What the current version may touch, every part spelled out (from manifest.permissions). */
+  permissions: PluginPermissions;
   installTime: string;
   updateTime: string;
   /** Set by the market update checker. */
@@ -43,6 +46,10 @@ export interface PluginVersionResource {
   size: number;
   objectKey: string;
   manifest: Manifest;
+  /** What this version may touch, as stored with it. */
+  permissions: PluginPermissions;
+  /** Who installed or updated to this version (and so approved its permissions); null before it was recorded. */
+  permissionsApprovedBy: string | null;
   createdAt: string;
   current: boolean;
 }

@@ -1,10 +1,12 @@
 import { hostname } from "node:os";
+import { join } from "node:path";
 import { EventSubscriber, NodeRegistry } from "@arcade/bus";
 import type { ArcadeConfig } from "@arcade/config";
 import { PluginStatus } from "@arcade/contracts";
 import { artifactKey, extractArchive, type Logger, type ObjectStore, type PluginRepo } from "@arcade/core";
 import { type DesiredPlugin, PluginHost, Reconciler } from "@arcade/runtime";
 import { FsArtifactCache } from "@arcade/storage";
+import { hardenDataDir } from "./harden-data-dir.js";
 import { archiveLimits } from "./infrastructure.js";
 import { signatureGate } from "./signature-gate.js";
 import { PLATFORM_VERSION } from "./version.js";
@@ -90,7 +92,25 @@ export async function startRuntimeNode(options: {
     maxMemoryMb: config.plugin.maxMemoryMb,
     maxRestarts: config.runtime.maxRestarts,
     restartBackoffMs: config.runtime.restartBackoff,
+    pluginDataDir: join(config.server.dataDir, "plugin-data"),
+    allowedHostPaths: config.runtime.allowedHostPaths,
+    sandbox: { pluginUid: config.runtime.pluginUid, pluginGid: config.runtime.pluginGid },
+    warmSpare: config.runtime.warmSpare,
   });
+  await hardenDataDir(config, logger.child({ component: "data-dir" }));
+  // Fail loudly at start, not once per plugin: the plugin user, the bootstrap, the memory bound.
+  await host.prepare().catch((error: unknown) => {
+    logger.error({ err: error }, `plugin sandboxes cannot start here: ${(error as Error).message}`);
+  });
+  /** Data folders of plugins that are gone (uninstalled, perhaps while this node was down). */
+  const sweepData = async () => {
+    try {
+      const installed = new Set((await options.plugins.listAll()).map((p) => p.pluginId));
+      await host.sweepData(installed);
+    } catch (error) {
+      logger.warn({ err: error }, "sweeping plugin data folders failed");
+    }
+  };
   const cache = new FsArtifactCache({
     dir: config.plugin.localCacheDir,
     store: options.store,
@@ -139,6 +159,7 @@ export async function startRuntimeNode(options: {
     onEvent: (event) => {
       reconciler
         .applyEvent(event)
+        .then(() => (event.op === "uninstall" ? sweepData() : undefined))
         .catch((error: unknown) => logger.warn({ err: error }, "applying an event failed"));
     },
     onReconnect: () => {
@@ -152,6 +173,7 @@ export async function startRuntimeNode(options: {
     logger.warn({ err: error }, "event subscription not up yet; the timer reconcile covers until it is");
   });
   await reconciler.start();
+  await sweepData();
   await registry.start(heartbeatState);
   return {
     nodeId,

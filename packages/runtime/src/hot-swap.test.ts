@@ -4,10 +4,11 @@ import { capturingLogger } from "./testing/capturing-logger.js";
 import { pluginWorkspace, writePlugin } from "./testing/plugin-fixtures.js";
 
 let root: string;
+let dataRoot: string;
 let removeRoot: () => Promise<void>;
 
 beforeAll(async () => {
-  ({ root, remove: removeRoot } = await pluginWorkspace());
+  ({ root, dataRoot, remove: removeRoot } = await pluginWorkspace());
 });
 afterAll(async () => {
   await removeRoot();
@@ -28,7 +29,12 @@ function slowPlugin(tag: string): string {
 
 describe("hot swap", () => {
   it("swaps v1 <-> v2 twenty times under continuous load without a failed call", async () => {
-    const host = new PluginHost({ nodeId: "n", logger: capturingLogger(), drainTimeoutMs: 5_000 });
+    const host = new PluginHost({
+      nodeId: "n",
+      logger: capturingLogger(),
+      drainTimeoutMs: 5_000,
+      pluginDataDir: dataRoot,
+    });
     const v1 = await writePlugin(root, { pluginId: "p_swap", version: "1.0.0", source: slowPlugin("v1") });
     const v2 = await writePlugin(root, { pluginId: "p_swap", version: "2.0.0", source: slowPlugin("v2") });
     await host.load(v1);
@@ -75,7 +81,7 @@ describe("hot swap", () => {
 
   it("keeps v1 serving when v2 fails to initialise, and reports the error", async () => {
     const changes: number[] = [];
-    const host = new PluginHost({ nodeId: "n", logger: capturingLogger() });
+    const host = new PluginHost({ nodeId: "n", logger: capturingLogger(), pluginDataDir: dataRoot });
     host.on("change", () => changes.push(1));
     const v1 = await writePlugin(root, {
       pluginId: "p_failswap",

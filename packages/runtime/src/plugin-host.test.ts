@@ -5,11 +5,12 @@ import { capturingLogger } from "./testing/capturing-logger.js";
 import { customPlugin, pluginWorkspace, waitFor, writePlugin } from "./testing/plugin-fixtures.js";
 
 let root: string;
+let dataRoot: string;
 let removeRoot: () => Promise<void>;
 const hosts: PluginHost[] = [];
 
 beforeAll(async () => {
-  ({ root, remove: removeRoot } = await pluginWorkspace());
+  ({ root, dataRoot, remove: removeRoot } = await pluginWorkspace());
 });
 afterEach(async () => {
   await Promise.all(hosts.splice(0).map((h) => h.stopAll()));
@@ -27,6 +28,7 @@ function newHost(options: Partial<PluginHostOptions> = {}) {
     drainTimeoutMs: 2_000,
     cleanupTimeoutMs: 1_000,
     restartBackoffMs: 20,
+    pluginDataDir: dataRoot,
     ...options,
   });
   hosts.push(host);

@@ -1,7 +1,16 @@
 import { EventEmitter } from "node:events";
+import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { type NodePluginState, REQUIRED_ACTIONS } from "@arcade/contracts";
-import { AppError, assertConfig, assertParams, isAppError, type Logger } from "@arcade/core";
+import {
+  AppError,
+  assertConfig,
+  assertParams,
+  hostPathProblems,
+  isAppError,
+  type Logger,
+  permissionsOf,
+} from "@arcade/core";
 import { KeyedSerial } from "./keyed-serial.js";
 import { type Entry, effectiveConfig, errorEntry, fingerprint, publicView } from "./plugin-entry.js";
 import type {
@@ -14,7 +23,11 @@ import type {
 } from "./plugin-types.js";
 import { entryPath } from "./sandbox/entry-path.js";
 import { memoryLimitMb } from "./sandbox/memory-limit.js";
-import { Sandbox, type SandboxCrash } from "./sandbox/sandbox.js";
+import { accessProblem } from "./sandbox/path-access.js";
+import { PluginDataDirs } from "./sandbox/plugin-data-dirs.js";
+import { Sandbox, type SandboxCrash, type SandboxRuntime } from "./sandbox/sandbox.js";
+import { prepareSandboxRuntime, type RuntimeSetup } from "./sandbox/sandbox-runtime.js";
+import { WarmSpare } from "./sandbox/warm-spare.js";
 
 export interface PluginHostOptions {
   /** This node's id, for heartbeats. */
@@ -40,9 +53,19 @@ export interface PluginHostOptions {
   maxRestartBackoffMs?: number;
   /** A plugin that ran this long before crashing starts counting restarts afresh. Default 60 s. */
   stableAfterMs?: number;
+  /** `{data_dir}/plugin-data`: each plugin's own data folder is created below it. */
+  pluginDataDir: string;
+  /** runtime.allowed_host_paths: a version asking for other host paths does not load here. */
+  allowedHostPaths?: readonly string[];
+  /** How plugin processes are started (OS user, memory bound, environment). */
+  sandbox?: RuntimeSetup;
+  /** Keep one plugin process started ahead (runtime.warm_spare). Default false. */
+  warmSpare?: boolean;
+  /** Where warm spares get their slot folders. Default: `sandbox-slots` beside pluginDataDir. */
+  slotsDir?: string;
 }
 
-type ResolvedOptions = Required<PluginHostOptions>;
+type ResolvedOptions = Required<Omit<PluginHostOptions, "sandbox">> & { sandbox: RuntimeSetup };
 
 /**
  * The plugin manager of one node: each plugin in its own sandbox, hot-swapped one
@@ -55,6 +78,11 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
   private readonly logger: Logger;
   private readonly entries = new Map<string, Entry>();
   private readonly serial = new KeyedSerial();
+  private dataDirs: PluginDataDirs;
+  /** Refused operations per plugin, across its versions and restarts, while it is loaded here. */
+  private readonly denials = new Map<string, { count: number; last: string }>();
+  private runtime: Promise<SandboxRuntime> | null = null;
+  private spare: WarmSpare | null = null;
   private closed = false;
 
   constructor(options: PluginHostOptions) {
@@ -70,12 +98,62 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
       restartBackoffMs: 1_000,
       maxRestartBackoffMs: 60_000,
       stableAfterMs: 60_000,
+      allowedHostPaths: [],
+      sandbox: {},
+      warmSpare: false,
+      slotsDir: join(dirname(options.pluginDataDir), "sandbox-slots"),
       ...stripUndefined(options),
       nodeId: options.nodeId,
+      pluginDataDir: options.pluginDataDir,
       logger: options.logger,
     };
     this.nodeId = options.nodeId;
     this.logger = options.logger.child({ component: "plugin-host" });
+    this.dataDirs = new PluginDataDirs(options.pluginDataDir, null);
+  }
+
+  /**
+   * Works out once how this node starts plugin processes: the OS user, the bootstrap, and
+   * the address space of an idle sandbox (measured, for RLIMIT_AS). The first load does it
+   * anyway; an app calls it at start to fail early with a message that says what to fix.
+   */
+  prepare(): Promise<SandboxRuntime> {
+    if (this.runtime) return this.runtime;
+    const runtime = prepareSandboxRuntime(this.options.sandbox, this.logger).then((ready) => {
+      this.dataDirs = new PluginDataDirs(this.options.pluginDataDir, ready.user);
+      if (this.options.warmSpare && !this.closed && !this.spare) {
+        this.spare = new WarmSpare({
+          runtime: ready,
+          slotsDir: this.options.slotsDir,
+          memoryMb: this.memoryOf(undefined),
+          logger: this.logger,
+        });
+        this.spare.refill();
+      }
+      return ready;
+    });
+    this.runtime = runtime;
+    // A failed preparation is retried by the next load (the cause may be fixed by then).
+    runtime.catch(() => {
+      if (this.runtime === runtime) this.runtime = null;
+    });
+    return runtime;
+  }
+
+  /** The data folder of a plugin on this node (whether or not it exists yet). */
+  dataDirOf(pluginId: string): string {
+    return this.dataDirs.pathOf(pluginId);
+  }
+
+  /**
+   * Removes the data folders of plugins that no longer exist (uninstalled). Disabled
+   * plugins keep theirs: pass every installed plugin's id.
+   */
+  async sweepData(installed: ReadonlySet<string>): Promise<string[]> {
+    const keep = new Set([...installed, ...this.entries.keys()]);
+    const removed = await this.dataDirs.sweep(keep);
+    if (removed.length > 0) this.logger.info({ removed }, "removed data folders of uninstalled plugins");
+    return removed;
   }
 
   /**
@@ -96,6 +174,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
       if (!entry) return false;
       this.cancelRestart(entry);
       this.entries.delete(pluginId);
+      this.denials.delete(pluginId);
       this.emit("change");
       await this.stopSandbox(entry);
       this.logger.info({ pluginId, version: entry.version }, "plugin unloaded");
@@ -224,6 +303,10 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
         restarts: entry.restarts,
         uptimeMs: entry.state === "loaded" && startedAt !== null ? now - startedAt : 0,
         memoryLimitMb: entry.sandbox?.memoryMb ?? null,
+        addressSpaceLimitMb: entry.sandbox?.addressSpaceMb ?? null,
+        pid: entry.sandbox?.pid ?? null,
+        denials: this.denials.get(entry.pluginId)?.count ?? 0,
+        lastDenial: this.denials.get(entry.pluginId)?.last ?? null,
       };
     });
   }
@@ -245,6 +328,15 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
     this.closed = true;
     await Promise.all(this.ids().map((id) => this.unload(id)));
     await this.serial.idle();
+    await this.runtime?.catch(() => undefined);
+    await this.spare?.close();
+  }
+
+  private memoryOf(quantity: string | undefined): number {
+    return memoryLimitMb(quantity, {
+      defaultMb: this.options.defaultMemoryMb,
+      maxMb: this.options.maxMemoryMb,
+    });
   }
 
   private async doLoad(spec: PluginSpec): Promise<LoadedPlugin> {
@@ -253,7 +345,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
     const log = this.logger.child({ pluginId: spec.pluginId, version: spec.version });
     let sandbox: Sandbox;
     try {
-      sandbox = this.createSandbox(spec, config);
+      sandbox = await this.createSandbox(spec, config);
       await sandbox.start();
     } catch (error) {
       const failure = asAppError(error);
@@ -297,7 +389,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
     return publicView(entry);
   }
 
-  private createSandbox(spec: PluginSpec, config: Record<string, unknown>): Sandbox {
+  private async createSandbox(spec: PluginSpec, config: Record<string, unknown>): Promise<Sandbox> {
     try {
       assertConfig(spec.manifest.configSchema, config);
     } catch (error) {
@@ -311,20 +403,53 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
         },
       );
     }
-    return new Sandbox({
+    const permissions = permissionsOf(spec.manifest);
+    const refused = hostPathProblems(permissions.fs, this.options.allowedHostPaths);
+    if (refused.length > 0) {
+      throw new AppError(
+        "PLUGIN_LOAD_FAILED",
+        `plugin ${spec.pluginId}@${spec.version} asks for host paths node ${this.nodeId} does not allow: ${refused.map((r) => r.message).join("; ")}`,
+        { errors: refused },
+      );
+    }
+    const runtime = await this.prepare();
+    if (runtime.user) {
+      const problem = await accessProblem(join(spec.dir, spec.manifest.entryPoint), runtime.user, "r");
+      if (problem) {
+        throw new AppError(
+          "PLUGIN_LOAD_FAILED",
+          `plugin ${spec.pluginId}@${spec.version} cannot be loaded: ${problem}`,
+          {
+            detail:
+              "Plugin folders (plugin.local_cache_dir and every folder above it) must be readable and searchable by runtime.plugin_uid.",
+          },
+        );
+      }
+    }
+    const dataDir = await this.dataDirs.ensure(spec.pluginId);
+    const memoryMb = this.memoryOf(spec.manifest.resources?.memory);
+    const spare = this.spare?.fits(permissions, memoryMb) ? await this.spare.take() : null;
+    const sandbox = new Sandbox({
       pluginId: spec.pluginId,
       version: spec.version,
       entryPath: entryPath(spec.dir, spec.manifest.entryPoint),
+      dir: spec.dir,
+      dataDir,
+      permissions,
+      runtime,
       config,
       requiredActions: REQUIRED_ACTIONS[spec.manifest.pluginType] ?? [],
-      memoryMb: memoryLimitMb(spec.manifest.resources?.memory, {
-        defaultMb: this.options.defaultMemoryMb,
-        maxMb: this.options.maxMemoryMb,
-      }),
+      memoryMb,
+      ...(spare ? { spare } : {}),
       loadTimeoutMs: this.options.loadTimeoutMs,
       cleanupTimeoutMs: this.options.cleanupTimeoutMs,
       logger: this.options.logger,
     });
+    sandbox.on("denial", (what) => {
+      const seen = this.denials.get(spec.pluginId) ?? { count: 0, last: what };
+      this.denials.set(spec.pluginId, { count: seen.count + 1, last: what });
+    });
+    return sandbox;
   }
 
   private watch(entry: Entry, sandbox: Sandbox): void {
@@ -370,7 +495,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
     if (this.closed || this.entries.get(entry.pluginId) !== entry || entry.state !== "error") return;
     let sandbox: Sandbox;
     try {
-      sandbox = this.createSandbox(entry, entry.config);
+      sandbox = await this.createSandbox(entry, entry.config);
       await sandbox.start();
     } catch (error) {
       entry.error = `restart failed: ${asAppError(error).message}`;

@@ -63,6 +63,14 @@ export interface PluginStatusRow {
   restarts: number;
   uptimeMs: number;
   memoryLimitMb: number | null;
+  /** RLIMIT_AS of the plugin's process (heap + memory outside it + an idle Node); null: not bounded. */
+  addressSpaceLimitMb: number | null;
+  /** Pid of the plugin's process. */
+  pid: number | null;
+  /** Operations its manifest did not grant that it tried (and that surfaced), since it was loaded here. */
+  denials: number;
+  /** The last of them, as `fs.read /etc/hostname`. */
+  lastDenial: string | null;
 }
 
 export interface InvokeOptions {

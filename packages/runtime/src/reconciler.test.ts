@@ -15,9 +15,10 @@ import { capturingLogger } from "./testing/capturing-logger.js";
 import { pluginWorkspace, writePlugin } from "./testing/plugin-fixtures.js";
 
 let root: string;
+let dataRoot: string;
 let removeRoot: () => Promise<void>;
 beforeAll(async () => {
-  ({ root, remove: removeRoot } = await pluginWorkspace());
+  ({ root, dataRoot, remove: removeRoot } = await pluginWorkspace());
 });
 afterAll(async () => {
   await removeRoot();
@@ -95,7 +96,12 @@ afterEach(async () => {
 function fixture(admit?: (plugin: DesiredPlugin) => void): Fixture {
   const state = new MemoryDesiredState();
   const artifacts = new FolderArtifacts();
-  const host = new PluginHost({ nodeId: "n1", logger: capturingLogger(), drainTimeoutMs: 1_000 });
+  const host = new PluginHost({
+    nodeId: "n1",
+    logger: capturingLogger(),
+    drainTimeoutMs: 1_000,
+    pluginDataDir: dataRoot,
+  });
   const changes: NodeRuntimeState[] = [];
   const reconciler = new Reconciler({
     host,

@@ -36,6 +36,13 @@ export interface PluginContext<Config = JsonObject> {
   /** `defaultConfig` merged with the stored config, validated against `configSchema`. */
   readonly config: Config;
   readonly logger: PluginLogger;
+  /**
+   * fetch() limited to the manifest's `permissions.network.hosts` (`host:port`). The
+   * platform runs each plugin without network; its node makes the request after checking
+   * the host (also after each redirect). Anything else fails with code PERMISSION_DENIED.
+   * The global fetch of a plugin goes the same way.
+   */
+  readonly fetch: typeof fetch;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { Manifest } from "@arcade/contracts";
@@ -76,7 +77,11 @@ export const invoke: Benchmark = {
 
     // In-process.
     const manifest = JSON.parse(await readFile(join(PLUGIN_DIR, "manifest.json"), "utf8")) as Manifest;
-    const host = new PluginHost({ nodeId: "bench", logger: silentLogger });
+    const host = new PluginHost({
+      nodeId: "bench",
+      logger: silentLogger,
+      pluginDataDir: join(await scratchDir(), "plugin-data"),
+    });
     const pluginId = "plugin_notify-stdout_bench0";
     const echo = echoWorker();
     let inProcess: LoopResult;
@@ -188,3 +193,10 @@ export const invoke: Benchmark = {
     }
   },
 };
+
+/** A scratch folder plugin processes (another OS user when the bench runs as root) can pass through. */
+async function scratchDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "arcade-bench-"));
+  await chmod(dir, 0o711);
+  return dir;
+}

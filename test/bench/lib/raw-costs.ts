@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { type Manifest, PluginStatus } from "@arcade/contracts";
-import { newPluginId, newPluginRecord, silentLogger } from "@arcade/core";
+import { newPluginId, newPluginRecord, permissionsOf, silentLogger } from "@arcade/core";
 import { openDatabase } from "@arcade/db";
-import { entryPath, Sandbox } from "@arcade/runtime";
+import { entryPath, PluginDataDirs, prepareSandboxRuntime, Sandbox } from "@arcade/runtime";
 import { Redis } from "ioredis";
 import mysql from "mysql2/promise";
 import { benchStore } from "./bare-server.js";
@@ -136,19 +136,32 @@ export async function redisFanOut(redisUrl: string, subscribers: number, samples
 /** Writes an unpacked plugin (manifest.json + entry) to `dir` for sandbox measurements. */
 export async function writePluginFolder(dir: string, manifest: Manifest, source: string): Promise<string> {
   await mkdir(dir, { recursive: true });
+  // Plugin processes run as another user when the bench runs as root: they must reach it
+  // (its parent is usually a 0700 mkdtemp folder).
+  await chmod(dirname(dir), 0o711);
   await writeFile(join(dir, "manifest.json"), JSON.stringify(manifest));
   await writeFile(join(dir, manifest.entryPoint), source);
   return dir;
 }
 
-/** Starting a sandbox (worker thread), importing the entry and running init; then stopping it (not timed). */
+/**
+ * Starting a sandbox (a plugin process: spawn, import of the entry, init); then stopping it
+ * (not timed). No warm spare here: this is what a cold start costs.
+ */
 export async function sandboxStart(dir: string, manifest: Manifest, samples: number): Promise<number[]> {
+  const runtime = await prepareSandboxRuntime({}, silentLogger);
+  const dataDirs = new PluginDataDirs(join(dir, "..", "plugin-data"), runtime.user);
   const out: number[] = [];
   for (let i = 0; i < samples; i += 1) {
+    const pluginId = `plugin_bench_${i}`;
     const sandbox = new Sandbox({
-      pluginId: `plugin_bench_${i}`,
+      pluginId,
       version: manifest.version,
       entryPath: entryPath(dir, manifest.entryPoint),
+      dir,
+      dataDir: await dataDirs.ensure(pluginId),
+      permissions: permissionsOf(manifest),
+      runtime,
       config: manifest.defaultConfig ?? {},
       requiredActions: [],
       memoryMb: 64,

@@ -51,7 +51,11 @@ export function pluginWriteRoutes(deps: ApiDeps): Hono {
     });
     try {
       const artifact = artifactSource(upload.fields, upload.file, staged);
-      const common = { requestedBy: principal.name, requestId: c.get("requestId") };
+      const common = {
+        requestedBy: principal.name,
+        requestedRole: principal.role,
+        requestId: c.get("requestId"),
+      };
       const operation =
         pluginId === null
           ? await submitter.submit({
@@ -71,6 +75,7 @@ export function pluginWriteRoutes(deps: ApiDeps): Hono {
                 pluginId,
                 artifact,
                 ...(upload.fields.allowDowngrade === "true" ? { allowDowngrade: true } : {}),
+                ...(acceptPermissions(c, upload.fields) ? { acceptPermissions: true } : {}),
               },
               requestedBy: principal.name,
               idempotencyKey: key,
@@ -139,6 +144,17 @@ export function pluginWriteRoutes(deps: ApiDeps): Hono {
   );
 
   return app;
+}
+
+/**
+ * An update approves permissions beyond the installed version's only when asked to:
+ * `acceptPermissions=true` as a form field or in the query.
+ */
+function acceptPermissions(c: Context, fields: Record<string, string>): boolean {
+  const query = new QueryReader(c.req.query());
+  const fromQuery = query.bool("acceptPermissions");
+  query.done();
+  return fromQuery === true || fields.acceptPermissions === "true";
 }
 
 /** 422 CONFIG_INVALID with every error, before a job is made for a config the worker would refuse. */

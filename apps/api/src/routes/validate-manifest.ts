@@ -3,7 +3,16 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
-import { AppError, inspectArchive, isAppError, validateManifest } from "@arcade/core";
+import type { FieldError, Manifest } from "@arcade/contracts";
+import {
+  AppError,
+  adminOnlyPermissions,
+  hostPathProblems,
+  inspectArchive,
+  isAppError,
+  permissionsOf,
+  validateManifest,
+} from "@arcade/core";
 import { type Context, Hono } from "hono";
 import type { ApiDeps } from "../deps.js";
 import { requireRole } from "../http/auth.js";
@@ -25,7 +34,7 @@ export function validateManifestRoutes(deps: ApiDeps): Hono {
     if (type.startsWith("application/json") || /^application\/[a-z0-9.-]+\+json/.test(type)) {
       const body = await readJsonBody(c, deps.limits.jsonBodyBytes);
       if (body === undefined) throw new AppError("VALIDATION_FAILED", "send a manifest as the JSON body");
-      return c.json(validateManifest(body));
+      return c.json(withPermissions(deps, validateManifest(body)));
     }
     if (type.startsWith("application/zip") || type.startsWith("application/octet-stream")) {
       const body = c.req.raw.body;
@@ -50,6 +59,23 @@ export function validateManifestRoutes(deps: ApiDeps): Hono {
   return app;
 }
 
+/**
+ * Adds what a valid manifest's plugin would run with: its permissions spelled out,
+ * the grants that need an admin to install, and this platform's verdict on host paths
+ * (runtime.allowed_host_paths), which makes the manifest invalid here when it fails.
+ */
+function withPermissions(
+  deps: ApiDeps,
+  result: { valid: boolean; errors: FieldError[]; manifest: Manifest | null },
+) {
+  if (!result.valid || !result.manifest) return result;
+  const permissions = permissionsOf(result.manifest);
+  const problems = hostPathProblems(permissions.fs, deps.limits.allowedHostPaths ?? []);
+  const needsAdmin = adminOnlyPermissions(permissions);
+  if (problems.length > 0) return { valid: false, errors: problems, manifest: null, permissions, needsAdmin };
+  return { ...result, permissions, needsAdmin };
+}
+
 /** Writes the zip to a scratch file with `write`, inspects it, and always removes it. */
 async function withScratchZip(deps: ApiDeps, write: (path: string) => Promise<unknown>) {
   const dir = join(deps.workDir, "validate");
@@ -59,7 +85,7 @@ async function withScratchZip(deps: ApiDeps, write: (path: string) => Promise<un
     await write(path);
     try {
       const inspection = await inspectArchive(path, deps.limits.archiveLimits);
-      return { valid: true, errors: [], manifest: inspection.manifest };
+      return withPermissions(deps, { valid: true, errors: [], manifest: inspection.manifest });
     } catch (error) {
       if (isAppError(error) && (error.code === "MANIFEST_INVALID" || error.code === "ENTRY_POINT_MISSING")) {
         return { valid: false, errors: error.errors, manifest: null };

@@ -1,5 +1,5 @@
 import type { NodePluginState, PluginResource, PluginVersionResource } from "@arcade/contracts";
-import type { PluginRecord, PluginVersionRecord } from "@arcade/core";
+import { type PluginRecord, type PluginVersionRecord, permissionsOf } from "@arcade/core";
 import semver from "semver";
 
 export function pluginView(record: PluginRecord, nodes?: NodePluginState[]): PluginResource {
@@ -27,6 +27,7 @@ export function pluginView(record: PluginRecord, nodes?: NodePluginState[]): Plu
     source: record.source,
     s3Path: record.s3Path,
     manifest: record.manifest,
+    permissions: permissionsOf(record.manifest),
     installTime: record.installTime.toISOString(),
     updateTime: record.updateTime.toISOString(),
     latestVersion: record.latestVersion,
@@ -43,6 +44,8 @@ export function versionView(record: PluginVersionRecord, currentVersion: string)
     size: record.size,
     objectKey: record.objectKey,
     manifest: record.manifest,
+    permissions: record.permissions ?? permissionsOf(record.manifest),
+    permissionsApprovedBy: record.permissionsApprovedBy ?? null,
     createdAt: record.createdAt.toISOString(),
     current: record.version === currentVersion,
   };

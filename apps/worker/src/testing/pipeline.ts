@@ -27,6 +27,8 @@ export interface PipelineOptions {
   /** First retry delay. Default 50 ms. */
   backoffMs?: number;
   retainVersions?: number;
+  /** runtime.allowed_host_paths of the platform under test. Default none. */
+  allowedHostPaths?: string[];
   /** Worker instances (each its own connection), each with `concurrency` slots. Default 1 x 1. */
   workers?: number;
   concurrency?: number;
@@ -99,6 +101,7 @@ export class Pipeline {
         archiveLimits: resolveArchiveLimits({}),
         maxPluginSize: 50 * 1024 * 1024,
         convergenceTimeoutMs: 100,
+        allowedHostPaths: options.allowedHostPaths ?? [],
       },
     };
     this.producer = new JobProducer({

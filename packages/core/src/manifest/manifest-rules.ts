@@ -1,4 +1,5 @@
 import { BYTE_QUANTITY, CPU_QUANTITY, type FieldError } from "@arcade/contracts";
+import { checkPermissionRules } from "../permissions/permission-rules.js";
 import { joinPointer } from "../schema/json-pointer.js";
 import { validateParamsSchemaDocument } from "../schema/params-schema.js";
 import { validateAgainst, validateJsonSchemaDocument } from "../schema/schema-compiler.js";
@@ -34,6 +35,7 @@ export function checkManifestRules(m: Raw): FieldError[] {
     ...checkEntryPoint(m),
     ...checkDependencies(m),
     ...checkResources(m),
+    ...checkPermissionRules(m),
   ];
 }
 

@@ -18,6 +18,7 @@ import { downloadObject, removeQuietly } from "./files.js";
 import { artifactKey } from "./object-keys.js";
 import type { OperationContext } from "./operation-context.js";
 import { sweepPluginObjects } from "./orphan-sweep.js";
+import { checkPermissions } from "./permission-checks.js";
 import { manifestColumns, newPluginRecord } from "./plugin-record.js";
 import type { OperationServices } from "./services.js";
 
@@ -105,6 +106,7 @@ export async function runArtifactOperation(
     const inspection = await inspectArchive(archivePath, svc.settings.archiveLimits);
     const manifest = inspection.manifest;
     await checkCompatibility(svc, manifest, existing);
+    const approval = await checkPermissions(svc, manifest, payload, existing);
     const pluginId =
       type === "install"
         ? await claimName(svc, ctx, manifest)
@@ -122,9 +124,10 @@ export async function runArtifactOperation(
       checksum: inspection.sha256,
       size: inspection.size,
       pluginId,
+      approval,
     };
   });
-  const { manifest, checksum, pluginId } = inspected;
+  const { manifest, checksum, pluginId, approval } = inspected;
   const key = artifactKey(pluginId, manifest.version);
 
   await steps.run("store", async () => {
@@ -171,6 +174,8 @@ export async function runArtifactOperation(
         size: inspected.size,
         manifest,
         createdAt: now,
+        permissions: approval.permissions,
+        permissionsApprovedBy: approval.approvedBy,
         // Kept so every node can check it again against its own keys before each load.
         ...storedSignature(signedBy, fetched.signature),
       });
@@ -198,6 +203,9 @@ export async function runArtifactOperation(
     checksum,
     ...(signedBy ? { signedBy } : {}),
     ...(inspected.unchanged ? { changed: false } : {}),
+    // The audit trail: what this version may touch, and which grants this request approved.
+    permissions: approval.permissions,
+    permissionsApproval: { approvedBy: approval.approvedBy, granted: approval.granted },
     ...(nodes ? { nodes } : {}),
   };
 }

@@ -6,6 +6,7 @@ export * from "./object-keys.js";
 export * from "./operation-context.js";
 export * from "./operation-order.js";
 export * from "./orphan-sweep.js";
+export * from "./permission-checks.js";
 export * from "./plugin-record.js";
 export * from "./run-operation.js";
 export * from "./services.js";

@@ -18,6 +18,8 @@ export interface OperationSettings {
   convergenceTimeoutMs: number;
   /** What a manifest's `minVersion` is checked against (default 1.0.0). */
   platformVersion?: string;
+  /** Roots under which manifests may ask for host paths (`runtime.allowed_host_paths`); default none. */
+  allowedHostPaths?: readonly string[];
 }
 
 /** Everything an operation needs, as one plain object of ports (no container). */

@@ -13,6 +13,7 @@ import { activate } from "./activate.js";
 import { checkCompatibility, checkStoredSignature, requirePlugin } from "./artifact-checks.js";
 import { pluginPrefix } from "./object-keys.js";
 import type { OperationContext } from "./operation-context.js";
+import { checkRollbackPermissions } from "./permission-checks.js";
 import { manifestColumns } from "./plugin-record.js";
 import type { OperationServices } from "./services.js";
 
@@ -165,6 +166,7 @@ export async function runRollback(
   // The version's stored signature against the worker's current keys: a key revoked since
   // the install refuses the rollback here (KEY_REVOKED) instead of failing on every node.
   checkStoredSignature(svc, target);
+  const permissions = checkRollbackPermissions(svc, target.manifest);
   const stored = (await svc.plugins.getConfig(plugin.pluginId)) ?? {};
   const errors = validateConfig(target.manifest.configSchema ?? null, {
     ...(target.manifest.defaultConfig ?? {}),
@@ -201,6 +203,9 @@ export async function runRollback(
     version: target.version,
     checksum: target.checksum,
     previousVersion: plugin.version,
+    // A rollback goes back to permissions someone approved when that version was installed.
+    permissions: target.permissions ?? permissions,
+    permissionsApprovedBy: target.permissionsApprovedBy ?? null,
     ...(nodes ? { nodes } : {}),
   };
 }

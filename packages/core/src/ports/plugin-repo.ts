@@ -5,6 +5,7 @@ import type {
   JobStep,
   JobType,
   Manifest,
+  PluginPermissions,
   PluginSource,
   PluginStatus,
   PluginType,
@@ -49,6 +50,10 @@ export interface PluginVersionRecord {
   size: number;
   manifest: Manifest;
   createdAt: Date;
+  /** What this version runs with (normalised manifest.permissions); null on rows from before it was stored. */
+  permissions?: PluginPermissions | null;
+  /** Who installed or updated to this version, approving its permissions; null when not recorded. */
+  permissionsApprovedBy?: string | null;
   /**
    * The publisher's Ed25519 signature (base64) over `checksum`, verified at install, and
    * the id of its key. Both null: unsigned. Nodes re-check them before every load.

@@ -29,6 +29,14 @@ export class PluginVersionEntity {
   @Column({ type: "datetime", name: "created_at" })
   createdAt!: Date;
 
+  /** JSON PluginPermissions this version runs with; null for rows older than the column. */
+  @Column({ type: "text", name: "permissions", nullable: true })
+  permissions!: string | null;
+
+  /** Token name of the request that installed or updated to this version (approved its permissions). */
+  @Column({ type: "varchar", length: 200, name: "permissions_approved_by", nullable: true })
+  permissionsApprovedBy!: string | null;
+
   /** Base64 Ed25519 signature over `checksum`, as verified at install; null: unsigned. */
   @Column({ type: "varchar", length: 128, name: "signature", nullable: true })
   signature!: string | null;

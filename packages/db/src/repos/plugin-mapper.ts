@@ -1,4 +1,4 @@
-import type { Manifest, PluginSource, PluginStatus, PluginType } from "@arcade/contracts";
+import type { Manifest, PluginPermissions, PluginSource, PluginStatus, PluginType } from "@arcade/contracts";
 import type { PluginRecord, PluginVersionRecord } from "@arcade/core";
 import type { PluginEntity } from "../entities/plugin-entity.js";
 import type { PluginVersionEntity } from "../entities/plugin-version-entity.js";
@@ -76,6 +76,8 @@ export function toVersionRecord(row: PluginVersionEntity): PluginVersionRecord {
     size: Number(row.size),
     manifest: parseJson<Manifest>(row.manifest, "t_plugin_version.manifest"),
     createdAt: row.createdAt,
+    permissions: parseJsonOrNull<PluginPermissions>(row.permissions ?? null, "t_plugin_version.permissions"),
+    permissionsApprovedBy: row.permissionsApprovedBy ?? null,
     signature: row.signature ?? null,
     signatureKeyId: row.signatureKeyId ?? null,
   };
@@ -90,6 +92,8 @@ export function versionColumns(record: PluginVersionRecord): Partial<PluginVersi
     size: record.size,
     manifest: toJson(record.manifest),
     createdAt: record.createdAt,
+    permissions: toJsonOrNull(record.permissions ?? null),
+    permissionsApprovedBy: record.permissionsApprovedBy ?? null,
     signature: record.signature ?? null,
     signatureKeyId: record.signatureKeyId ?? null,
   };

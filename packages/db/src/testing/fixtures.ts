@@ -45,6 +45,8 @@ export function versionRecord(overrides: Partial<PluginVersionRecord> = {}): Plu
     size: 5_000_000_000,
     manifest: { name: "slack", version, pluginType: "notify", entryPoint: "index.js" },
     createdAt: new Date("2024-05-01T10:00:00.000Z"),
+    permissions: null,
+    permissionsApprovedBy: null,
     signature: null,
     signatureKeyId: null,
     ...overrides,

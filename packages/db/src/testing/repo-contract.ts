@@ -276,6 +276,14 @@ export function describeRepoContract(
           checksum: "c".repeat(64),
           size: 42,
           createdAt: new Date("2024-04-01T00:00:00.000Z"),
+          // The permissions a version runs with and who approved them round-trip (issue 11).
+          permissions: {
+            fs: { read: ["/etc/ssl/certs"], write: [] },
+            network: { hosts: ["hooks.slack.com:443"], raw: false },
+            process: false,
+            env: ["HTTP_PROXY"],
+          },
+          permissionsApprovedBy: "admin-token",
         });
         await db.plugins.transaction((tx) => tx.upsertVersion(replaced));
         expect(await order()).toEqual(["1.0.0", "1.1.0", "1.2.0"]);

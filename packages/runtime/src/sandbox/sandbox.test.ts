@@ -1,14 +1,13 @@
-import { join } from "node:path";
 import { AppError } from "@arcade/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { capturingLogger } from "../testing/capturing-logger.js";
 import { pluginWorkspace, writePlugin } from "../testing/plugin-fixtures.js";
-import { Sandbox } from "./sandbox.js";
+import { sandboxOf } from "../testing/sandbox-runtime.js";
 
 let root: string;
+let dataRoot: string;
 let removeRoot: () => Promise<void>;
 beforeAll(async () => {
-  ({ root, remove: removeRoot } = await pluginWorkspace());
+  ({ root, dataRoot, remove: removeRoot } = await pluginWorkspace());
 });
 afterAll(async () => {
   await removeRoot();
@@ -16,17 +15,7 @@ afterAll(async () => {
 
 async function sandboxFor(source: string, overrides: { cleanupTimeoutMs?: number } = {}) {
   const spec = await writePlugin(root, { pluginId: "p_sb", source });
-  return new Sandbox({
-    pluginId: spec.pluginId,
-    version: spec.version,
-    entryPath: join(spec.dir, "index.mjs"),
-    config: {},
-    requiredActions: [],
-    memoryMb: 64,
-    loadTimeoutMs: 5_000,
-    cleanupTimeoutMs: overrides.cleanupTimeoutMs ?? 1_000,
-    logger: capturingLogger(),
-  });
+  return sandboxOf(spec, dataRoot, { cleanupTimeoutMs: overrides.cleanupTimeoutMs ?? 1_000 });
 }
 
 describe("Sandbox", () => {

@@ -1,28 +1,66 @@
+import type { ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
+import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { PluginPermissions } from "@arcade/contracts";
 import { AppError, type Logger } from "@arcade/core";
+import { addressSpaceLimitMb } from "./address-space.js";
+import { DEFAULT_FETCH_POLICY, type FetchPolicy, FetchProxy } from "./fetch-proxy.js";
 import { forwardLines } from "./forward-lines.js";
-import type { BootstrapData, LogLevel, SerializedError, WorkerMessage } from "./protocol.js";
+import { launchPlan } from "./launch-args.js";
+import type { PluginUser } from "./plugin-user.js";
+import type { ChildMessage, InitMessage, LogLevel, SerializedError } from "./protocol.js";
+import { type SpawnedProcess, spawnPlugin } from "./spawn-plugin.js";
+import type { TakenSpare } from "./warm-spare.js";
 
-const BOOTSTRAP_URL = new URL("./bootstrap.mjs", import.meta.url);
 const LOG_LEVELS: ReadonlySet<string> = new Set<LogLevel>(["debug", "info", "warn", "error"]);
+/** What V8 prints when a heap or the address space runs out (the process then aborts). */
+const OUT_OF_MEMORY = /JavaScript heap out of memory|Fatal process out of memory|Reached heap limit/;
+
+/** What every sandbox of one node shares: how plugin processes are started. */
+export interface SandboxRuntime {
+  /** The Node binary (the platform's own). */
+  execPath: string;
+  /** bootstrap.mjs (bootstrapPath()). */
+  bootstrap: string;
+  /** The OS user plugin processes run as; null keeps the platform's. */
+  user: PluginUser | null;
+  /** util-linux prlimit, for RLIMIT_AS; null: total memory is not bounded (heap only). */
+  prlimitPath: string | null;
+  /** Address space of an idle sandbox (measureIdleAddressSpaceMb); null: not bounded. */
+  idleAddressSpaceMb: number | null;
+  /** The node's environment, where declared variables (permissions.env) are read. */
+  hostEnv: Record<string, string | undefined>;
+  fetch?: Partial<Omit<FetchPolicy, "hosts">>;
+}
 
 export interface SandboxOptions {
   pluginId: string;
   version: string;
-  /** Absolute path of the entry module (already checked to lie inside the plugin folder). */
+  /** Absolute path of the entry module (already checked to lie inside `dir`). */
   entryPath: string;
+  /** The plugin's unpacked folder. */
+  dir: string;
+  /** The plugin's data folder (exists, owned by the plugin user). */
+  dataDir: string;
+  permissions: PluginPermissions;
   config: Record<string, unknown>;
   requiredActions: readonly string[];
-  /** Old-generation heap limit of the thread. */
+  /** Old-generation heap limit of the process. */
   memoryMb: number;
-  /** Bound on import + init. */
+  /** Bound on spawn + import + init. */
   loadTimeoutMs: number;
   /** Bound on the plugin's cleanup() when stopping. */
   cleanupTimeoutMs: number;
   /** The sandbox adds pluginId and version to every record. */
   logger: Logger;
+  runtime: SandboxRuntime;
+  /**
+   * A warm spare (already started, granted a slot): start() links the slot to `dir` and
+   * `dataDir` and sends it the plugin instead of spawning a process. Only for plugins the
+   * spare fits (WarmSpare.fits).
+   */
+  spare?: TakenSpare;
 }
 
 export type SandboxState = "idle" | "starting" | "ready" | "stopping" | "stopped" | "crashed";
@@ -40,6 +78,9 @@ export interface SandboxStats {
   lastError: string | null;
   /** Epoch ms when init finished; null before that. */
   startedAt: number | null;
+  /** Operations the permission model (or the fetch proxy) refused that surfaced. */
+  denials: number;
+  lastDenial: string | null;
 }
 
 interface PendingCall {
@@ -56,30 +97,40 @@ interface LoadWaiter {
 }
 
 /**
- * One plugin version in its own worker thread. A throw, a hang, an out-of-memory
- * or a process.exit inside the plugin ends only this thread: in-flight calls
- * reject with ACTION_FAILED naming the reason, and a `crash` event tells the owner.
+ * One plugin version in its own process, under Node's permission model, as an
+ * unprivileged user, with its heap and its address space bounded. A throw, a hang, an
+ * out-of-memory or a process.exit inside the plugin ends only this process: in-flight
+ * calls reject with ACTION_FAILED naming the reason, and a `crash` event tells the owner.
+ * A hung process is SIGKILLed by its pid, never asked.
  */
-export class Sandbox extends EventEmitter<{ crash: [SandboxCrash]; exit: [number] }> {
+export class Sandbox extends EventEmitter<{ crash: [SandboxCrash]; exit: [number]; denial: [string] }> {
   readonly pluginId: string;
   readonly version: string;
   private readonly options: SandboxOptions;
   private readonly logger: Logger;
-  private worker: Worker | null = null;
+  private child: ChildProcess | null = null;
   private currentState: SandboxState = "idle";
   private readonly pending = new Map<number, PendingCall>();
   private nextId = 0;
   private actionNames: readonly string[] = [];
   private loadWaiter: LoadWaiter | null = null;
   private cleanupWaiter: ((error?: SerializedError) => void) | null = null;
-  /** Why the thread ended, when it was not asked to: set by the first thing that notices. */
+  /** Why the process ended, when it was not asked to: set by the first thing that notices. */
   private crashReason: string | null = null;
   private stopPromise: Promise<void> | null = null;
-  /** Set just before stop() terminates the thread, so that exit is not taken for a crash. */
+  /** Set just before stop() kills the process, so that exit is not taken for a crash. */
   private terminating = false;
   private exitCode: number | null = null;
   private exitWaiters: ((code: number) => void)[] = [];
-  private readonly counters: SandboxStats = { calls: 0, errors: 0, lastError: null, startedAt: null };
+  private readonly fetcher: FetchProxy;
+  private readonly counters: SandboxStats = {
+    calls: 0,
+    errors: 0,
+    lastError: null,
+    startedAt: null,
+    denials: 0,
+    lastDenial: null,
+  };
 
   constructor(options: SandboxOptions) {
     super();
@@ -87,6 +138,10 @@ export class Sandbox extends EventEmitter<{ crash: [SandboxCrash]; exit: [number
     this.pluginId = options.pluginId;
     this.version = options.version;
     this.logger = options.logger.child({ pluginId: options.pluginId, version: options.version });
+    this.fetcher = new FetchProxy(
+      { ...DEFAULT_FETCH_POLICY, ...options.runtime.fetch, hosts: options.permissions.network.hosts },
+      (what) => this.recordDenial(what),
+    );
   }
 
   get state(): SandboxState {
@@ -111,69 +166,135 @@ export class Sandbox extends EventEmitter<{ crash: [SandboxCrash]; exit: [number
     return this.options.memoryMb;
   }
 
-  get threadId(): number | null {
-    return this.worker?.threadId ?? null;
+  /** RLIMIT_AS of the process in MiB; null when total memory is not bounded. */
+  get addressSpaceMb(): number | null {
+    const idle = this.options.runtime.idleAddressSpaceMb;
+    if (idle === null || this.options.runtime.prlimitPath === null) return null;
+    return addressSpaceLimitMb(idle, this.options.memoryMb);
   }
 
-  /** Resolves with the exit code once the thread has ended (immediately if it has). */
+  /** Pid of the plugin's process (what a hung plugin is SIGKILLed by); null before start. */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
+  /** The launch plan of this sandbox, as a warm spare must have been started with. */
+  static planOf(options: Omit<SandboxOptions, "spare">) {
+    const idle = options.runtime.idleAddressSpaceMb;
+    return launchPlan({
+      execPath: options.runtime.execPath,
+      bootstrap: options.runtime.bootstrap,
+      codeDir: options.dir,
+      dataDir: options.dataDir,
+      permissions: options.permissions,
+      memoryMb: options.memoryMb,
+      user: options.runtime.user,
+      addressSpaceMb: idle === null ? null : addressSpaceLimitMb(idle, options.memoryMb),
+      prlimitPath: options.runtime.prlimitPath,
+    });
+  }
+
+  /** Resolves with the exit code once the process has ended (immediately if it has). */
   exited(): Promise<number> {
-    if (this.exitCode !== null || this.worker === null) return Promise.resolve(this.exitCode ?? 0);
+    if (this.exitCode !== null || this.child === null) return Promise.resolve(this.exitCode ?? 0);
     return new Promise((resolve) => this.exitWaiters.push(resolve));
   }
 
-  /** Starts the thread, imports the entry and runs init(ctx), bounded by loadTimeoutMs. */
+  /** Starts the process (or takes the spare), imports the entry and runs init(ctx), bounded by loadTimeoutMs. */
   start(): Promise<void> {
     if (this.currentState !== "idle") {
       return Promise.reject(new AppError("INTERNAL", `sandbox of ${this.pluginId} was already started`));
     }
     this.currentState = "starting";
-    const data: BootstrapData = {
-      entryUrl: pathToFileURL(this.options.entryPath).href,
-      pluginId: this.pluginId,
-      version: this.version,
-      config: this.options.config,
-      requiredActions: [...this.options.requiredActions],
-    };
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.crashReason = `init did not finish within ${this.options.loadTimeoutMs}ms`;
         this.failLoad(this.crashReason);
       }, this.options.loadTimeoutMs);
       this.loadWaiter = { resolve, reject, timer };
-      let worker: Worker;
-      try {
-        worker = new Worker(BOOTSTRAP_URL, {
-          workerData: data,
-          // No inherited environment: secrets of the node are not the plugin's business.
-          env: {},
-          argv: [],
-          // The parent's flags (test runners, loaders) are not the plugin's either.
-          execArgv: [],
-          stdout: true,
-          stderr: true,
-          resourceLimits: { maxOldGenerationSizeMb: this.options.memoryMb },
-          name: `plugin ${this.pluginId}@${this.version}`,
-        });
-      } catch (error) {
-        this.failLoad(`the worker thread could not start: ${messageOf(error)}`);
-        return;
-      }
-      this.worker = worker;
-      forwardLines(worker.stdout, (line) => this.logger.info({ stream: "stdout" }, line));
-      forwardLines(worker.stderr, (line) => this.logger.warn({ stream: "stderr" }, line));
-      worker.on("message", (message: WorkerMessage) => this.onMessage(message));
-      worker.on("error", (error: Error & { code?: string }) => this.onThreadError(error));
-      worker.on("exit", (code) => this.onExit(code));
+      void this.launch();
     });
   }
 
+  private async launch(): Promise<void> {
+    const spare = this.options.spare;
+    let spawned: SpawnedProcess;
+    try {
+      if (spare) {
+        await spare.bind(this.options.dir, this.options.dataDir);
+        spawned = spare.process;
+      } else {
+        spawned = spawnPlugin(Sandbox.planOf(this.options));
+      }
+    } catch (error) {
+      this.failLoad(`the plugin process could not start: ${messageOf(error)}`);
+      return;
+    }
+    if (this.currentState !== "starting") {
+      // Stopped, or timed out, while the slot was being linked.
+      spawned.child.kill("SIGKILL");
+      await spare?.release();
+      return;
+    }
+    this.attach(spawned);
+  }
+
+  private attach(spawned: SpawnedProcess): void {
+    const child = spawned.child;
+    this.child = child;
+    forwardLines(spawned.stdout, (line) => this.logger.info({ stream: "stdout" }, line));
+    forwardLines(spawned.stderr, (line) => {
+      if (OUT_OF_MEMORY.test(line)) this.crashReason ??= this.outOfMemory();
+      this.logger.warn({ stream: "stderr" }, line);
+    });
+    child.on("message", (message: ChildMessage) => this.onMessage(message));
+    child.on("error", (error) => {
+      if (this.currentState === "starting")
+        this.failLoad(`the plugin process could not start: ${error.message}`);
+    });
+    child.on("exit", (code, signal) => {
+      this.onExit(code, signal);
+      void this.options.spare?.release();
+    });
+    if (spawned.exit) {
+      // The spare ended before it was taken.
+      this.onExit(spawned.exit.code, spawned.exit.signal);
+      return;
+    }
+    if (spawned.helloed) this.sendInit();
+  }
+
+  private sendInit(): void {
+    const env: Record<string, string> = {};
+    for (const name of this.options.permissions.env) {
+      const value = this.options.runtime.hostEnv[name];
+      if (value !== undefined) env[name] = value;
+    }
+    const spare = this.options.spare;
+    // In a spare, the plugin's folders are reached through the slot's links.
+    const entryPath = spare
+      ? join(spare.codeDir, relative(this.options.dir, this.options.entryPath))
+      : this.options.entryPath;
+    const init: InitMessage = {
+      type: "init",
+      entryUrl: pathToFileURL(entryPath).href,
+      ...(spare ? { cwd: spare.dataDir } : {}),
+      pluginId: this.pluginId,
+      version: this.version,
+      config: this.options.config,
+      requiredActions: [...this.options.requiredActions],
+      env,
+    };
+    this.post(init);
+  }
+
   /**
-   * Calls one action. On timeout the call rejects with ACTION_TIMEOUT and the thread
-   * is terminated (a hung action would block it forever) and reported as crashed.
+   * Calls one action. On timeout the call rejects with ACTION_TIMEOUT and the process
+   * is SIGKILLed (a hung action would block it forever) and reported as crashed.
    */
   invoke(action: string, params: unknown, timeoutMs: number): Promise<unknown> {
-    const worker = this.worker;
-    if (this.currentState !== "ready" || worker === null) {
+    const child = this.child;
+    if (this.currentState !== "ready" || child === null) {
       return Promise.reject(this.notServing());
     }
     const id = ++this.nextId;
@@ -191,7 +312,7 @@ export class Sandbox extends EventEmitter<{ crash: [SandboxCrash]; exit: [number
         timer,
       });
       try {
-        worker.postMessage({ type: "invoke", id, action, params });
+        child.send({ type: "invoke", id, action, params });
       } catch (error) {
         this.settle(
           id,
@@ -205,7 +326,7 @@ export class Sandbox extends EventEmitter<{ crash: [SandboxCrash]; exit: [number
 
   /**
    * Lets in-flight calls finish (up to drainTimeoutMs), runs the plugin's cleanup()
-   * (up to cleanupTimeoutMs), then terminates the thread. Safe to call more than once.
+   * (up to cleanupTimeoutMs), then kills the process. Safe to call more than once.
    */
   stop(drainTimeoutMs: number): Promise<void> {
     this.stopPromise ??= this.doStop(drainTimeoutMs);
@@ -213,8 +334,8 @@ export class Sandbox extends EventEmitter<{ crash: [SandboxCrash]; exit: [number
   }
 
   private async doStop(drainTimeoutMs: number): Promise<void> {
-    const worker = this.worker;
-    if (worker === null || this.exitCode !== null) {
+    const child = this.child;
+    if (child === null || this.exitCode !== null) {
       this.currentState = this.currentState === "crashed" ? "crashed" : "stopped";
       return;
     }
@@ -233,7 +354,7 @@ export class Sandbox extends EventEmitter<{ crash: [SandboxCrash]; exit: [number
       const cleaned = new Promise<SerializedError | undefined>((resolve) => {
         this.cleanupWaiter = resolve;
       });
-      worker.postMessage({ type: "cleanup" });
+      this.post({ type: "cleanup" });
       const outcome = await raceWithTimeout(
         Promise.race([cleaned, this.exited()]),
         this.options.cleanupTimeoutMs,
@@ -247,12 +368,15 @@ export class Sandbox extends EventEmitter<{ crash: [SandboxCrash]; exit: [number
     if (this.currentState === "stopping") this.currentState = "stopped";
     this.rejectAll(() => new AppError("ACTION_FAILED", "the plugin was stopped before the call finished"));
     this.terminating = true;
-    await worker.terminate();
+    this.kill();
     await this.exited();
   }
 
-  private onMessage(message: WorkerMessage): void {
+  private onMessage(message: ChildMessage): void {
     switch (message.type) {
+      case "hello":
+        if (this.currentState === "starting") this.sendInit();
+        return;
       case "ready":
         if (this.currentState !== "starting" || !this.loadWaiter) return;
         this.actionNames = Object.freeze([...message.actions]);
@@ -263,6 +387,7 @@ export class Sandbox extends EventEmitter<{ crash: [SandboxCrash]; exit: [number
         this.loadWaiter = null;
         return;
       case "load-error":
+        this.noteDenial(message.error);
         this.failLoad(describeLoadError(message), message.missing);
         return;
       case "log":
@@ -270,13 +395,50 @@ export class Sandbox extends EventEmitter<{ crash: [SandboxCrash]; exit: [number
         return;
       case "result":
         if (message.ok) this.settle(message.id, undefined, message.result);
-        else this.settle(message.id, actionError(this.pending.get(message.id)?.action, message.error));
+        else {
+          this.noteDenial(message.error);
+          this.settle(message.id, actionError(this.pending.get(message.id)?.action, message.error));
+        }
         return;
       case "cleaned":
         this.cleanupWaiter?.(message.error);
         this.cleanupWaiter = null;
         return;
+      case "fetch":
+        void this.fetcher.handle(message).then((answer) => this.post(answer));
+        return;
+      case "fetch-abort":
+        this.fetcher.abort(message.id);
+        return;
+      case "fatal":
+        this.noteDenial(message.error);
+        this.crashReason ??= message.error.denied
+          ? `permission denied: ${message.error.denied} (uncaught: ${message.error.message})`
+          : `uncaught exception: ${message.error.message}`;
+        return;
     }
+  }
+
+  private post(message: object): void {
+    try {
+      if (this.child?.connected) this.child.send(message);
+    } catch (error) {
+      this.logger.warn(
+        { err: error },
+        `a message to the plugin process could not be sent: ${messageOf(error)}`,
+      );
+    }
+  }
+
+  private noteDenial(error: SerializedError): void {
+    if (error.denied && !error.counted) this.recordDenial(error.denied);
+  }
+
+  private recordDenial(what: string): void {
+    this.counters.denials += 1;
+    this.counters.lastDenial = what;
+    this.logger.warn({ denied: what }, `permission denied: ${what}`);
+    this.emit("denial", what);
   }
 
   private forwardLog(level: string, msg: unknown, fields: unknown): void {
@@ -285,17 +447,18 @@ export class Sandbox extends EventEmitter<{ crash: [SandboxCrash]; exit: [number
     this.logger[at](record, typeof msg === "string" ? msg : String(msg));
   }
 
-  private onThreadError(error: Error & { code?: string }): void {
-    if (this.crashReason !== null) return;
-    this.crashReason =
-      error.code === "ERR_WORKER_OUT_OF_MEMORY"
-        ? `out of memory (heap limit ${this.options.memoryMb}MB)`
-        : `uncaught exception: ${error.message}`;
+  private outOfMemory(): string {
+    const as = this.addressSpaceMb;
+    return `out of memory (heap limit ${this.options.memoryMb}MB${as === null ? "" : `, address space ${as}MB`})`;
   }
 
-  private onExit(code: number): void {
-    this.exitCode = code;
-    const reason = this.crashReason ?? `plugin called process.exit(${code})`;
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.exitCode !== null) return;
+    this.exitCode = code ?? 128;
+    this.fetcher.abortAll();
+    const reason =
+      this.crashReason ??
+      (signal ? `the plugin process was killed by ${signal}` : `plugin called process.exit(${code})`);
     if (this.currentState === "starting") {
       this.failLoad(reason);
     } else if (this.currentState === "ready") {
@@ -307,8 +470,8 @@ export class Sandbox extends EventEmitter<{ crash: [SandboxCrash]; exit: [number
     }
     this.cleanupWaiter?.(undefined);
     this.cleanupWaiter = null;
-    for (const resolve of this.exitWaiters.splice(0)) resolve(code);
-    this.emit("exit", code);
+    for (const resolve of this.exitWaiters.splice(0)) resolve(this.exitCode);
+    this.emit("exit", this.exitCode);
   }
 
   private onCallTimeout(id: number, timeoutMs: number): void {
@@ -316,16 +479,21 @@ export class Sandbox extends EventEmitter<{ crash: [SandboxCrash]; exit: [number
     if (!call) return;
     const reason = `action "${call.action}" did not finish within ${timeoutMs}ms`;
     this.settle(id, new AppError("ACTION_TIMEOUT", reason));
-    this.crashReason ??= `${reason}; the thread was terminated`;
+    this.crashReason ??= `${reason}; the process was killed`;
     if (this.currentState === "ready") this.markCrashed(this.crashReason, null);
-    void this.worker?.terminate();
+    this.kill();
+  }
+
+  /** SIGKILL by pid: a hung or misbehaving plugin is not asked. */
+  private kill(): void {
+    if (this.child && this.exitCode === null) this.child.kill("SIGKILL");
   }
 
   private markCrashed(reason: string, exitCode: number | null): void {
     this.currentState = "crashed";
     this.crashReason ??= reason;
     this.rejectAll(() => new AppError("ACTION_FAILED", `plugin ${this.pluginId} crashed: ${reason}`));
-    void this.worker?.terminate();
+    this.kill();
     this.logger.error({ reason, exitCode }, `plugin crashed: ${reason}`);
     this.emit("crash", { pluginId: this.pluginId, version: this.version, reason, exitCode });
   }
@@ -335,7 +503,7 @@ export class Sandbox extends EventEmitter<{ crash: [SandboxCrash]; exit: [number
     this.loadWaiter = null;
     this.currentState = "crashed";
     this.crashReason ??= reason;
-    void this.worker?.terminate();
+    this.kill();
     if (!waiter) return;
     clearTimeout(waiter.timer);
     waiter.reject(
@@ -407,22 +575,36 @@ async function raceWithTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 
   }
 }
 
-function describeLoadError(message: Extract<WorkerMessage, { type: "load-error" }>): string {
+function describeLoadError(message: Extract<ChildMessage, { type: "load-error" }>): string {
+  const denied = message.error.denied ? ` (permission denied: ${message.error.denied})` : "";
   switch (message.stage) {
     case "import":
-      return `the entry module could not be imported: ${message.error.message}`;
+      return `the entry module could not be imported: ${message.error.message}${denied}`;
     case "shape":
       return message.error.message;
     case "init":
-      return `init() threw: ${message.error.message}`;
+      return `init() threw: ${message.error.message}${denied}`;
   }
 }
 
 function actionError(action: string | undefined, error: SerializedError): AppError {
   const cause = Object.assign(new Error(error.message), { name: error.name, stack: error.stack });
+  const pluginError = { name: error.name, message: error.message, code: error.code ?? null };
+  if (error.denied) {
+    return new AppError(
+      "PERMISSION_DENIED",
+      `action "${action ?? "?"}" was denied ${error.denied}: the plugin's manifest does not grant it`,
+      {
+        cause,
+        detail:
+          "Declare what the plugin needs in manifest.json `permissions` (see docs/permissions.md) and update it.",
+        extras: { denied: error.denied, pluginError },
+      },
+    );
+  }
   return new AppError("ACTION_FAILED", `action "${action ?? "?"}" failed: ${error.message}`, {
     cause,
-    extras: { pluginError: { name: error.name, message: error.message, code: error.code ?? null } },
+    extras: { pluginError },
   });
 }
 

@@ -1,13 +1,26 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Manifest } from "@arcade/contracts";
 import type { PluginSpec } from "../plugin-types.js";
 
-/** A temp folder for plugin folders; remove() deletes it. */
-export async function pluginWorkspace(): Promise<{ root: string; remove: () => Promise<void> }> {
+/**
+ * A temp folder for plugin folders; remove() deletes it. Searchable by everyone (mkdtemp
+ * makes it 0700): when the tests run as root, plugin processes run as nobody and must
+ * reach their folders. `dataRoot` is where the host puts plugin data folders.
+ */
+export async function pluginWorkspace(): Promise<{
+  root: string;
+  dataRoot: string;
+  remove: () => Promise<void>;
+}> {
   const root = await mkdtemp(join(tmpdir(), "arcade-runtime-"));
-  return { root, remove: () => rm(root, { recursive: true, force: true }) };
+  await chmod(root, 0o755);
+  return {
+    root,
+    dataRoot: join(root, "plugin-data"),
+    remove: () => rm(root, { recursive: true, force: true }),
+  };
 }
 
 export interface FixtureOptions {

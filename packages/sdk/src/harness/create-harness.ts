@@ -1,9 +1,10 @@
 import { pathToFileURL } from "node:url";
 import { type FieldError, type Manifest, REQUIRED_ACTIONS } from "@arcade/contracts";
-import { AppError, validateConfig, validateParams } from "@arcade/core";
+import { AppError, normalizePermissions, validateConfig, validateParams } from "@arcade/core";
 import { readManifestFile, resolveEntryPoint } from "../manifest/read-manifest-file.js";
 import type { JsonObject, PluginContext } from "../plugin-definition.js";
 import { type CapturedLog, createCapturingLogger } from "./capturing-logger.js";
+import { checkedFetch } from "./checked-fetch.js";
 
 export interface HarnessOptions {
   /** The plugin folder (the one holding manifest.json). */
@@ -47,8 +48,11 @@ let importCounter = 0;
 
 /**
  * Loads a plugin folder in this process, the way the platform would load its
- * archive, for the author's unit tests. No worker thread: a plugin that spins or
- * exits takes the test down with it; the platform's sandbox is for that.
+ * archive, for the author's unit tests. In-process, not in a sandbox: a plugin that
+ * spins or exits takes the test down with it, and the permission model is not applied
+ * (files, child processes, eval all work here and are denied on the platform unless
+ * the manifest's `permissions` grant them). Only `ctx.fetch` is checked against
+ * `permissions.network.hosts`, as on the platform.
  */
 export async function createHarness(options: HarnessOptions): Promise<Harness> {
   const manifest = await readManifestFile(options.dir);
@@ -95,6 +99,7 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
     version: manifest.version,
     config,
     logger: createCapturingLogger(logs, echo),
+    fetch: checkedFetch(normalizePermissions(manifest.permissions).network.hosts),
   });
 
   if (plugin.init) {

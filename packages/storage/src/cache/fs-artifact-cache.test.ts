@@ -129,6 +129,31 @@ describe("FsArtifactCache", () => {
     expect((await readdir(dir)).sort()).toEqual([`${PLUGIN}_1.0.5`, `${PLUGIN}_1.0.5.zip`]);
   });
 
+  it("never trusts a folder it did not extract: a fresh instance (a restarted node) re-extracts it", async () => {
+    const { ref } = await publish(PLUGIN, "1.0.7");
+    const cached = await cache.ensure(ref);
+    // Tampered with between two runs, marker left as it was.
+    await writeFile(join(cached.dir, "index.js"), "export default { evil: true };\n");
+    await writeFile(join(cached.dir, "dropped.js"), "planted");
+    const restarted = new FsArtifactCache({ dir, store, extract: extractZip });
+    await restarted.ensure(ref);
+    expect(await readFile(join(cached.dir, "index.js"), "utf8")).toContain('version: "1.0.7"');
+    await expect(stat(join(cached.dir, "dropped.js"))).rejects.toMatchObject({ code: "ENOENT" });
+    expect(store.gets).toBe(1);
+    // This instance extracted it: the next ensure trusts it without unpacking again.
+    const before = (await stat(join(cached.dir, "index.js"))).ino;
+    await restarted.ensure(ref);
+    expect((await stat(join(cached.dir, "index.js"))).ino).toBe(before);
+  });
+
+  it("leaves unpacked folders writable by the platform only (dirs 0755, files 0644)", async () => {
+    const { ref } = await publish(PLUGIN, "1.0.8");
+    const cached = await cache.ensure(ref);
+    expect((await stat(cached.dir)).mode & 0o777).toBe(0o755);
+    expect((await stat(join(cached.dir, "lib"))).mode & 0o777).toBe(0o755);
+    expect((await stat(join(cached.dir, "lib", "util.js"))).mode & 0o777).toBe(0o644);
+  });
+
   it("re-extracts a folder whose marker names another checksum", async () => {
     const { ref } = await publish(PLUGIN, "1.0.6");
     const cached = await cache.ensure(ref);

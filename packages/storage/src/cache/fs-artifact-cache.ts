@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import type { ArtifactCache, ArtifactRef, CachedArtifact, ObjectStore } from "@arcade/core";
@@ -43,6 +43,14 @@ export const COMPLETE_MARKER = ".arcade-complete";
  * streams, fsynced and renamed over the old one. A folder without the right
  * marker is extracted again into a temp folder, marked, and renamed into place.
  *
+ * A folder this instance did not extract itself is never trusted, marker or not:
+ * the first ensure of an artifact in a process re-extracts it from the verified
+ * zip and replaces whatever folder was there (its files are code every node runs;
+ * anything that could write the cache between two runs could have changed them).
+ * Extracted folders are read-only to everyone but the platform's user
+ * (dirs 0755, files 0644), so plugin processes, which run as another user, cannot
+ * change them while this instance trusts them.
+ *
  * Several processes may share the folder: every change is a rename of a
  * complete temp entry; a zip renamed over by another process has the same
  * verified bytes; a folder already put in place by another process with the
@@ -55,6 +63,8 @@ export class FsArtifactCache implements ArtifactCache {
   private readonly extract: ExtractArchive;
   private readonly logger: CacheLogger | undefined;
   private readonly inFlight = new Map<string, Promise<CachedArtifact>>();
+  /** Artifacts (`base\nsha256`) whose folder this instance extracted itself. */
+  private readonly extracted = new Set<string>();
 
   constructor(options: FsArtifactCacheOptions) {
     this.dir = resolve(options.dir);
@@ -71,7 +81,7 @@ export class FsArtifactCache implements ArtifactCache {
     } catch (error) {
       return Promise.reject(error);
     }
-    const flightKey = `${base}\n${ref.sha256}`;
+    const flightKey = extractedKey(base, ref.sha256);
     const running = this.inFlight.get(flightKey);
     if (running !== undefined) return running;
     const work = this.ensureNow(ref, base).finally(() => this.inFlight.delete(flightKey));
@@ -93,6 +103,9 @@ export class FsArtifactCache implements ArtifactCache {
       const entry = parseEntryName(name);
       // Only names this cache derived for this plugin: never a path from outside.
       if (entry === null || entry.pluginId !== pluginId || keep.has(entry.version)) continue;
+      for (const key of this.extracted) {
+        if (key.startsWith(`${pluginId}_${entry.version}\n`)) this.extracted.delete(key);
+      }
       try {
         await rm(join(this.dir, name), { recursive: true, force: true });
       } catch (error) {
@@ -121,8 +134,10 @@ export class FsArtifactCache implements ArtifactCache {
         }
         await this.fetchZip(ref, zipPath, unpacked);
       }
-      if (!(await markerMatches(unpacked, ref.sha256))) {
+      const key = extractedKey(base, ref.sha256);
+      if (!this.extracted.has(key) || !(await markerMatches(unpacked, ref.sha256))) {
         await this.unpack(ref, zipPath, unpacked);
+        this.extracted.add(key);
       }
       return { zipPath, dir: unpacked };
     } catch (error) {
@@ -167,14 +182,15 @@ export class FsArtifactCache implements ArtifactCache {
       });
       await mkdir(staging, { recursive: true }); // an empty zip may leave no folder
       await writeDurably(join(staging, COMPLETE_MARKER), Readable.from([Buffer.from(ref.sha256)]));
-      await this.installFolder(staging, unpacked, ref.sha256);
+      await readOnlyForOthers(staging);
+      await this.installFolder(staging, unpacked);
     } finally {
       await rm(staging, { recursive: true, force: true });
     }
   }
 
-  /** Renames a complete folder into place, unless another process already put a complete one there. */
-  private async installFolder(staging: string, target: string, sha256: string): Promise<void> {
+  /** Renames a complete folder into place, moving whatever was there aside first. */
+  private async installFolder(staging: string, target: string): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         await rename(staging, target);
@@ -182,7 +198,6 @@ export class FsArtifactCache implements ArtifactCache {
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code !== "ENOTEMPTY" && code !== "EEXIST" && code !== "ENOTDIR") throw error;
-        if (await markerMatches(target, sha256)) return;
         if (attempt >= 5) throw error;
       }
       // An incomplete or foreign folder is in the way: move it aside in one step, then drop it.
@@ -218,6 +233,25 @@ function extractFailure(error: unknown, ref: ArtifactRef): AppError {
   return new AppError("ARCHIVE_INVALID", `cannot unpack ${ref.pluginId}@${ref.version}: ${message}`, {
     cause: error,
   });
+}
+
+function extractedKey(base: string, sha256: string): string {
+  return `${base}\n${sha256}`;
+}
+
+/**
+ * Folders 0755 and files 0644, whatever the zip or the umask said: readable by the plugin
+ * user, writable by nobody but the platform. Links are not followed (the extractor makes none).
+ */
+async function readOnlyForOthers(path: string): Promise<void> {
+  const info = await lstat(path);
+  if (info.isSymbolicLink()) return;
+  if (!info.isDirectory()) {
+    await chmod(path, 0o644);
+    return;
+  }
+  await chmod(path, 0o755);
+  for (const name of await readdir(path)) await readOnlyForOthers(join(path, name));
 }
 
 async function markerMatches(folder: string, sha256: string): Promise<boolean> {
