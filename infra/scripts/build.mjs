@@ -35,7 +35,10 @@ const status = await new Promise((resolve) => {
   // happens, and leave out the projects that are up to date.
   createInterface({ input: child.stdout }).on("line", (line) => {
     const text = line.replace(/^\[?[\d:.]+(?: [AP]M)?\]?(?: - )?/, "");
-    if (/^Projects in this build|is up to date|is out of date|^Updating unchanged output|^\s+\* /.test(text) || text.trim() === "")
+    if (
+      /^Projects in this build|is up to date|is out of date|^Updating unchanged output|^\s+\* /.test(text) ||
+      text.trim() === ""
+    )
       return;
     if (quiet && !/error|warning/i.test(text)) return;
     process.stderr.write(`${/^Building project/.test(text) ? "[build] " : ""}${text}\n`);
