@@ -59,7 +59,7 @@ if [ "$services" = all ]; then
   need mariadb-admin mariadb-client
   need mariadb mariadb-client
 fi
-# better-sqlite3 compiles from source when no prebuilt binary can be downloaded.
+# re2 (and better-sqlite3 where its prebuilt binary does not fit) compile with node-gyp.
 need g++ build-essential
 need make build-essential
 need python3 python3
@@ -91,7 +91,7 @@ say "node $(node --version) ($(command -v node)), pnpm $(pnpm --version)"
 
 # --- workspace dependencies ---------------------------------------------------------------------
 cd "$ROOT"
-say "installing workspace dependencies (pnpm install; first run compiles better-sqlite3, ~1-2 min)"
+say "installing workspace dependencies (pnpm install; the first run compiles re2 from source, ~5 min on 2 cores)"
 start=$SECONDS
 install_args=(install --config.confirmModulesPurge=false)
 if [ -f pnpm-lock.yaml ]; then
@@ -110,7 +110,7 @@ abi_stamp="$ROOT/node_modules/.arcade-node-abi"
 if [ "$(cat "$abi_stamp" 2>/dev/null)" != "$(node -p process.versions.modules)" ]; then
   if [ -f "$abi_stamp" ]; then
     say "Node changed since the last install: rebuilding native modules"
-    pnpm rebuild better-sqlite3 </dev/null || fail "pnpm rebuild better-sqlite3 failed (see above); delete node_modules and run this again"
+    pnpm rebuild better-sqlite3 re2 </dev/null || fail "pnpm rebuild of the native modules failed (see above); delete node_modules and run this again"
   fi
   node -p process.versions.modules >"$abi_stamp"
 fi
