@@ -13,7 +13,7 @@ describeWithRedis("the app as a whole", () => {
   });
 
   describe("probes", () => {
-    it("/healthz is up, /readyz checks database, Redis and object store, /metrics is Prometheus text", async () => {
+    it("/healthz is up, /readyz checks database, Redis and object store, /metrics (with a token) is Prometheus text", async () => {
       expect(await expectJson(await call(t.app, "/healthz", { role: null }), 200)).toEqual({ status: "ok" });
       const ready = await expectJson<{ status: string; checks: Record<string, { ok: boolean }> }>(
         await call(t.app, "/readyz", { role: null }),
@@ -21,7 +21,7 @@ describeWithRedis("the app as a whole", () => {
       );
       expect(ready.status).toBe("ready");
       expect(Object.keys(ready.checks).sort()).toEqual(["database", "objectStore", "redis"]);
-      const metrics = await call(t.app, "/metrics", { role: null });
+      const metrics = await call(t.app, "/metrics", { role: "viewer" });
       expect(metrics.status).toBe(200);
       expect(metrics.headers.get("content-type")).toMatch(/^text\/plain/);
     });

@@ -5,10 +5,18 @@ import type { ApiDeps } from "./deps.js";
 import { authenticate } from "./http/auth.js";
 import { closeUnreadBody } from "./http/close-unread-body.js";
 import "./http/context.js";
+import { hostAllowList } from "./http/host-allow-list.js";
 import { problem } from "./http/problem.js";
-import { rateLimit } from "./http/rate-limit.js";
+import {
+  createRateLimiterSet,
+  guardAuthentication,
+  limitByAddress,
+  limitByToken,
+} from "./http/rate-limit.js";
 import { requestContext } from "./http/request-context.js";
+import { requestDeadline } from "./http/request-deadline.js";
 import { routeGuard } from "./http/route-guard.js";
+import { securityHeaders } from "./http/security-headers.js";
 import { clusterRoutes } from "./routes/cluster.js";
 import { healthRoutes } from "./routes/health.js";
 import { jobRoutes } from "./routes/jobs.js";
@@ -21,14 +29,47 @@ import { validateManifestRoutes } from "./routes/validate-manifest.js";
 export function createApp(deps: ApiDeps): Hono {
   // strict: false makes `/plugins/` the same route as `/plugins`, as the method table already has it.
   const app = new Hono({ strict: false });
+  const trust = { trustProxy: deps.trustProxy ?? false };
+  const limiters =
+    deps.rateLimiters ??
+    createRateLimiterSet({
+      address: { perMinute: 0, keyPrefix: "rl:addr" },
+      authFailures: { perMinute: 0, keyPrefix: "rl:auth" },
+      token: { perMinute: deps.limits.rateLimitPerMinute, keyPrefix: "rl:token" },
+    });
+  const authenticated = guardAuthentication(limiters.authFailures, authenticate(deps.auth), trust);
+  const metricsReader = guardAuthentication(
+    limiters.authFailures,
+    authenticate(deps.auth, { metricsReaders: true }),
+    trust,
+  );
+  // Order matters: everything below the first two is bounded in time and headed, and nothing
+  // that costs more than a counter runs for a request from a wrong Host or an address over budget.
   app.use(requestContext({ logger: deps.logger, ...(deps.onRequest ? { onFinish: deps.onRequest } : {}) }));
+  app.use(securityHeaders());
+  app.use(
+    requestDeadline({
+      requestTimeoutMs: deps.limits.requestTimeoutMs ?? 30_000,
+      uploadTimeoutMs: deps.limits.uploadTimeoutMs ?? 300_000,
+    }),
+  );
   app.use(closeUnreadBody());
+  app.use(hostAllowList(deps.allowedHosts ?? []));
+  app.use("/metrics", limitByAddress(limiters.address, trust));
+  app.use("/api/*", limitByAddress(limiters.address, trust));
   app.use(routeGuard());
   app.route("/", healthRoutes(deps));
+  // Any token reads the metrics, including one of the metrics role (give Prometheus that one).
+  if (deps.metricsText) {
+    const text = deps.metricsText;
+    app.get("/metrics", metricsReader, async (c) =>
+      c.body(await text(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }),
+    );
+  }
 
   const api = new Hono({ strict: false });
-  api.use(authenticate(deps.auth));
-  api.use(rateLimit({ perMinute: deps.limits.rateLimitPerMinute }));
+  api.use(authenticated);
+  api.use(limitByToken(limiters.token, trust));
   // Static paths before /plugins/:pluginId.
   api.route("/plugins/validate-manifest", validateManifestRoutes(deps));
   api.route("/plugins", nodeRoutes(deps));

@@ -8,6 +8,8 @@ export const DEFAULT_PREFIX = "arcade";
  * test suites sharing a Redis never see each other's traffic.
  */
 export interface BusNames {
+  /** The key prefix itself (part of what signed messages are bound to). */
+  prefix: string;
   /** Pub/sub channel of PluginChangedEvent messages ("look now"). */
   pluginEvents: string;
   /** Sorted set of node ids (score: last heartbeat, ms) so listing needs no SCAN. */
@@ -23,6 +25,7 @@ export function busNames(prefix: string = DEFAULT_PREFIX): BusNames {
   }
   const nodeKeyPrefix = `${prefix}:nodes:`;
   return {
+    prefix,
     pluginEvents: `${prefix}:plugin-events`,
     nodeIndex: `${prefix}:node-index`,
     nodeKeyPrefix,

@@ -5,6 +5,10 @@ import { type BusNames, busNames } from "./channels.js";
 import { closeClient, dedicatedClient, type RedisSource } from "./connection.js";
 import { decodeEvent } from "./event-codec.js";
 import { consoleLogger, errorMessage } from "./logger.js";
+import { MessageSigner } from "./message-signer.js";
+
+/** Dropped forgeries are logged at most this often (a flood must not flood the log). */
+const REFUSED_LOG_EVERY_MS = 60_000;
 
 export interface EventSubscriberOptions {
   /** Used only to reach the server: the subscriber always opens its own connection. */
@@ -25,6 +29,8 @@ export interface EventSubscriberOptions {
   startTimeoutMs?: number;
   /** Overrides for the dedicated connection, e.g. a faster `retryStrategy` in tests. */
   redisOptions?: Partial<RedisOptions>;
+  /** cluster.secret: only events signed with it are taken; others are dropped and logged. */
+  clusterSecret?: string;
 }
 
 type Settle = { resolve(): void; reject(error: unknown): void };
@@ -52,10 +58,14 @@ export class EventSubscriber {
   private errorLogged = false;
   private ops: Promise<void> = Promise.resolve();
   private startWaiter: Settle | null = null;
+  private readonly signer: MessageSigner;
+  private refused = 0;
+  private refusedLoggedAt = 0;
 
   constructor(options: EventSubscriberOptions) {
     this.options = options;
     this.names = busNames(options.prefix);
+    this.signer = new MessageSigner(options.clusterSecret, this.names.prefix);
     this.logger = options.logger ?? consoleLogger;
   }
 
@@ -205,7 +215,12 @@ export class EventSubscriber {
     // Gate on pause/stop only: a message can arrive in the same read as the
     // SUBSCRIBE reply, before establish() has marked the subscription live.
     if (channel !== this.names.pluginEvents || this.paused || this.stopped) return;
-    const decoded = decodeEvent(message);
+    const payload = this.signer.open("plugin-event", message);
+    if (payload === null) {
+      this.refuse(message);
+      return;
+    }
+    const decoded = decodeEvent(payload);
     if (!decoded.ok) {
       this.logger.warn(
         { channel, errors: decoded.errors, message: message.slice(0, 500) },
@@ -215,6 +230,23 @@ export class EventSubscriber {
     }
     const event = decoded.event;
     this.fire("onEvent", () => this.options.onEvent(event));
+  }
+
+  /** Counts messages without a valid signature: not from a process that holds the cluster secret. */
+  private refuse(message: string): void {
+    this.refused += 1;
+    const now = Date.now();
+    if (now - this.refusedLoggedAt < REFUSED_LOG_EVERY_MS) return;
+    this.refusedLoggedAt = now;
+    this.logger.warn(
+      { channel: this.names.pluginEvents, refused: this.refused, message: message.slice(0, 200) },
+      "plugin event subscriber: dropped a message without a valid signature (forged, or from a process with another cluster.secret)",
+    );
+  }
+
+  /** Messages dropped so far for want of a valid signature. */
+  get refusedCount(): number {
+    return this.refused;
   }
 
   private fire(name: string, callback: (() => void | Promise<void>) | undefined): void {

@@ -9,6 +9,7 @@ export {
 } from "./event-codec.js";
 export { EventSubscriber, type EventSubscriberOptions } from "./event-subscriber.js";
 export { consoleLogger } from "./logger.js";
+export { MessageSigner, type SignedKind } from "./message-signer.js";
 export type { NodeHeartbeat, NodeInfo } from "./node-info.js";
 export { NodeRegistry, type NodeRegistryOptions, type WaitForRevisionOptions } from "./node-registry.js";
 export { RedisEventBus, type RedisEventBusOptions } from "./redis-event-bus.js";

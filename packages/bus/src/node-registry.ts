@@ -10,6 +10,7 @@ import type { Redis } from "ioredis";
 import { type BusNames, busNames } from "./channels.js";
 import { closeClient, type RedisSource, resolveClient } from "./connection.js";
 import { consoleLogger, errorMessage } from "./logger.js";
+import { MessageSigner } from "./message-signer.js";
 import { assertHeartbeat, type NodeHeartbeat, type NodeInfo, parseNodeInfo } from "./node-info.js";
 import { type RevisionProgress, RevisionTally } from "./revision-tally.js";
 import { sleep, withTimeout } from "./timeout.js";
@@ -31,6 +32,11 @@ export interface NodeRegistryOptions {
   commandTimeoutMs?: number;
   logger?: Logger;
   clock?: Clock;
+  /**
+   * cluster.secret: heartbeats are signed with it, and only entries signed with it are listed,
+   * so a forged entry is not a node (and is never waited for).
+   */
+  clusterSecret?: string;
 }
 
 export interface WaitForRevisionOptions {
@@ -76,6 +82,8 @@ export class NodeRegistry implements ConvergenceWaiter {
   private readonly commandTimeoutMs: number;
   private readonly logger: Logger;
   private readonly clock: Clock;
+  private readonly signer: MessageSigner;
+  private skippedLoggedAt = 0;
   /** Ids this instance has written, so stop() can remove them. */
   private readonly nodeIds = new Set<string>();
   /** Writes run one after another so stop()'s delete cannot be overtaken by a heartbeat. */
@@ -97,6 +105,7 @@ export class NodeRegistry implements ConvergenceWaiter {
     this.commandTimeoutMs = options.commandTimeoutMs ?? 5000;
     this.logger = options.logger ?? consoleLogger;
     this.clock = options.clock ?? systemClock;
+    this.signer = new MessageSigner(options.clusterSecret, this.names.prefix);
     if (!(this.heartbeatTtlMs > 0 && this.heartbeatIntervalMs > 0)) {
       throw new AppError("VALIDATION_FAILED", "heartbeatIntervalMs and heartbeatTtlMs must be positive");
     }
@@ -117,7 +126,7 @@ export class NodeRegistry implements ConvergenceWaiter {
       await this.call("heartbeat", async () => {
         const replies = await this.client
           .multi()
-          .set(key, JSON.stringify(info), "PX", this.heartbeatTtlMs)
+          .set(key, this.signer.seal("heartbeat", JSON.stringify(info)), "PX", this.heartbeatTtlMs)
           .zadd(this.names.nodeIndex, now.getTime(), state.nodeId)
           .exec();
         const failure = replies?.find(([error]) => error)?.[0];
@@ -184,15 +193,29 @@ export class NodeRegistry implements ConvergenceWaiter {
         this.client.eval(LIST_SCRIPT, 1, this.names.nodeIndex, this.names.nodeKeyPrefix) as Promise<unknown>,
     )) as string[];
     const oldest = this.clock.now().getTime() - this.heartbeatTtlMs - this.clockSkewMs;
-    const nodes: NodeInfo[] = [];
+    const byId = new Map<string, NodeInfo>();
     for (const raw of raws) {
-      const node = parseNodeInfo(raw);
+      const payload = this.signer.open("heartbeat", raw);
+      const node = payload === null ? null : parseNodeInfo(payload);
       if (!node) {
-        this.logger.warn({ entry: raw.slice(0, 200) }, "node registry: skipped a malformed entry");
+        // Listing is polled (every 100 ms during a wait): one line a minute is enough.
+        const now = Date.now();
+        if (now - this.skippedLoggedAt < 60_000) continue;
+        this.skippedLoggedAt = now;
+        this.logger.warn(
+          { entry: raw.slice(0, 200) },
+          payload === null
+            ? "node registry: skipped an entry without a valid signature (not written by a node of this cluster)"
+            : "node registry: skipped a malformed entry",
+        );
         continue;
       }
-      if (Date.parse(node.lastSeen) >= oldest) nodes.push(node);
+      if (Date.parse(node.lastSeen) < oldest) continue;
+      // A signed entry copied under another node's key is still one node, not two.
+      const seen = byId.get(node.nodeId);
+      if (!seen || Date.parse(seen.lastSeen) < Date.parse(node.lastSeen)) byId.set(node.nodeId, node);
     }
+    const nodes = [...byId.values()];
     return nodes.sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0));
   }
 

@@ -5,6 +5,7 @@ import { type BusNames, busNames } from "./channels.js";
 import { closeClient, type RedisSource, resolveClient } from "./connection.js";
 import { encodeEvent } from "./event-codec.js";
 import { errorMessage } from "./logger.js";
+import { MessageSigner } from "./message-signer.js";
 import { withTimeout } from "./timeout.js";
 
 export interface RedisEventBusOptions {
@@ -16,6 +17,8 @@ export interface RedisEventBusOptions {
    * before publish() gives up with QUEUE_UNAVAILABLE. Default 5000 ms.
    */
   publishTimeoutMs?: number;
+  /** cluster.secret: events are signed with it (HMAC), and nodes with the same secret check them. */
+  clusterSecret?: string;
 }
 
 /**
@@ -31,9 +34,11 @@ export class RedisEventBus implements EventBus {
   private readonly client: Redis;
   private readonly owned: boolean;
   private readonly publishTimeoutMs: number;
+  private readonly signer: MessageSigner;
 
   constructor(options: RedisEventBusOptions) {
     this.names = busNames(options.prefix);
+    this.signer = new MessageSigner(options.clusterSecret, this.names.prefix);
     const { client, owned } = resolveClient(options.redis);
     this.client = client;
     this.owned = owned;
@@ -49,7 +54,7 @@ export class RedisEventBus implements EventBus {
 
   /** As publish(), but answers how many subscribers received the message. */
   async publishCounting(event: PluginChangedEvent): Promise<number> {
-    const message = encodeEvent(event);
+    const message = this.signer.seal("plugin-event", encodeEvent(event));
     try {
       // If the timeout wins, the queued PUBLISH may still go out later; that is
       // harmless because the message is an idempotent "look now".

@@ -106,7 +106,7 @@ describe("[[auth.tokens]]", () => {
       `auth.tokens[0].name is missing (ARCADE_AUTH_TOKENS) in ${file}: must be a name of 1 to 64 letters`,
     );
     expect(() => loadConfig({ env: {}, cwd: dir })).toThrow(
-      `auth.tokens[0].role="root" (ARCADE_AUTH_TOKENS) in ${file}: must be one of "viewer", "operator", "admin"`,
+      `auth.tokens[0].role="root" (ARCADE_AUTH_TOKENS) in ${file}: must be one of "metrics", "viewer", "operator", "admin"`,
     );
   });
 

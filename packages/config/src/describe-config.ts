@@ -53,6 +53,7 @@ export function describeConfig(config: ArcadeConfig): Record<string, unknown> {
       ),
     },
     runtime: config.runtime,
+    cluster: { secret: secret(config.cluster.secret) },
     log: config.log,
   };
 }

@@ -2,6 +2,7 @@ export type {
   ArcadeConfig,
   AuthConfig,
   AuthToken,
+  ClusterConfig,
   DatabaseConfig,
   DatabaseType,
   LogConfig,

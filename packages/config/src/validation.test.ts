@@ -121,7 +121,7 @@ describe("arrays", () => {
         cwd: dir,
       }),
     ).toThrow(
-      'ARCADE_AUTH_TOKENS (auth.tokens[0].role="root"): must be one of "viewer", "operator", "admin"',
+      'ARCADE_AUTH_TOKENS (auth.tokens[0].role="root"): must be one of "metrics", "viewer", "operator", "admin"',
     );
   });
 

@@ -1,5 +1,6 @@
 export * from "./job-catalog.js";
 export * from "./job-producer.js";
 export * from "./job-worker.js";
+export * from "./redis-auth-check.js";
 export * from "./redis-connection.js";
 export * from "./update-check-scheduler.js";

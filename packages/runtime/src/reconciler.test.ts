@@ -378,3 +378,52 @@ describe("Reconciler", () => {
     expect(f.host.get("p_broken")).toMatchObject({ state: "error", errorKind: "load" });
   });
 });
+
+describe("Reconciler: an event is a hint, the database says the revision", () => {
+  it("a forged event for the next revision, with nothing committed, advances nothing and loads nothing", async () => {
+    const f = fixture();
+    const p = await addPlugin(f, { pluginId: "p_real", answer: "real-v1" });
+    f.state.plugins.set(p.pluginId, p);
+    f.state.rev = 5;
+    await f.reconciler.start();
+    // Someone who can publish on the channel claims revision 6 changed p_real: the database is still at 5.
+    const forged: PluginChangedEvent = {
+      revision: 6,
+      pluginId: "p_real",
+      op: "uninstall",
+      version: null,
+      checksum: null,
+      jobId: null,
+    };
+    const report = await f.reconciler.applyEvent(forged);
+    expect(report.unloaded).toEqual([]);
+    expect(report.reason).toContain("ahead of database revision 5");
+    expect(f.reconciler.appliedRevision).toBe(5);
+    expect((await answerOf(f.host, "p_real")).answer).toBe("real-v1");
+
+    // The real change for revision 6 then arrives and is applied, not dropped as stale.
+    const p2 = await addPlugin(f, { pluginId: "p_real", version: "1.1.0", answer: "real-v2" });
+    const real = f.state.commit("p_real", "update", () => f.state.plugins.set("p_real", p2));
+    await f.reconciler.applyEvent(real);
+    expect(f.reconciler.appliedRevision).toBe(6);
+    expect((await answerOf(f.host, "p_real")).answer).toBe("real-v2");
+  });
+
+  it("an event from far ahead advances only to the revision the database has", async () => {
+    const f = fixture();
+    f.state.rev = 3;
+    await f.reconciler.start();
+    const p = await addPlugin(f, { pluginId: "p_new" });
+    f.state.commit("p_new", "install", () => f.state.plugins.set(p.pluginId, p));
+    const report = await f.reconciler.applyEvent({
+      revision: 1_000_000,
+      pluginId: "p_new",
+      op: "install",
+      version: null,
+      checksum: null,
+      jobId: null,
+    });
+    expect(report.loaded).toEqual(["p_new"]);
+    expect(f.reconciler.appliedRevision).toBe(4);
+  });
+});

@@ -148,20 +148,41 @@ export class Reconciler extends EventEmitter<{ change: [NodeRuntimeState] }> {
     return run;
   }
 
-  /** Applies one change event: only that plugin (and its dependents), or everything after a gap. */
+  /**
+   * Applies one change event. An event is a hint, never a fact: the revision this node reaches
+   * is the database's, read before the desired state, so a forged or early event cannot make
+   * the node claim a revision it has not loaded: an event newer than the database's revision
+   * changes nothing. The next revision converges only the event's plugin (and its dependents);
+   * a gap converges everything, up to the revision read.
+   */
   applyEvent(event: PluginChangedEvent): Promise<ReconcileReport> {
     return this.queue.run(QUEUE, () =>
       this.tracked(async () => {
         const applied = this.applied;
-        if (applied === null || event.revision > applied + 1) {
-          return this.runFull(`revision gap: applied ${applied ?? "none"}, event ${event.revision}`);
-        }
+        if (applied === null) return this.runFull(`event ${event.revision} before the first reconcile`);
         if (event.revision <= applied) {
           return {
             ...emptyReport(`stale event ${event.revision}`, event.pluginId),
             appliedRevision: applied,
           };
         }
+        const revision = await this.state.revision();
+        if (revision <= applied) {
+          this.logger.warn(
+            { event, databaseRevision: revision, appliedRevision: applied },
+            "event ahead of the database ignored: nothing newer is committed",
+          );
+          return {
+            ...emptyReport(`event ${event.revision} ahead of database revision ${revision}`, event.pluginId),
+            appliedRevision: applied,
+          };
+        }
+        if (event.revision > applied + 1) {
+          return this.runFull(
+            `revision gap: applied ${applied}, event ${event.revision}, database ${revision}`,
+          );
+        }
+        // event.revision is applied + 1 here, and the database has at least that (revision > applied).
         const desired = await this.state.desired();
         const report = await this.converge(desired, event.pluginId, `${event.op} ${event.pluginId}`);
         this.advance(event.revision);

@@ -1,11 +1,11 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { AppError } from "@arcade/core";
 import type { MiddlewareHandler } from "hono";
-import type { Principal, Role } from "./context.js";
+import type { Principal, Role, TokenRole } from "./context.js";
 
 export interface TokenEntry {
   name: string;
-  role: Role;
+  role: TokenRole;
   /** Lowercase hex SHA-256 of the token; plain tokens are never kept. */
   sha256: string;
 }
@@ -22,8 +22,14 @@ const ANONYMOUS_ADMIN: Principal = { name: "anonymous", role: "admin" };
  * Bearer-token authentication. The presented token is hashed and compared
  * with every configured hash in constant time (no early exit), so timing
  * tells nothing about which token or how much of it matched.
+ *
+ * A token of the `metrics` role (the one to give Prometheus) passes only where
+ * `metricsReaders` is set (/metrics); anywhere else it is 403, whatever the route asks.
  */
-export function authenticate(options: AuthOptions): MiddlewareHandler {
+export function authenticate(
+  options: AuthOptions,
+  where: { metricsReaders?: boolean } = {},
+): MiddlewareHandler {
   const entries = options.tokens.map((t) => ({ ...t, digest: Buffer.from(t.sha256, "hex") }));
   return async function authenticateMiddleware(c, next) {
     if (options.disabled) {
@@ -38,14 +44,20 @@ export function authenticate(options: AuthOptions): MiddlewareHandler {
       });
     }
     const digest = createHash("sha256").update(match[1]).digest();
-    let found: Principal | null = null;
+    let found: { name: string; role: TokenRole } | null = null;
     for (const entry of entries) {
       if (entry.digest.length === digest.length && timingSafeEqual(entry.digest, digest) && !found) {
         found = { name: entry.name, role: entry.role };
       }
     }
     if (!found) throw new AppError("UNAUTHORIZED", "the bearer token is not valid");
-    c.set("principal", found);
+    if (found.role === "metrics") {
+      if (where.metricsReaders) return next();
+      throw new AppError("FORBIDDEN", "this token may only read /metrics", {
+        detail: `The token "${found.name}" has the metrics role; use a viewer, operator or admin token.`,
+      });
+    }
+    c.set("principal", { name: found.name, role: found.role } satisfies Principal);
     return next();
   };
 }

@@ -3,7 +3,10 @@ import type { ApiDeps } from "../deps.js";
 
 const CHECK_TIMEOUT_MS = 2000;
 
-/** /healthz: the process is up. /readyz: database, Redis and object store answer. No token needed. */
+/**
+ * /healthz: the process is up. /readyz: database, Redis and object store answer. No token
+ * needed, any Host accepted (probes use the pod address). /metrics needs a token: app.ts.
+ */
 export function healthRoutes(deps: ApiDeps): Hono {
   const app = new Hono();
   app.get("/healthz", (c) => c.json({ status: "ok" }));
@@ -24,12 +27,6 @@ export function healthRoutes(deps: ApiDeps): Hono {
       ready ? 200 : 503,
     );
   });
-  if (deps.metricsText) {
-    const text = deps.metricsText;
-    app.get("/metrics", async (c) =>
-      c.body(await text(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }),
-    );
-  }
   return app;
 }
 

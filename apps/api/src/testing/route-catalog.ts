@@ -43,7 +43,7 @@ const get =
 export const ROUTES: RouteCase[] = [
   { method: "GET", path: "/healthz", role: null, okStatus: 200, prepare: get(async () => "/healthz") },
   { method: "GET", path: "/readyz", role: null, okStatus: 200, prepare: get(async () => "/readyz") },
-  { method: "GET", path: "/metrics", role: null, okStatus: 200, prepare: get(async () => "/metrics") },
+  { method: "GET", path: "/metrics", role: "viewer", okStatus: 200, prepare: get(async () => "/metrics") },
   {
     method: "GET",
     path: "/api/v1/plugins",

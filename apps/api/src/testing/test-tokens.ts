@@ -9,6 +9,9 @@ export const TOKENS: Record<Role, string> = {
   admin: "admin-token-0123456789abc",
 };
 
+/** A token of the metrics role: /metrics and nothing else. */
+export const METRICS_TOKEN = "metrics-token-0123456789";
+
 /** A second admin, to show that idempotency keys are scoped per caller. */
 export const OTHER_ADMIN_TOKEN = "other-admin-token-0123456789";
 
@@ -20,6 +23,7 @@ export function testAuth(): AuthOptions {
   return {
     disabled: false,
     tokens: [
+      { name: "prometheus", role: "metrics", sha256: sha256(METRICS_TOKEN) },
       { name: "viewer", role: "viewer", sha256: sha256(TOKENS.viewer) },
       { name: "operator", role: "operator", sha256: sha256(TOKENS.operator) },
       { name: "admin", role: "admin", sha256: sha256(TOKENS.admin) },
