@@ -551,21 +551,24 @@ const MANIFEST_EDGES: HostileCase[] = [
   },
   { name: "newline in the name", send: install(named("two\nlines")), expect: { job: "MANIFEST_INVALID" } },
   { name: "name with leading space", send: install(named(" padded")), expect: { job: "MANIFEST_INVALID" } },
+  // Twins of the fixture's name: the name rule (lowercase a-z, 0-9, -, _, .) refuses them
+  // before the uniqueness check (nameKey) would.
   {
     name: "name twin of the fixture: upper case",
     send: install(() => pluginArchive("HOSTILE-FIXTURE")),
-    expect: { job: "PLUGIN_EXISTS" },
+    expect: { job: "MANIFEST_INVALID" },
   },
   {
     name: "name twin of the fixture: full-width letters (NFKC)",
     send: install(() => pluginArchive("ｈｏｓｔｉｌｅ-fixture")),
-    expect: { job: "PLUGIN_EXISTS" },
+    expect: { job: "MANIFEST_INVALID" },
   },
   {
     name: "name twin of the fixture: a zero-width space inside",
     send: install(() => pluginArchive("hostile\u200b-fixture")),
-    expect: { job: "PLUGIN_EXISTS" },
+    expect: { job: "MANIFEST_INVALID" },
   },
+  { name: "path in the name", send: install(named("../../etc/acc")), expect: { job: "MANIFEST_INVALID" } },
   {
     name: "prototype pollution: top-level __proto__",
     send: install((n) =>

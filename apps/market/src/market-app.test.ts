@@ -14,7 +14,7 @@ describe("reference market app", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "arcade-market-app-"));
-    await writePluginZip(dir, { name: "Crème Brûlée", version: "1.0.0" });
+    await writePluginZip(dir, { name: "creme_brulee", version: "1.0.0" });
     const stale = await writePluginZip(dir, { name: "stale", version: "1.0.0" });
     await writeFile(
       `${stale}.sig.json`,

@@ -7,6 +7,39 @@ export type PluginStatus = (typeof PluginStatus)[keyof typeof PluginStatus];
 
 export type PluginSource = "local" | "market";
 
+/** `error` of every plugin adopted from a pre-refactor installation until a package replaces it. */
+export const LEGACY_NATIVE_PLUGIN_ERROR =
+  "legacy native plugin: publish it as a plugin package and update it";
+
+/**
+ * What a plugin adopted from a pre-refactor Arcade installation (a native `.so` the runtime
+ * cannot load) brought along. Present until an update with a real package replaces it.
+ */
+export interface PluginLegacyInfo {
+  /** `plugin_id` of the old rows; differs from `pluginId` only when it was not a valid id here. */
+  pluginId: string;
+  /** `name` of the old rows; differs from `name` only when two old plugins shared a name. */
+  name: string;
+  /** `plugin_type` as the old rows had it (e.g. "deploy"); `pluginType` is its mapping. */
+  pluginType: string;
+  /** Where the old server kept the `.so`. */
+  installPath: string | null;
+  /** The old row's checksum, as it was written. */
+  checksum: string | null;
+  /** `is_enabled` of the old current row: the status an update with a package restores. */
+  isEnabled: 0 | 1;
+  /** When the migration adopted it (ISO 8601). */
+  importedAt: string;
+}
+
+/** A retained version that is an old native build (no package in the object store). */
+export interface PluginVersionLegacyInfo {
+  pluginType: string;
+  installPath: string | null;
+  checksum: string | null;
+  isEnabled: 0 | 1;
+}
+
 /** The plugin resource as the API answers it (architecture §4). */
 export interface PluginResource {
   pluginId: string;
@@ -32,6 +65,10 @@ export interface PluginResource {
   permissions: PluginPermissions;
   installTime: string;
   updateTime: string;
+  /** Why the plugin is in error (isEnabled 2), when the platform knows; null otherwise. */
+  error?: string | null;
+  /** Set on a plugin adopted from a pre-refactor installation (see PluginLegacyInfo). */
+  legacy?: PluginLegacyInfo | null;
   /** Set by the market update checker. */
   latestVersion?: string | null;
   updateAvailable?: boolean;
@@ -52,6 +89,8 @@ export interface PluginVersionResource {
   permissionsApprovedBy: string | null;
   createdAt: string;
   current: boolean;
+  /** Set on an old native build adopted from a pre-refactor installation: it cannot be rolled back to. */
+  legacy?: PluginVersionLegacyInfo | null;
 }
 
 export interface NodePluginState {

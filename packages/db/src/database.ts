@@ -3,7 +3,9 @@ import type { OperationRepo, PluginRepo } from "@arcade/core";
 import type { DataSource } from "typeorm";
 import { createDataSource, type DatabaseOptions, type DataSourceDeps } from "./data-source.js";
 import { guard } from "./errors.js";
-import { runMigrations } from "./migrate.js";
+import { type MigrationPreview, previewMigrations } from "./legacy/migration-preview.js";
+import { dropLegacyTables, runMigrations } from "./migrate.js";
+import { attachMigrationLog } from "./migration-log.js";
 import { Mutex, mutexForFile } from "./mutex.js";
 import { TypeOrmOperationRepo } from "./repos/operation-repo.js";
 import { TypeOrmPluginRepo } from "./repos/plugin-repo.js";
@@ -16,6 +18,10 @@ export interface Database {
   readonly operations: OperationRepo;
   /** Runs pending migrations (safe when processes race); returns the names it ran. */
   migrate(): Promise<string[]>;
+  /** What migrate() would do (tables, rows, mapped types), found by reading only: the dry run. */
+  previewMigrations(): Promise<MigrationPreview>;
+  /** Drops the backups of adopted pre-refactor tables; refused until their rows are imported. */
+  dropLegacyTables(): Promise<{ table: string; rows: number }[]>;
   /** Closes the connection(s); repo calls afterwards fail with DATABASE_UNAVAILABLE. */
   close(): Promise<void>;
 }
@@ -40,6 +46,7 @@ export async function openDatabase(options: DatabaseOptions, deps: DataSourceDep
         ? new Mutex()
         : mutexForFile(path.resolve(options.path));
   const session = new DbSession(dataSource, options.type, lock);
+  attachMigrationLog(dataSource, deps.logger);
 
   return {
     kind: options.type,
@@ -47,6 +54,20 @@ export async function openDatabase(options: DatabaseOptions, deps: DataSourceDep
     plugins: new TypeOrmPluginRepo(session),
     operations: new TypeOrmOperationRepo(session),
     migrate: () => runMigrations(session),
+    previewMigrations: () =>
+      guard(() =>
+        session.exclusive(async () => {
+          session.assertOpen();
+          const runner = dataSource.createQueryRunner();
+          try {
+            return await previewMigrations(runner);
+          } finally {
+            // better-sqlite3 hands out its one shared runner: releasing it would close nothing useful.
+            if (options.type === "mysql") await runner.release().catch(() => undefined);
+          }
+        }),
+      ),
+    dropLegacyTables: () => dropLegacyTables(session),
     async close() {
       if (!dataSource.isInitialized) return;
       session.markClosed();

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PluginStatus } from "@arcade/contracts";
+import { LEGACY_NATIVE_PLUGIN_ERROR, PluginStatus } from "@arcade/contracts";
 import { newPluginRecord, type PluginRepo } from "@arcade/core";
 import { type Database, openDatabase } from "@arcade/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -72,5 +72,39 @@ describe("desiredPluginsReader (real SQLite)", () => {
     });
     expect((await read())[0]?.config).toEqual({ n: 2 });
     expect(configReads).toBe(2);
+  });
+  it("never offers a plugin adopted from a pre-refactor installation (a native .so), enabled or not", async () => {
+    await db.plugins.transaction(async (tx) => {
+      const manifest = {
+        name: "old-slack",
+        version: "1.0.0",
+        pluginType: "notify" as const,
+        entryPoint: "NewPlugin",
+      };
+      await tx.insertPlugin({
+        ...newPluginRecord({
+          pluginId: "plugin_old-slack_cccccc",
+          manifest,
+          checksum: "",
+          source: "local",
+          marketId: null,
+          now: new Date(1_000),
+          status: PluginStatus.Error,
+        }),
+        error: LEGACY_NATIVE_PLUGIN_ERROR,
+        legacy: {
+          pluginId: "plugin_old-slack_cccccc",
+          name: "old-slack",
+          pluginType: "notify",
+          installPath: "/var/lib/arcade/plugins/plugin_old-slack_cccccc_1.0.0.so",
+          checksum: null,
+          isEnabled: 1,
+          importedAt: new Date(1_000).toISOString(),
+        },
+      });
+    });
+    const ids = (await desiredPluginsReader(db.plugins)()).map((d) => d.pluginId);
+    expect(ids).toContain("plugin_on_aaaaaa");
+    expect(ids).not.toContain("plugin_old-slack_cccccc");
   });
 });

@@ -26,6 +26,8 @@ export interface RuntimeNode {
  * current version) are cached per plugin row: any
  * change of a plugin's config also moves its updateTime (configure, install,
  * update, rollback all set it), so one list query per event is enough.
+ * Plugins adopted from a pre-refactor installation (`legacy`) are native `.so`
+ * builds with no package to load: no node ever tries, until an update replaces them.
  */
 export function desiredPluginsReader(plugins: PluginRepo): () => Promise<DesiredPlugin[]> {
   const configs = new Map<
@@ -33,7 +35,9 @@ export function desiredPluginsReader(plugins: PluginRepo): () => Promise<Desired
     { stamp: string; config: Record<string, unknown> | null; signature: DesiredPlugin["signature"] }
   >();
   return async () => {
-    const enabled = (await plugins.listAll()).filter((p) => p.isEnabled !== PluginStatus.Disabled);
+    const enabled = (await plugins.listAll()).filter(
+      (p) => p.isEnabled !== PluginStatus.Disabled && !p.legacy,
+    );
     const live = new Set(enabled.map((p) => p.pluginId));
     for (const id of configs.keys()) if (!live.has(id)) configs.delete(id);
     return Promise.all(
@@ -125,6 +129,7 @@ export async function startRuntimeNode(options: {
     heartbeatIntervalMs: config.node.heartbeatInterval,
     heartbeatTtlMs: config.node.heartbeatTtl,
     logger: logger.child({ component: "node-registry" }),
+    clusterSecret: config.cluster.secret,
   });
   const startedAt = new Date().toISOString();
   const heartbeatState = () => ({
@@ -156,6 +161,7 @@ export async function startRuntimeNode(options: {
     redis: config.redis.url,
     prefix: config.redis.keyPrefix,
     logger: logger.child({ component: "event-subscriber" }),
+    clusterSecret: config.cluster.secret,
     onEvent: (event) => {
       reconciler
         .applyEvent(event)

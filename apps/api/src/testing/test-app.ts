@@ -47,6 +47,8 @@ export interface TestAppOptions {
   /** Point the producer somewhere else (a closed port, to play "Redis is down"). */
   redisUrl?: string;
   enqueueTimeoutMs?: number;
+  /** Runs on the fresh database before its migrations (e.g. to build a pre-refactor installation). */
+  beforeMigrate?: (db: Database) => Promise<void>;
 }
 
 export interface TestApp {
@@ -101,6 +103,7 @@ export const fakeCluster: ClusterView = {
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), "arcade-api-"));
   const db = await openDatabase({ type: "sqlite", path: join(dir, "arcade.db") });
+  await options.beforeMigrate?.(db);
   await db.migrate();
   const store = new FsObjectStore({ root: join(dir, "objects") });
   const workDir = join(dir, "work");

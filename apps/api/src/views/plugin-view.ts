@@ -4,7 +4,9 @@ import semver from "semver";
 
 export function pluginView(record: PluginRecord, nodes?: NodePluginState[]): PluginResource {
   const updateAvailable =
-    record.latestVersion !== null && semver.valid(record.latestVersion) !== null
+    record.latestVersion !== null &&
+    semver.valid(record.latestVersion) !== null &&
+    semver.valid(record.version) !== null
       ? semver.gt(record.latestVersion, record.version)
       : false;
   return {
@@ -30,6 +32,8 @@ export function pluginView(record: PluginRecord, nodes?: NodePluginState[]): Plu
     permissions: permissionsOf(record.manifest),
     installTime: record.installTime.toISOString(),
     updateTime: record.updateTime.toISOString(),
+    error: record.error ?? null,
+    legacy: record.legacy ?? null,
     latestVersion: record.latestVersion,
     updateAvailable,
     ...(nodes ? { nodes } : {}),
@@ -48,5 +52,6 @@ export function versionView(record: PluginVersionRecord, currentVersion: string)
     permissionsApprovedBy: record.permissionsApprovedBy ?? null,
     createdAt: record.createdAt.toISOString(),
     current: record.version === currentVersion,
+    legacy: record.legacy ?? null,
   };
 }

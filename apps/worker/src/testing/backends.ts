@@ -15,11 +15,16 @@ export interface BackendResources {
   dispose(): Promise<void>;
 }
 
+export interface OpenOptions {
+  /** Runs on the fresh database before its migrations (e.g. to build a pre-refactor installation). */
+  beforeMigrate?: (database: Database) => Promise<void>;
+}
+
 export interface Backend {
   name: string;
   /** Why this backend cannot run here (a service address is missing), or undefined. */
   skip: string | undefined;
-  open(): Promise<BackendResources>;
+  open(options?: OpenOptions): Promise<BackendResources>;
 }
 
 const random = () => randomBytes(5).toString("hex");
@@ -34,9 +39,10 @@ async function scratchDir(): Promise<string> {
 export const sqliteFs: Backend = {
   name: "sqlite + filesystem",
   skip: undefined,
-  async open() {
+  async open(options = {}) {
     const dir = await scratchDir();
     const database = await openDatabase({ type: "sqlite", path: join(dir, "arcade.db") });
+    await options.beforeMigrate?.(database);
     await database.migrate();
     return {
       database,
@@ -61,7 +67,7 @@ export const mariadbS3: Backend = {
     !mysqlUrl || !s3Endpoint || !s3Bucket
       ? "ARCADE_TEST_MYSQL_URL, ARCADE_TEST_S3_ENDPOINT or ARCADE_TEST_S3_BUCKET is unset"
       : undefined,
-  async open() {
+  async open(options = {}) {
     const name = `arcade_wk_${random()}`;
     const admin = await openDatabase({ type: "mysql", url: mysqlUrl!, poolSize: 1 });
     try {
@@ -74,6 +80,7 @@ export const mariadbS3: Backend = {
     const url = new URL(mysqlUrl!);
     url.pathname = `/${name}`;
     const database = await openDatabase({ type: "mysql", url: url.toString(), poolSize: 6 });
+    await options.beforeMigrate?.(database);
     await database.migrate();
     const store = new S3ObjectStore({
       endpoint: s3Endpoint,

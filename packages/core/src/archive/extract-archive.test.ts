@@ -46,7 +46,7 @@ describe("extractArchive", () => {
     );
     const result = await extractArchive(zip, target);
     expect(result).toMatchObject({ dir: target, created: true });
-    expect(result.inspection.manifest.name).toBe("Fixture Plugin");
+    expect(result.inspection.manifest.name).toBe("fixture-plugin");
     expect(result.inspection.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(await readFile(path.join(target, "index.js"), "utf8")).toBe(MINIMAL_MODULE);
     expect(await readFile(path.join(target, "lib/deep/util.js"), "utf8")).toBe(lib);

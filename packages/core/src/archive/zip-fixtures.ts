@@ -215,7 +215,7 @@ export async function scratchDir(prefix: string): Promise<{
 }
 
 export const MINIMAL_MANIFEST = {
-  name: "Fixture Plugin",
+  name: "fixture-plugin",
   version: "1.0.0",
   pluginType: "custom",
   entryPoint: "index.js",

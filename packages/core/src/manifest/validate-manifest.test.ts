@@ -6,7 +6,7 @@ import { isPluginName } from "../schema/platform-formats.js";
 import { nameKey } from "./manifest-rules.js";
 import { assertValidManifest, validateManifest, validateManifestJson } from "./validate-manifest.js";
 
-const base = { name: "Slack", version: "1.0.0", pluginType: "notify", entryPoint: "index.js" } as const;
+const base = { name: "slack", version: "1.0.0", pluginType: "notify", entryPoint: "index.js" } as const;
 
 function errorsFor(patch: Record<string, unknown>) {
   return validateManifest({ ...base, ...patch }).errors;
@@ -64,12 +64,52 @@ describe("validateManifest: the schema", () => {
     ]);
   });
 
-  it("checks the name format", () => {
-    expect(errorsFor({ name: " Slack" })[0]).toMatchObject({
-      path: "/name",
-      message: expect.stringMatching(/leading or trailing/),
+  it("checks the name rule, and says it", () => {
+    for (const name of ["slack", "my-plugin_v2.1", "7zip", "a", "a".repeat(100), "notify.stdout"]) {
+      expect(errorsFor({ name }), name).toEqual([]);
+    }
+    for (const name of [
+      "../../etc/acc",
+      "Slack",
+      "slack notify",
+      " slack",
+      "a..b",
+      "a/b",
+      "a\\b",
+      ".hidden",
+      "-x",
+      "_x",
+      "a".repeat(101),
+      "日本語",
+      "slack\n",
+      "",
+    ]) {
+      const errors = errorsFor({ name });
+      expect(
+        errors.map((e) => e.path),
+        JSON.stringify(name),
+      ).toContain("/name");
+    }
+    expect(errorsFor({ name: "../../etc/acc" })).toEqual([
+      {
+        path: "/name",
+        message: `must be lowercase letters, digits, "-", "_" and "."; starting with a letter or digit; no ".."; at most 100 characters (so no "/" or "\\", no spaces, no capitals), e.g. "slack-notify"`,
+      },
+    ]);
+  });
+
+  it("a name that breaks the rule is MANIFEST_INVALID", () => {
+    let thrown: unknown;
+    try {
+      assertValidManifest(validateManifest({ ...base, name: "Slack Notifier" }));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(AppError);
+    expect(thrown).toMatchObject({
+      code: "MANIFEST_INVALID",
+      errors: [{ path: "/name", message: expect.stringMatching(/^must be lowercase letters, digits/) }],
     });
-    expect(errorsFor({ name: "" }).map((e) => e.path)).toContain("/name");
   });
 
   it("rejects unknown fields", () => {
@@ -315,7 +355,7 @@ describe("validateManifest: hostile input", () => {
 const segment = fc.stringMatching(/^[a-z0-9_-]{1,10}$/);
 const validManifest = fc
   .record({
-    name: fc.string({ unit: "grapheme", minLength: 1, maxLength: 40 }).filter(isPluginName),
+    name: fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,39}$/).filter(isPluginName),
     version: fc
       .tuple(fc.nat(999), fc.nat(999), fc.nat(999), fc.constantFrom("", "-rc.1", "-alpha", "+build.7"))
       .map(([a, b, c, suffix]) => `${a}.${b}.${c}${suffix}`),

@@ -25,7 +25,8 @@ export async function activate(
     pluginId: change.pluginId,
     op: change.op,
     version: change.version,
-    checksum: change.checksum,
+    // A plugin adopted from a pre-refactor installation has no package, so no checksum ("").
+    checksum: change.checksum || null,
     jobId: change.jobId,
   });
   if (!svc.convergence || svc.settings.convergenceTimeoutMs <= 0) return null;

@@ -55,13 +55,16 @@ export async function checkUpdate(
   checksum: string,
   payload: JobPayloads["update"],
 ): Promise<string> {
-  if (manifest.name !== existing.name) {
+  if (existing.legacy) {
+    // An adopted native plugin's old name may break today's name rule: its package brings its own.
+    if (manifest.name !== existing.name) await assertNameFree(svc, manifest.name, existing.pluginId);
+  } else if (manifest.name !== existing.name) {
     throw new AppError("MANIFEST_INVALID", "an update must keep the plugin's name", {
       errors: [{ path: "/name", message: `must stay "${existing.name}" (the plugin being updated)` }],
     });
   }
   const alreadyApplied = existing.version === manifest.version && existing.checksum === checksum;
-  if (!alreadyApplied && !payload.allowDowngrade && !semver.gt(manifest.version, existing.version)) {
+  if (!alreadyApplied && !payload.allowDowngrade && !isNewEnough(manifest.version, existing)) {
     throw new AppError(
       "VERSION_NOT_NEWER",
       `version ${manifest.version} is not newer than the installed ${existing.version}`,
@@ -69,7 +72,8 @@ export async function checkUpdate(
     );
   }
   const retained = await svc.plugins.getVersion(existing.pluginId, manifest.version);
-  if (retained && retained.checksum !== checksum) {
+  // An old native build of the same version has no package: the package takes its place.
+  if (retained && retained.checksum !== checksum && !retained.legacy) {
     throw new AppError(
       "VERSION_NOT_NEWER",
       `version ${manifest.version} of ${existing.pluginId} is already stored with different content`,
@@ -90,6 +94,27 @@ export async function checkUpdate(
     );
   }
   return existing.pluginId;
+}
+
+/**
+ * Newer than the installed version. A package replacing an adopted native plugin may also keep
+ * its version (the same release, packaged), and old versions that are not semver ("v3") do not
+ * constrain it.
+ */
+function isNewEnough(version: string, existing: PluginRecord): boolean {
+  if (!existing.legacy) return semver.gt(version, existing.version);
+  return semver.valid(existing.version) === null || semver.gte(version, existing.version);
+}
+
+async function assertNameFree(svc: OperationServices, name: string, self: string): Promise<void> {
+  const key = nameKey(name);
+  const holder = (await svc.plugins.listAll()).find((p) => p.pluginId !== self && nameKey(p.name) === key);
+  if (holder) {
+    throw new AppError("PLUGIN_EXISTS", `a plugin named "${name}" is already installed`, {
+      detail: `The package's name belongs to ${holder.pluginId}: give the package another name, or update that plugin.`,
+      extras: { pluginId: holder.pluginId },
+    });
+  }
 }
 
 /** Without a configured policy nothing is trusted: unsigned local uploads pass, market installs do not. */

@@ -17,6 +17,7 @@ import {
 import { downloadObject, removeQuietly } from "./files.js";
 import { artifactKey } from "./object-keys.js";
 import type { OperationContext } from "./operation-context.js";
+import { replacedLegacyColumns } from "./legacy-plugin.js";
 import { sweepPluginObjects } from "./orphan-sweep.js";
 import { checkPermissions } from "./permission-checks.js";
 import { manifestColumns, newPluginRecord } from "./plugin-record.js";
@@ -161,6 +162,7 @@ export async function runArtifactOperation(
       } else {
         await tx.updatePlugin(pluginId, {
           ...manifestColumns(manifest, checksum, pluginId),
+          ...(existing ? replacedLegacyColumns(existing, manifest) : {}),
           source: payload.artifact.source,
           ...(fetched.marketId ? { marketId: fetched.marketId } : {}),
           updateTime: now,

@@ -11,6 +11,7 @@ import type { PluginRecord, PluginVersionRecord } from "../ports/plugin-repo.js"
 import { validateConfig } from "../schema/index.js";
 import { activate } from "./activate.js";
 import { checkCompatibility, checkStoredSignature, requirePlugin } from "./artifact-checks.js";
+import { assertNotLegacy, assertNotLegacyVersion } from "./legacy-plugin.js";
 import { pluginPrefix } from "./object-keys.js";
 import type { OperationContext } from "./operation-context.js";
 import { checkRollbackPermissions } from "./permission-checks.js";
@@ -29,6 +30,7 @@ export async function runSetEnabled(
 ): Promise<JobResult> {
   const target = type === "enable" ? PluginStatus.Enabled : PluginStatus.Disabled;
   const plugin = await requirePlugin(svc, payload.pluginId);
+  assertNotLegacy(plugin, type === "enable" ? "enabled" : "disabled");
   const all = await svc.plugins.listAll();
   let chain: Dependent[] = [];
   if (type === "enable" && plugin.isEnabled !== PluginStatus.Enabled) checkDependencies(plugin.manifest, all);
@@ -139,12 +141,14 @@ export function rollbackTarget(
         detail: `Retained versions: ${versions.map((v) => v.version).join(", ") || "none"}.`,
       });
     }
+    assertNotLegacyVersion(plugin, found);
     return found;
   }
   const previous = versions.find((v) => v.version !== plugin.version);
   if (!previous) {
     throw new AppError("VERSION_NOT_FOUND", `${plugin.pluginId} has no earlier version to roll back to`);
   }
+  assertNotLegacyVersion(plugin, previous);
   return previous;
 }
 

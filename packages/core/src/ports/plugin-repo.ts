@@ -5,10 +5,12 @@ import type {
   JobStep,
   JobType,
   Manifest,
+  PluginLegacyInfo,
   PluginPermissions,
   PluginSource,
   PluginStatus,
   PluginType,
+  PluginVersionLegacyInfo,
   StepName,
 } from "@arcade/contracts";
 
@@ -39,6 +41,10 @@ export interface PluginRecord {
   marketId: string | null;
   installTime: Date;
   updateTime: Date;
+  /** Why the plugin is in error (isEnabled 2), when known. Absent means null. */
+  error?: string | null;
+  /** Set on a plugin adopted from a pre-refactor installation until a package replaces it. */
+  legacy?: PluginLegacyInfo | null;
 }
 
 /** A retained version (t_plugin_version). */
@@ -54,6 +60,8 @@ export interface PluginVersionRecord {
   permissions?: PluginPermissions | null;
   /** Who installed or updated to this version, approving its permissions; null when not recorded. */
   permissionsApprovedBy?: string | null;
+  /** Set on an adopted old native build: no object in the store (objectKey ""). */
+  legacy?: PluginVersionLegacyInfo | null;
   /**
    * The publisher's Ed25519 signature (base64) over `checksum`, verified at install, and
    * the id of its key. Both null: unsigned. Nodes re-check them before every load.

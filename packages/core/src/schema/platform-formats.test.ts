@@ -59,51 +59,30 @@ describe("semver-range format", () => {
 });
 
 describe("plugin-name format", () => {
-  it("accepts names in any script", () => {
-    for (const n of [
-      "slack",
-      "Slack Notifier",
-      "a",
-      "7",
-      "日本語プラグイン",
-      "Ünïcödé",
-      "my-plugin_v2 (beta)",
-      "Ω",
-      "a".repeat(100),
-    ]) {
+  it("accepts lowercase letters, digits, -, _ and ., starting with a letter or digit", () => {
+    for (const n of ["slack", "a", "7", "my-plugin_v2.1", "notify.stdout", "a".repeat(100), "0-x"]) {
       expect(isPluginName(n), n).toBe(true);
     }
   });
 
-  it("counts characters, not UTF-16 units", () => {
-    expect(isPluginName("😀a".repeat(50))).toBe(true); // 100 code points, 150 UTF-16 units
-    expect(isPluginName("a".repeat(101))).toBe(false);
-  });
-
-  it("needs at least one letter or digit", () => {
-    for (const n of ["-", "!!!", "😀", "—", "_.~"]) expect(isPluginName(n), n).toBe(false);
-  });
-
-  it("rejects empty, control characters, separators and bidi overrides", () => {
+  it("rejects capitals, spaces, paths, '..', other scripts and more than 100 characters", () => {
     for (const n of [
       "",
-      "a\u0000b",
-      "a\nb",
-      "a\tb",
-      "a\u007fb",
-      "a\u0085b",
-      "a\u2028b",
-      "a\u202eb",
-      "a\u2066b",
+      "Slack",
+      "slack notify",
+      "../../etc/acc",
+      "a/b",
+      "a\\b",
+      "a..b",
+      ".a",
+      "-a",
+      "_a",
+      "a\n",
+      "日本語",
+      "a".repeat(101),
     ]) {
       expect(isPluginName(n), JSON.stringify(n)).toBe(false);
     }
-  });
-
-  it("rejects leading and trailing whitespace", () => {
-    for (const n of [" a", "a ", "\u00a0a", "a\u3000"])
-      expect(isPluginName(n), JSON.stringify(n)).toBe(false);
-    expect(isPluginName("a b")).toBe(true);
   });
 });
 

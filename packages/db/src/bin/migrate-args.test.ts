@@ -1,39 +1,81 @@
+import path from "node:path";
+import { loadConfig } from "@arcade/config";
 import { describe, expect, it } from "vitest";
-import { describeTarget, parseMigrateArgs } from "./migrate-args.js";
+import { databaseFromConfig, describeTarget, parseMigrateArgs } from "./migrate-args.js";
 
 describe("parseMigrateArgs", () => {
   it("takes --sqlite and --mysql", () => {
-    expect(parseMigrateArgs(["--sqlite", "/tmp/x.db"], {})).toEqual({ type: "sqlite", path: "/tmp/x.db" });
-    expect(parseMigrateArgs(["--mysql", "mysql://a:b@h:1/d"], {})).toEqual({
+    expect(parseMigrateArgs(["--sqlite", "/tmp/x.db"]).database).toEqual({
+      type: "sqlite",
+      path: "/tmp/x.db",
+    });
+    expect(parseMigrateArgs(["--mysql", "mysql://a:b@h:1/d"]).database).toEqual({
       type: "mysql",
       url: "mysql://a:b@h:1/d",
     });
   });
 
-  it("rejects unknown options and missing values", () => {
-    expect(() => parseMigrateArgs(["--postgres", "x"], {})).toThrow(/unknown option --postgres/);
-    expect(() => parseMigrateArgs(["--sqlite"], {})).toThrow(/expected one option/);
+  it("takes --dry-run and --drop-legacy in any order, with or without a database", () => {
+    expect(parseMigrateArgs(["--dry-run"])).toEqual({ database: null, dryRun: true, dropLegacy: false });
+    expect(parseMigrateArgs(["--drop-legacy", "--sqlite", "a.db", "--dry-run"])).toEqual({
+      database: { type: "sqlite", path: "a.db" },
+      dryRun: true,
+      dropLegacy: true,
+    });
+    expect(parseMigrateArgs(["--config", "x.toml"])).toMatchObject({ database: null, configFile: "x.toml" });
+    expect(parseMigrateArgs(["--help"]).help).toBe(true);
   });
 
-  it("falls back to ARCADE_DATABASE_* variables", () => {
-    expect(parseMigrateArgs([], {})).toEqual({ type: "sqlite", path: ".data/arcade.db" });
-    expect(
-      parseMigrateArgs([], {
+  it("rejects unknown options, missing values and two databases", () => {
+    expect(() => parseMigrateArgs(["--postgres", "x"])).toThrow(/unknown option --postgres/);
+    expect(() => parseMigrateArgs(["--sqlite"])).toThrow(/--sqlite needs a value/);
+    expect(() => parseMigrateArgs(["--sqlite", "--dry-run"])).toThrow(/--sqlite needs a value/);
+    expect(() => parseMigrateArgs(["--sqlite", "a", "--mysql", "mysql://h/d"])).toThrow(/one database/);
+    expect(() => parseMigrateArgs(["--sqlite", "a", "--config", "b"])).toThrow(/not both/);
+  });
+});
+
+describe("databaseFromConfig", () => {
+  const cwd = path.resolve("/tmp/arcade-migrate-args");
+
+  it("is the platform's database: the SQLite file of the configuration", () => {
+    const config = loadConfig({ env: { ARCADE_DATABASE_SQLITE_PATH: "db/a.db" }, cwd });
+    expect(databaseFromConfig(config)).toEqual({ type: "sqlite", path: path.join(cwd, "db/a.db") });
+  });
+
+  it("reads MySQL from ARCADE_DATABASE_* (URL and parts; a part wins over the URL)", () => {
+    const config = loadConfig({
+      env: {
         ARCADE_DATABASE_TYPE: "mysql",
-        ARCADE_DATABASE_URL: "mysql://u@h/d",
-        ARCADE_DATABASE_PORT: "3307",
+        ARCADE_DATABASE_URL: "mysql://u:pw@db.example:3307/arc",
         ARCADE_DATABASE_PASSWORD: "secret",
-      }),
-    ).toEqual({ type: "mysql", url: "mysql://u@h/d", port: 3307, password: "secret" });
-    expect(() => parseMigrateArgs([], { ARCADE_DATABASE_TYPE: "oracle" })).toThrow(/sqlite or mysql/);
-    expect(() => parseMigrateArgs([], { ARCADE_DATABASE_TYPE: "mysql", ARCADE_DATABASE_PORT: "x" })).toThrow(
-      /port number/,
+      },
+      cwd,
+    });
+    expect(databaseFromConfig(config)).toMatchObject({
+      type: "mysql",
+      host: "db.example",
+      port: 3307,
+      user: "u",
+      password: "secret",
+      database: "arc",
+    });
+  });
+
+  it("a bad value stops with the config's message naming the key", () => {
+    expect(() => loadConfig({ env: { ARCADE_DATABASE_TYPE: "oracle" }, cwd })).toThrow(
+      /ARCADE_DATABASE_TYPE/,
     );
   });
+});
 
+describe("describeTarget", () => {
   it("never prints the password", () => {
     expect(describeTarget({ type: "mysql", url: "mysql://arcade:hunter2@db:3306/arcade" })).toBe(
       "mysql mysql://arcade:***@db:3306/arcade",
     );
+    expect(
+      describeTarget({ type: "mysql", host: "db", port: 3306, user: "u", password: "p", database: "a" }),
+    ).toBe("mysql u@db:3306/a");
   });
 });

@@ -1,43 +1,75 @@
+import type { ArcadeConfig } from "@arcade/config";
 import type { DatabaseOptions } from "../data-source.js";
 
-export const MIGRATE_USAGE = `usage: migrate [--sqlite PATH | --mysql URL]
-Runs the pending database migrations of Arcade and prints their names.
-Without arguments it reads ARCADE_DATABASE_TYPE (sqlite|mysql), ARCADE_DATABASE_SQLITE_PATH,
-ARCADE_DATABASE_URL and ARCADE_DATABASE_HOST/PORT/USER/PASSWORD/DATABASE.`;
+export const MIGRATE_USAGE = `usage: migrate [--sqlite PATH | --mysql URL | --config FILE] [--dry-run] [--drop-legacy] [--help]
+Runs the pending database migrations of Arcade and logs every step. The plugin tables of a
+pre-refactor Arcade installation are adopted in place: their rows are imported and the old
+tables are kept as t_plugin_legacy_plugin / t_plugin_legacy_config.
+  --dry-run      print what would change (tables, rows, mapped plugin types); change nothing
+  --drop-legacy  after migrating, drop the t_plugin_legacy_* backups
+Without --sqlite or --mysql the database is the platform's: arcade.toml (or --config FILE, or
+the file in ARCADE_CONFIG) with the ARCADE_DATABASE_* variables over it, as npm start reads it.`;
 
-/** Database options from `--sqlite PATH` / `--mysql URL`, else from ARCADE_DATABASE_* variables. */
-export function parseMigrateArgs(argv: readonly string[], env: NodeJS.ProcessEnv): DatabaseOptions {
-  const [flag, value, ...rest] = argv;
-  if (flag !== undefined) {
-    if (rest.length > 0 || value === undefined || value === "") {
-      throw new Error(`expected one option with a value\n${MIGRATE_USAGE}`);
-    }
-    if (flag === "--sqlite") return { type: "sqlite", path: value };
-    if (flag === "--mysql") return { type: "mysql", url: value };
-    throw new Error(`unknown option ${flag}\n${MIGRATE_USAGE}`);
-  }
+export interface MigrateCommand {
+  /** `--help`: print the usage and do nothing else. */
+  help?: boolean;
+  /** Explicit database, or null to take it from the platform's configuration. */
+  database: DatabaseOptions | null;
+  /** TOML file for the configuration (default: ARCADE_CONFIG, then ./arcade.toml). */
+  configFile?: string;
+  dryRun: boolean;
+  dropLegacy: boolean;
+}
 
-  const type = env.ARCADE_DATABASE_TYPE ?? "sqlite";
-  if (type === "sqlite") {
-    return { type: "sqlite", path: env.ARCADE_DATABASE_SQLITE_PATH ?? ".data/arcade.db" };
-  }
-  if (type !== "mysql") {
-    throw new Error(`ARCADE_DATABASE_TYPE must be sqlite or mysql, got ${type}`);
-  }
-  const options: DatabaseOptions = { type: "mysql" };
-  if (env.ARCADE_DATABASE_URL) options.url = env.ARCADE_DATABASE_URL;
-  if (env.ARCADE_DATABASE_HOST) options.host = env.ARCADE_DATABASE_HOST;
-  if (env.ARCADE_DATABASE_PORT) {
-    const port = Number(env.ARCADE_DATABASE_PORT);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new Error(`ARCADE_DATABASE_PORT must be a port number, got ${env.ARCADE_DATABASE_PORT}`);
+/** `--sqlite PATH` / `--mysql URL` / `--config FILE`, `--dry-run`, `--drop-legacy`; throws with the usage. */
+export function parseMigrateArgs(argv: readonly string[]): MigrateCommand {
+  const command: MigrateCommand = { database: null, dryRun: false, dropLegacy: false };
+  const bad = (why: string) => new Error(`${why}\n${MIGRATE_USAGE}`);
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    if (flag === "--help" || flag === "-h") {
+      command.help = true;
+      continue;
     }
-    options.port = port;
+    if (flag === "--dry-run") {
+      command.dryRun = true;
+      continue;
+    }
+    if (flag === "--drop-legacy") {
+      command.dropLegacy = true;
+      continue;
+    }
+    if (flag !== "--sqlite" && flag !== "--mysql" && flag !== "--config") throw bad(`unknown option ${flag}`);
+    const value = argv[i + 1];
+    if (value === undefined || value === "" || value.startsWith("--")) throw bad(`${flag} needs a value`);
+    i += 1;
+    if (flag === "--config") {
+      command.configFile = value;
+      continue;
+    }
+    if (command.database !== null) throw bad("give one database: --sqlite or --mysql");
+    command.database = flag === "--sqlite" ? { type: "sqlite", path: value } : { type: "mysql", url: value };
   }
-  if (env.ARCADE_DATABASE_USER) options.user = env.ARCADE_DATABASE_USER;
-  if (env.ARCADE_DATABASE_PASSWORD !== undefined) options.password = env.ARCADE_DATABASE_PASSWORD;
-  if (env.ARCADE_DATABASE_DATABASE) options.database = env.ARCADE_DATABASE_DATABASE;
-  return options;
+  if (command.database !== null && command.configFile !== undefined) {
+    throw bad("--config names the database itself: give it, or --sqlite/--mysql, not both");
+  }
+  return command;
+}
+
+/** The database of a loaded configuration (what the platform's processes connect to). */
+export function databaseFromConfig(config: ArcadeConfig): DatabaseOptions {
+  const db = config.database;
+  if (db.type === "sqlite") return { type: "sqlite", path: db.sqlitePath };
+  return {
+    type: "mysql",
+    host: db.host,
+    port: db.port,
+    user: db.user,
+    password: db.password,
+    database: db.database,
+    poolSize: 2,
+    connectTimeoutMs: db.connectTimeout,
+  };
 }
 
 /** Where the migrations run, for messages: never prints a password. */
@@ -48,5 +80,5 @@ export function describeTarget(options: DatabaseOptions): string {
     if (url.password !== "") url.password = "***";
     return `mysql ${url.toString()}`;
   }
-  return `mysql ${options.host ?? "127.0.0.1"}:${options.port ?? 3306}/${options.database ?? ""}`;
+  return `mysql ${options.user ?? ""}${options.user ? "@" : ""}${options.host ?? "127.0.0.1"}:${options.port ?? 3306}/${options.database ?? ""}`;
 }

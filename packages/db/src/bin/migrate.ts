@@ -10,7 +10,13 @@ import type { DatabaseOptions } from "../data-source.js";
 import { type Database, openDatabase } from "../database.js";
 import { describePreview } from "../legacy/describe-preview.js";
 import type { DbLogger } from "../logger.js";
-import { databaseFromConfig, describeTarget, type MigrateCommand, parseMigrateArgs } from "./migrate-args.js";
+import {
+  databaseFromConfig,
+  describeTarget,
+  MIGRATE_USAGE,
+  type MigrateCommand,
+  parseMigrateArgs,
+} from "./migrate-args.js";
 
 const say = (line: string) => console.log(`migrate: ${line}`);
 
@@ -19,7 +25,10 @@ function terminalLogger(): DbLogger {
   const write =
     (prefix: string) =>
     (first: string | object, message?: string): void => {
-      if (typeof first === "string") return say(`${prefix}${first}`);
+      if (typeof first === "string") {
+        say(`${prefix}${first}`);
+        return;
+      }
       const fields = Object.entries(first)
         .filter(([key]) => key !== "component")
         .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`);
@@ -64,6 +73,10 @@ async function main(): Promise<number> {
   let options: DatabaseOptions;
   try {
     command = parseMigrateArgs(process.argv.slice(2));
+    if (command.help) {
+      console.log(MIGRATE_USAGE);
+      return 0;
+    }
     options = resolveDatabase(command);
   } catch (error) {
     console.error(messageOf(error));

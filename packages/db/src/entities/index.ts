@@ -2,6 +2,7 @@ import { ClusterRevisionEntity } from "./cluster-revision-entity.js";
 import { PluginConfigEntity } from "./plugin-config-entity.js";
 import { PluginEntity } from "./plugin-entity.js";
 import { PluginOperationEntity } from "./plugin-operation-entity.js";
+import { PluginScopedConfigEntity } from "./plugin-scoped-config-entity.js";
 import { PluginVersionEntity } from "./plugin-version-entity.js";
 
 export {
@@ -9,6 +10,7 @@ export {
   PluginConfigEntity,
   PluginEntity,
   PluginOperationEntity,
+  PluginScopedConfigEntity,
   PluginVersionEntity,
 };
 
@@ -17,5 +19,6 @@ export const ENTITIES = [
   PluginVersionEntity,
   PluginConfigEntity,
   PluginOperationEntity,
+  PluginScopedConfigEntity,
   ClusterRevisionEntity,
 ];

@@ -84,6 +84,14 @@ export class PluginEntity {
   @Column({ type: "varchar", length: 255, name: "market_id", nullable: true })
   marketId!: string | null;
 
+  /** Why the plugin is in error (is_enabled 2), when the platform knows. */
+  @Column({ type: "text", name: "error", nullable: true })
+  error!: string | null;
+
+  /** JSON PluginLegacyInfo of a plugin adopted from the pre-refactor tables. */
+  @Column({ type: "text", name: "legacy", nullable: true })
+  legacy!: string | null;
+
   @Column({ type: "datetime", name: "created_at" })
   createdAt!: Date;
 

@@ -29,6 +29,10 @@ export class PluginVersionEntity {
   @Column({ type: "datetime", name: "created_at" })
   createdAt!: Date;
 
+  /** JSON PluginVersionLegacyInfo of an adopted old native build (object_key is ""). */
+  @Column({ type: "text", name: "legacy", nullable: true })
+  legacy!: string | null;
+
   /** JSON PluginPermissions this version runs with; null for rows older than the column. */
   @Column({ type: "text", name: "permissions", nullable: true })
   permissions!: string | null;

@@ -1,14 +1,20 @@
 import { type MigrationInterface, type QueryRunner, Table, TableIndex } from "typeorm";
 import { columnKit, driverKindOf } from "./column-kit.js";
+import { createTableOnce } from "./create-table-once.js";
 
-/** The five tables of architecture §5, written once for MySQL/MariaDB and SQLite. */
+/**
+ * The five tables of architecture §5, written once for MySQL/MariaDB and SQLite. Each table
+ * is created only if missing (a run that stopped half way on MySQL resumes), so the schema
+ * is the same whichever way it got here.
+ */
 export class InitialSchema1767225600000 implements MigrationInterface {
   name = "InitialSchema1767225600000";
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const c = columnKit(driverKindOf(queryRunner));
 
-    await queryRunner.createTable(
+    await createTableOnce(
+      queryRunner,
       new Table({
         name: "t_plugin",
         columns: [
@@ -49,7 +55,8 @@ export class InitialSchema1767225600000 implements MigrationInterface {
       }),
     );
 
-    await queryRunner.createTable(
+    await createTableOnce(
+      queryRunner,
       new Table({
         name: "t_plugin_version",
         columns: [
@@ -72,7 +79,8 @@ export class InitialSchema1767225600000 implements MigrationInterface {
       }),
     );
 
-    await queryRunner.createTable(
+    await createTableOnce(
+      queryRunner,
       new Table({
         name: "t_plugin_config",
         columns: [c.autoId(), c.key("plugin_id", 128), c.json("config"), c.datetime("updated_at")],
@@ -86,7 +94,8 @@ export class InitialSchema1767225600000 implements MigrationInterface {
       }),
     );
 
-    await queryRunner.createTable(
+    await createTableOnce(
+      queryRunner,
       new Table({
         name: "t_plugin_operation",
         columns: [
@@ -126,18 +135,22 @@ export class InitialSchema1767225600000 implements MigrationInterface {
       }),
     );
 
-    await queryRunner.createTable(
+    await createTableOnce(
+      queryRunner,
       new Table({
         name: "t_cluster_revision",
         columns: [{ ...c.int("id"), isPrimary: true }, c.bigint("revision")],
       }),
     );
-    await queryRunner.manager
-      .createQueryBuilder()
-      .insert()
-      .into("t_cluster_revision")
-      .values({ id: 1, revision: 0 })
-      .execute();
+    const revision: unknown[] = await queryRunner.query("SELECT 1 FROM t_cluster_revision WHERE id = 1");
+    if (revision.length === 0) {
+      await queryRunner.manager
+        .createQueryBuilder()
+        .insert()
+        .into("t_cluster_revision")
+        .values({ id: 1, revision: 0 })
+        .execute();
+    }
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -1,4 +1,12 @@
-import type { Manifest, PluginPermissions, PluginSource, PluginStatus, PluginType } from "@arcade/contracts";
+import type {
+  Manifest,
+  PluginLegacyInfo,
+  PluginPermissions,
+  PluginSource,
+  PluginStatus,
+  PluginType,
+  PluginVersionLegacyInfo,
+} from "@arcade/contracts";
 import type { PluginRecord, PluginVersionRecord } from "@arcade/core";
 import type { PluginEntity } from "../entities/plugin-entity.js";
 import type { PluginVersionEntity } from "../entities/plugin-version-entity.js";
@@ -32,6 +40,9 @@ export function toPluginRecord(row: PluginEntity): PluginRecord {
     marketId: row.marketId,
     installTime: row.installTime,
     updateTime: row.updateTime,
+    // Present only when set, so records of plugins installed here look as they always did.
+    ...(row.error != null ? { error: row.error } : {}),
+    ...(row.legacy != null ? { legacy: parseJson<PluginLegacyInfo>(row.legacy, "t_plugin.legacy") } : {}),
   };
 }
 
@@ -64,6 +75,8 @@ export function pluginColumns(patch: Partial<PluginRecord>): Partial<PluginEntit
   if (patch.marketId !== undefined) set("marketId", patch.marketId);
   if (patch.installTime !== undefined) set("installTime", patch.installTime);
   if (patch.updateTime !== undefined) set("updateTime", patch.updateTime);
+  if (patch.error !== undefined) set("error", patch.error);
+  if (patch.legacy !== undefined) set("legacy", toJsonOrNull(patch.legacy));
   return out;
 }
 
@@ -76,6 +89,9 @@ export function toVersionRecord(row: PluginVersionEntity): PluginVersionRecord {
     size: Number(row.size),
     manifest: parseJson<Manifest>(row.manifest, "t_plugin_version.manifest"),
     createdAt: row.createdAt,
+    ...(row.legacy != null
+      ? { legacy: parseJson<PluginVersionLegacyInfo>(row.legacy, "t_plugin_version.legacy") }
+      : {}),
     permissions: parseJsonOrNull<PluginPermissions>(row.permissions ?? null, "t_plugin_version.permissions"),
     permissionsApprovedBy: row.permissionsApprovedBy ?? null,
     signature: row.signature ?? null,
@@ -92,6 +108,7 @@ export function versionColumns(record: PluginVersionRecord): Partial<PluginVersi
     size: record.size,
     manifest: toJson(record.manifest),
     createdAt: record.createdAt,
+    legacy: toJsonOrNull(record.legacy),
     permissions: toJsonOrNull(record.permissions ?? null),
     permissionsApprovedBy: record.permissionsApprovedBy ?? null,
     signature: record.signature ?? null,

@@ -2,6 +2,7 @@ import { AppError, type PluginRecord, type PluginTx, type PluginVersionRecord } 
 import type { EntityManager } from "typeorm";
 import { PluginConfigEntity } from "../entities/plugin-config-entity.js";
 import { PluginEntity } from "../entities/plugin-entity.js";
+import { PluginScopedConfigEntity } from "../entities/plugin-scoped-config-entity.js";
 import { PluginVersionEntity } from "../entities/plugin-version-entity.js";
 import { guard, isUniqueViolation } from "../errors.js";
 import { toJson } from "./json-column.js";
@@ -49,6 +50,7 @@ export class TypeOrmPluginTx implements PluginTx {
     return guard(async () => {
       await this.manager.delete(PluginVersionEntity, { pluginId });
       await this.manager.delete(PluginConfigEntity, { pluginId });
+      await this.manager.delete(PluginScopedConfigEntity, { pluginId });
       await this.manager.delete(PluginEntity, { pluginId });
     });
   }
