@@ -16,6 +16,7 @@ API_MAIN=apps/api/dist/main.js
 WORKER_MAIN=apps/worker/dist/main.js
 REDIS_DIR="$ROOT/.data/services/redis"
 TOKEN_FILE="$ROOT/.data/admin-token"
+SECRET_FILE="$ROOT/.data/cluster-secret"
 # The worker drains its running jobs on SIGTERM (worker.shutdown_timeout, 30 s by default).
 STOP_GRACE=40
 
@@ -75,8 +76,10 @@ trap 'say "stopping (SIGINT)"; exit 130' INT
 trap 'say "stopping (SIGTERM)"; exit 143' TERM
 
 # --- Redis -----------------------------------------------------------------------------------
+redis_warning=""
 if [ -n "${ARCADE_REDIS_URL:-}" ]; then
   say "using Redis at ARCADE_REDIS_URL (not starting a local one)"
+  API_REDIS_URL="$ARCADE_REDIS_URL" WORKER_REDIS_URL="$ARCADE_REDIS_URL"
 else
   # A Redis already running from this folder belongs to another `npm start`: use it, leave it.
   if ! bash "$ROOT/infra/services/redis.sh" status "$REDIS_DIR" >/dev/null; then own_redis=1; fi
@@ -84,7 +87,30 @@ else
     fail "local Redis did not start. Another program may hold the port: set REDIS_PORT=<free port>, or ARCADE_REDIS_URL=redis://host:port to use an existing Redis"
   # shellcheck disable=SC1091
   . "$ROOT/.data/services/redis.env"
-  export ARCADE_REDIS_URL="$REDIS_URL"
+  # One ACL user per role (infra/services/redis.sh): the API's and the worker's own passwords.
+  API_REDIS_URL="${REDIS_API_URL:-$REDIS_URL}" WORKER_REDIS_URL="${REDIS_WORKER_URL:-$REDIS_URL}"
+  case "$API_REDIS_URL" in
+    *@*) ;;
+    *)
+      # A Redis left running by an older version of the script has no passwords.
+      export ARCADE_REDIS_ALLOW_UNAUTHENTICATED=true
+      redis_warning="Redis has no password (started by an older script): bash infra/services/redis.sh restart .data/services/redis"
+      ;;
+  esac
+fi
+
+# --- cluster secret: signs reload events and heartbeats (cluster.secret) ------------------------
+if [ -z "${ARCADE_CLUSTER_SECRET:-}" ]; then
+  if [ ! -s "$SECRET_FILE" ]; then
+    mkdir -p "$(dirname "$SECRET_FILE")"
+    (
+      umask 077
+      node -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("base64url"))' >"$SECRET_FILE"
+    )
+  fi
+  chmod 600 "$SECRET_FILE"
+  ARCADE_CLUSTER_SECRET="$(cat "$SECRET_FILE")"
+  export ARCADE_CLUSTER_SECRET
 fi
 
 # --- admin token -----------------------------------------------------------------------------
@@ -115,7 +141,8 @@ cat <<BANNER
      Admin token  $ARCADE_ADMIN_TOKEN
                   ($token_origin; sent as "Authorization: Bearer <token>")
      Try          curl -H "Authorization: Bearer $ARCADE_ADMIN_TOKEN" $base/api/v1/plugins
-     Stop         Ctrl-C
+     Stop         Ctrl-C${redis_warning:+
+     WARNING      $redis_warning}
   ================================================================================
 
 BANNER
@@ -131,9 +158,9 @@ if [ "$dev" = 1 ]; then
   export TSX_TSCONFIG_PATH="$ROOT/infra/tsconfig.run.json"
 fi
 say "starting api ($API_MAIN) and worker ($WORKER_MAIN) on node $(node --version)"
-setsid "${NODE_RUN[@]}" "$API_MAIN" </dev/null &
+ARCADE_REDIS_URL="$API_REDIS_URL" setsid "${NODE_RUN[@]}" "$API_MAIN" </dev/null &
 children+=("$!")
-setsid "${NODE_RUN[@]}" "$WORKER_MAIN" </dev/null &
+ARCADE_REDIS_URL="$WORKER_REDIS_URL" setsid "${NODE_RUN[@]}" "$WORKER_MAIN" </dev/null &
 children+=("$!")
 
 # Both or neither: an API without its worker accepts jobs that never run.

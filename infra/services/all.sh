@@ -17,7 +17,7 @@ env_file="$data_root/arcade-test.env"
 unset DATA_DIR
 
 write_test_env() {
-  local REDIS_URL MYSQL_URL S3_ENDPOINT S3_BUCKET
+  local REDIS_URL REDIS_API_URL REDIS_WORKER_URL MYSQL_URL MYSQL_READER_URL S3_ENDPOINT S3_BUCKET
   # shellcheck disable=SC1090,SC1091
   . "$data_root/redis.env"
   # shellcheck disable=SC1090,SC1091
@@ -25,9 +25,15 @@ write_test_env() {
   # shellcheck disable=SC1090,SC1091
   . "$data_root/s3rver.env"
   mkdir -p "$data_root/scratch"
+  # The suites' own clients log in as the admin users; the platforms they start log in as the
+  # role users (API, worker), so every end-to-end run also checks those users' rights.
+  (umask 077 && : >"$env_file")
   printf '%s\n' \
     "ARCADE_TEST_REDIS_URL=$REDIS_URL" \
+    "ARCADE_TEST_REDIS_API_URL=$REDIS_API_URL" \
+    "ARCADE_TEST_REDIS_WORKER_URL=$REDIS_WORKER_URL" \
     "ARCADE_TEST_MYSQL_URL=$MYSQL_URL" \
+    "ARCADE_TEST_MYSQL_READER_URL=$MYSQL_READER_URL" \
     "ARCADE_TEST_S3_ENDPOINT=$S3_ENDPOINT" \
     "ARCADE_TEST_S3_BUCKET=$S3_BUCKET" \
     "ARCADE_TEST_DATA_DIR=$data_root/scratch" >"$env_file"

@@ -1,6 +1,20 @@
 #!/usr/bin/env bash
 # Local Redis for development and tests: `redis.sh start|stop|status|restart [DATA_DIR]`.
 # Port from REDIS_PORT (or PORT), default 6390; 0 picks a free one.
+#
+# Never open to anyone: the `default` user is off and every client logs in as one of three ACL
+# users, with passwords generated on the first start into DATA_DIR/passwords (mode 600):
+#   arcade-api     API processes (each also a runtime node): the queue (enqueue, read job
+#                  state), the node registry (its heartbeat), the rate-limit counters, and
+#                  SUBSCRIBE on the plugin-events channel (no PUBLISH: the workers publish);
+#   arcade-worker  worker processes: the queue and the update-check keys, PUBLISH on the
+#                  plugin-events channel (no SUBSCRIBE), the registry read-only (the index
+#                  may be pruned: it lists who to wait for);
+#   arcade-admin   everything: these scripts, and the test suites' own clients.
+# Keys and channels are limited to REDIS_KEY_PREFIX (default "arcade", a glob: "arcade*" so the
+# test suites' "arcade-e2e-<id>" prefixes match too); @dangerous commands (CONFIG, KEYS, FLUSHALL,
+# DEBUG, MONITOR, ...) are refused except INFO and CLIENT SETNAME/GETNAME/ID, which the clients
+# send on connect. The env file holds REDIS_URL (admin), REDIS_API_URL and REDIS_WORKER_URL.
 set -euo pipefail
 SVC_NAME=redis
 SVC_PORT_VAR=REDIS_PORT
@@ -12,6 +26,9 @@ svc_parse_args "$@"
 PID_FILE="$SVC_DIR/redis.pid"
 PORT_FILE="$SVC_DIR/port"
 LOG_FILE="$SVC_DIR/redis.log"
+PASSWORDS="$SVC_DIR/passwords"
+ACL_FILE="$SVC_DIR/users.acl"
+KEY_GLOB="${REDIS_KEY_PREFIX:-arcade}*"
 
 running_pid() {
   local pid
@@ -19,19 +36,66 @@ running_pid() {
   if svc_pid_is "$pid" redis-server; then printf '%s' "$pid"; fi
 }
 
-ping_ok() { [ "$(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null)" = PONG ]; }
+# redis-cli as the admin user; the password goes through the environment, never argv.
+cli() {
+  local port="$1"
+  shift
+  REDISCLI_AUTH="$ADMIN_PASSWORD" redis-cli --no-auth-warning --user arcade-admin -h 127.0.0.1 -p "$port" "$@"
+}
+
+ping_ok() { [ "$(cli "$1" ping 2>/dev/null)" = PONG ]; }
 
 # The server on PORT is the one whose pid is PID (and not someone else's on the same port).
 serves_port() {
   local port="$1" pid="$2"
   [ -n "$pid" ] || return 1
-  redis-cli -h 127.0.0.1 -p "$port" info server 2>/dev/null | tr -d '\r' | grep -qx "process_id:$pid"
+  cli "$port" info server 2>/dev/null | tr -d '\r' | grep -qx "process_id:$pid"
+}
+
+# Passwords: generated once (letters and digits, so they go into URLs as they are), kept 0600.
+ensure_passwords() {
+  if [ ! -s "$PASSWORDS" ]; then
+    (
+      umask 077
+      for who in ADMIN API WORKER; do
+        printf '%s_PASSWORD=%s\n' "$who" "$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32)"
+      done >"$PASSWORDS.tmp"
+      mv -f "$PASSWORDS.tmp" "$PASSWORDS"
+    )
+  fi
+  chmod 600 "$PASSWORDS"
+  # shellcheck disable=SC1090
+  . "$PASSWORDS"
+}
+
+sha() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+
+# The ACL file, rewritten on every start from the passwords (so a change of rules applies).
+# Redis stores only the SHA-256 of each password (#...).
+write_acl() {
+  local k="~${KEY_GLOB}" c="&${KEY_GLOB}"
+  local base="-@all +@read +@write +@keyspace +@string +@list +@hash +@set +@sortedset +@stream +@scripting +@transaction +@connection +@pubsub +@fast +@slow +@blocking -@dangerous +info +client|setname +client|getname +client|id"
+  (
+    umask 077
+    {
+      echo "user default off resetkeys resetchannels -@all"
+      echo "user arcade-admin on #$(sha "$ADMIN_PASSWORD") ~* &* +@all"
+      echo "user arcade-api on #$(sha "$API_PASSWORD") resetchannels ${k}:plugin-ops:* ${k}:nodes:* ${k}:node-index ${k}:rl:* ${c}:plugin-events $base -publish"
+      echo "user arcade-worker on #$(sha "$WORKER_PASSWORD") resetchannels ${k}:plugin-ops:* ${k}:plugin-update-check:* %R${k}:nodes:* ${k}:node-index ${c}:plugin-events $base -subscribe -psubscribe -ssubscribe"
+    } >"$ACL_FILE.tmp"
+    mv -f "$ACL_FILE.tmp" "$ACL_FILE"
+  )
 }
 
 publish() {
   local port="$1"
-  svc_write_env "REDIS_URL=redis://127.0.0.1:$port" "REDIS_PORT=$port"
-  svc_log "running on redis://127.0.0.1:$port (pid $(running_pid), data $SVC_DIR)"
+  svc_write_env \
+    "REDIS_URL=redis://arcade-admin:$ADMIN_PASSWORD@127.0.0.1:$port" \
+    "REDIS_API_URL=redis://arcade-api:$API_PASSWORD@127.0.0.1:$port" \
+    "REDIS_WORKER_URL=redis://arcade-worker:$WORKER_PASSWORD@127.0.0.1:$port" \
+    "REDIS_PORT=$port"
+  chmod 600 "$SVC_ENV_FILE"
+  svc_log "running on redis://127.0.0.1:$port with ACL users arcade-admin, arcade-api, arcade-worker (pid $(running_pid), data $SVC_DIR; passwords in $PASSWORDS)"
 }
 
 # One launch on one port; 0 = answered, 1 = the server died or never answered.
@@ -40,7 +104,8 @@ publish() {
 launch() {
   local port="$1" pid
   setsid redis-server --port "$port" --bind 127.0.0.1 --daemonize no --dir "$SVC_DIR" \
-    --pidfile "$PID_FILE" --logfile "$LOG_FILE" --appendonly yes </dev/null >/dev/null 2>&1 &
+    --pidfile "$PID_FILE" --logfile "$LOG_FILE" --appendonly yes --aclfile "$ACL_FILE" \
+    </dev/null >/dev/null 2>&1 &
   pid=$!
   printf '%s\n' "$pid" >"$PID_FILE"
   local deadline=$((SECONDS + 30))
@@ -59,10 +124,21 @@ launch() {
 start() {
   svc_require redis-server "Run: bash infra/scripts/setup.sh --services=redis"
   svc_require redis-cli "Run: bash infra/scripts/setup.sh --services=redis"
+  ensure_passwords
   if [ -n "$(running_pid)" ]; then
-    publish "$(cat "$PORT_FILE")"
+    local running_port
+    running_port="$(cat "$PORT_FILE")"
+    if ping_ok "$running_port"; then
+      publish "$running_port"
+    else
+      # Started by an older version of this script, without users: say so, keep it usable.
+      svc_write_env "REDIS_URL=redis://127.0.0.1:$running_port" "REDIS_API_URL=redis://127.0.0.1:$running_port" \
+        "REDIS_WORKER_URL=redis://127.0.0.1:$running_port" "REDIS_PORT=$running_port"
+      svc_log "warning: the Redis running on port $running_port has no passwords (started by an older script); restart it: $0 restart $SVC_DIR"
+    fi
     return 0
   fi
+  write_acl
   local attempt port
   for attempt in 1 2 3 4 5; do
     port="$SVC_PORT"
@@ -89,9 +165,11 @@ stop() {
     return 0
   fi
   port="$(cat "$PORT_FILE" 2>/dev/null || true)"
-  if [ -n "$port" ]; then
+  if [ -n "$port" ] && [ -s "$PASSWORDS" ]; then
+    # shellcheck disable=SC1090
+    . "$PASSWORDS"
     # nosave: the append-only file already holds every write; an RDB dump would only slow the stop.
-    redis-cli -h 127.0.0.1 -p "$port" shutdown nosave >/dev/null 2>&1 || true
+    cli "$port" shutdown nosave >/dev/null 2>&1 || true
     svc_wait 10 svc_pid_gone "$pid" || true
   fi
   svc_kill_pid "$pid" 10

@@ -3,7 +3,13 @@ export type DatabaseKind = "sqlite" | "mysql";
 export type StorageKind = "fs" | "s3";
 
 export interface ServiceAddresses {
+  /** The admin user: the suites' own clients (cleanup, fault injection). */
   redisUrl: string | undefined;
+  /** The ACL users the platform's API and worker processes log in as (infra/services/redis.sh). */
+  redisApiUrl: string | undefined;
+  redisWorkerUrl: string | undefined;
+  /** MariaDB's read-only user (SELECT only). */
+  mysqlReaderUrl: string | undefined;
   mysqlUrl: string | undefined;
   s3Endpoint: string | undefined;
   s3Bucket: string | undefined;
@@ -17,6 +23,9 @@ export const S3_TEST_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3
 export function serviceAddresses(env: NodeJS.ProcessEnv = process.env): ServiceAddresses {
   return {
     redisUrl: env.ARCADE_TEST_REDIS_URL || undefined,
+    redisApiUrl: env.ARCADE_TEST_REDIS_API_URL || undefined,
+    redisWorkerUrl: env.ARCADE_TEST_REDIS_WORKER_URL || undefined,
+    mysqlReaderUrl: env.ARCADE_TEST_MYSQL_READER_URL || undefined,
     mysqlUrl: env.ARCADE_TEST_MYSQL_URL || undefined,
     s3Endpoint: env.ARCADE_TEST_S3_ENDPOINT || undefined,
     s3Bucket: env.ARCADE_TEST_S3_BUCKET || undefined,

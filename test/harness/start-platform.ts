@@ -136,8 +136,10 @@ const FAST_CLUSTER_ENV: Record<string, string> = {
   ARCADE_NODE_CONVERGENCE_TIMEOUT: "5s",
   ARCADE_WORKER_BACKOFF_MS: "200",
   ARCADE_WORKER_SHUTDOWN_TIMEOUT: "5s",
-  // Tests poll jobs often; the limiter has its own tests.
+  // Tests poll jobs often and send wrong tokens on purpose; the limiters have their own tests.
   ARCADE_SERVER_RATE_LIMIT_PER_MINUTE: "0",
+  ARCADE_SERVER_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: "0",
+  ARCADE_SERVER_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: "0",
   ARCADE_SERVER_HOST: "127.0.0.1",
   ARCADE_LOG_LEVEL: "info",
 };
@@ -178,11 +180,24 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     dataDir: sharedDataDir ?? join(runDir, "unused"),
   });
   const token = randomBytes(16).toString("hex");
+  // Signs this platform's reload events and heartbeats, as `npm start` does with .data/cluster-secret.
+  const clusterSecret = randomBytes(32).toString("hex");
+  const services = serviceAddresses();
+  /** The ACL user of each role (the admin URL when the env file predates them), unless a test chose a Redis. */
+  const redisFor = (role: "api" | "worker"): Record<string, string> => {
+    const chosen =
+      options.env?.ARCADE_REDIS_URL ??
+      (role === "api" ? options.apiEnv : options.workerEnv)?.ARCADE_REDIS_URL;
+    const url = role === "api" ? services.redisApiUrl : services.redisWorkerUrl;
+    return chosen || !url ? {} : { ARCADE_REDIS_URL: url };
+  };
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
 
-  const commonEnv = (name: string): Record<string, string> => ({
+  const commonEnv = (name: string, role: "api" | "worker"): Record<string, string> => ({
     ...FAST_CLUSTER_ENV,
     ...resources.env,
+    ...redisFor(role),
+    ARCADE_CLUSTER_SECRET: clusterSecret,
     ARCADE_ADMIN_TOKEN: token,
     ARCADE_NODE_ID: `e2e-${id}-${name}`,
     ARCADE_SERVER_DATA_DIR: sharedDataDir ?? join(runDir, "nodes", name),
@@ -240,7 +255,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const proc = new PlatformProcess({
       name,
       entry: API_ENTRY,
-      env: { ...commonEnv(name), ARCADE_SERVER_PORT: String(port), ...options.apiEnv },
+      env: { ...commonEnv(name, "api"), ARCADE_SERVER_PORT: String(port), ...options.apiEnv },
       logFile: join(logDir, `${name}.log`),
     });
     processes.push(proc);
@@ -293,7 +308,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       entry: WORKER_ENTRY,
       // No metrics endpoint: its fixed default port (9464) would clash between the workers of a
       // run, and with any other worker on this machine. A suite that wants it sets a port.
-      env: { ...commonEnv(name), ARCADE_WORKER_METRICS_PORT: "0", ...options.workerEnv },
+      env: { ...commonEnv(name, "worker"), ARCADE_WORKER_METRICS_PORT: "0", ...options.workerEnv },
       logFile: join(logDir, `${name}.log`),
     });
     processes.push(proc);

@@ -94,7 +94,8 @@ const ROUTES: Route[] = [
   {
     method: "GET",
     path: "/metrics",
-    role: null,
+    // Issue 13: Prometheus sends a token (any role; a metrics-role token reads only this).
+    role: "viewer",
     ok: 200,
     request: () => ({ method: "GET", path: "/metrics" }),
   },

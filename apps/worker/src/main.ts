@@ -19,7 +19,13 @@ import {
   openConfiguredDatabase,
   PLATFORM_VERSION,
 } from "@arcade/platform";
-import { createQueueConnection, JobProducer, UpdateCheckScheduler } from "@arcade/queue";
+import {
+  checkRedisAuth,
+  createQueueConnection,
+  JobProducer,
+  RedisUnauthenticatedError,
+  UpdateCheckScheduler,
+} from "@arcade/queue";
 import { createLogger, createMetrics } from "@arcade/telemetry";
 import { observeJobMetrics } from "./job-metrics.js";
 import { type MetricsServer, startMetricsServer } from "./metrics-server.js";
@@ -36,11 +42,29 @@ async function main(): Promise<void> {
   const logger = createLogger({ name: "worker", level: config.log.level, nodeId: config.node.id });
   for (const warning of config.warnings) logger.warn(warning);
   logger.info({ config: describeConfig(config) }, "starting");
+  // Issue 13: no start on a Redis anyone may use (unless redis.allow_unauthenticated); signed events.
+  await checkRedisAuth({
+    url: config.redis.url,
+    allowUnauthenticated: config.redis.allowUnauthenticated,
+    logger,
+  });
+  if (config.cluster.secret === "") {
+    logger.warn("cluster.secret is not set: the reload events this worker publishes are not signed");
+  }
 
   const database = await openConfiguredDatabase(config, logger);
   const store = configuredObjectStore(config);
-  const events = new RedisEventBus({ redis: config.redis.url, prefix: config.redis.keyPrefix });
-  const registry = new NodeRegistry({ redis: config.redis.url, prefix: config.redis.keyPrefix, logger });
+  const events = new RedisEventBus({
+    redis: config.redis.url,
+    prefix: config.redis.keyPrefix,
+    clusterSecret: config.cluster.secret,
+  });
+  const registry = new NodeRegistry({
+    redis: config.redis.url,
+    prefix: config.redis.keyPrefix,
+    logger,
+    clusterSecret: config.cluster.secret,
+  });
   const market = config.plugin.enableMarket
     ? new MarketClient({
         baseUrl: config.plugin.marketApi,
@@ -191,6 +215,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof RedisUnauthenticatedError) {
+    process.stderr.write(`arcade worker: ${error.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`arcade worker failed to start: ${(error as Error)?.stack ?? String(error)}\n`);
   process.exit(1);
 });
