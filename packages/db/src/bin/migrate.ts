@@ -4,6 +4,7 @@
  * the tables of a pre-refactor installation. Exit codes: 0 done (or nothing pending),
  * 1 failed, 2 bad arguments or configuration.
  */
+import { existsSync } from "node:fs";
 import { loadConfig } from "@arcade/config";
 import { isAppError } from "@arcade/core";
 import type { DatabaseOptions } from "../data-source.js";
@@ -84,6 +85,17 @@ async function main(): Promise<number> {
   }
 
   const target = describeTarget(options);
+  if (
+    command.dryRun &&
+    options.type === "sqlite" &&
+    options.path !== ":memory:" &&
+    !existsSync(options.path)
+  ) {
+    // Opening would create the file: a dry run must leave even that alone.
+    say(`dry run: nothing will be changed; there is no database at ${options.path} yet`);
+    say("starting point: no database file: the migration would create it with this platform's tables");
+    return 0;
+  }
   say(`connecting to ${target}`);
   let db: Database;
   try {

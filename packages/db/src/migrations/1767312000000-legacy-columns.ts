@@ -23,7 +23,10 @@ export class LegacyColumns1767312000000 implements MigrationInterface {
       ["t_plugin_version", new TableColumn(c.json("legacy", true))],
     ];
     for (const [table, column] of columns) {
-      if (await queryRunner.hasColumn(table, column.name)) continue;
+      if (await queryRunner.hasColumn(table, column.name)) {
+        log.step(`${table}.${column.name} is already there`);
+        continue;
+      }
       await queryRunner.addColumn(table, column);
       log.step(`added ${table}.${column.name}`);
     }
@@ -59,7 +62,6 @@ export class LegacyColumns1767312000000 implements MigrationInterface {
         ],
       }),
     );
-    log.step("t_plugin_scoped_config is in place");
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -1,5 +1,6 @@
 import type { QueryRunner, Table } from "typeorm";
 import { columnsOf } from "../legacy/schema-probe.js";
+import { migrationLog } from "../migration-log.js";
 
 /**
  * CREATE TABLE unless the table is already there, so a migration that stopped half way on
@@ -8,8 +9,10 @@ import { columnsOf } from "../legacy/schema-probe.js";
  */
 export async function createTableOnce(runner: QueryRunner, table: Table): Promise<void> {
   const existing = await columnsOf(runner, table.name);
+  const log = migrationLog(runner.connection);
   if (existing.size === 0) {
     await runner.createTable(table);
+    log.step(`created ${table.name}`);
     return;
   }
   const missing = table.columns.map((c) => c.name).filter((name) => !existing.has(name.toLowerCase()));
@@ -19,4 +22,5 @@ export async function createTableOnce(runner: QueryRunner, table: Table): Promis
         "Rename or drop it, then run the migration again.",
     );
   }
+  log.step(`${table.name} is already there`);
 }
