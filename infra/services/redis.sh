@@ -2,8 +2,9 @@
 # Local Redis for development and tests: `redis.sh start|stop|status|restart [DATA_DIR]`.
 # Port from REDIS_PORT (or PORT), default 6390; 0 picks a free one.
 #
-# Never open to anyone: the `default` user is off and every client logs in as one of three ACL
-# users, with passwords generated on the first start into DATA_DIR/passwords (mode 600):
+# Never open to anyone: the `default` user has a password nobody knows and every client logs in
+# as one of three ACL users, with passwords generated on the first start into DATA_DIR/passwords
+# (mode 600):
 #   arcade-api     API processes (each also a runtime node): the queue (enqueue, read job
 #                  state), the node registry (its heartbeat), the rate-limit counters, and
 #                  SUBSCRIBE on the plugin-events channel (no PUBLISH: the workers publish);
@@ -78,7 +79,11 @@ write_acl() {
   (
     umask 077
     {
-      echo "user default off resetkeys resetchannels -@all"
+      # Not `off`: Redis 7.0 replays the append-only file as `default` and checks each command
+      # inside MULTI against its rights, so a disabled default user loses every transaction (all
+      # of BullMQ's) on a restart. It gets every right and a password made up here and never
+      # written down: no client can log in as it, and an unauthenticated client gets NOAUTH.
+      echo "user default on #$(sha "$(head -c 32 /dev/urandom | base64)") ~* &* +@all"
       echo "user arcade-admin on #$(sha "$ADMIN_PASSWORD") ~* &* +@all"
       echo "user arcade-api on #$(sha "$API_PASSWORD") resetchannels ${k}:plugin-ops:* ${k}:nodes:* ${k}:node-index ${k}:rl:* ${c}:plugin-events $base -publish"
       echo "user arcade-worker on #$(sha "$WORKER_PASSWORD") resetchannels ${k}:plugin-ops:* ${k}:plugin-update-check:* %R${k}:nodes:* ${k}:node-index ${c}:plugin-events $base -subscribe -psubscribe -ssubscribe"
