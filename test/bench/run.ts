@@ -16,6 +16,7 @@ import { e2eInstall } from "./benchmarks/e2e-install.js";
 import { invoke } from "./benchmarks/invoke.js";
 import { largeArtifact } from "./benchmarks/large-artifact.js";
 import { propagation } from "./benchmarks/propagation.js";
+import { sandbox } from "./benchmarks/sandbox.js";
 import { startup } from "./benchmarks/startup.js";
 import { swapUnderLoad } from "./benchmarks/swap-under-load.js";
 import { throughput } from "./benchmarks/throughput.js";
@@ -35,6 +36,7 @@ const BENCHMARKS: Benchmark[] = [
   swapUnderLoad,
   throughput,
   startup,
+  sandbox,
 ];
 
 interface Args {

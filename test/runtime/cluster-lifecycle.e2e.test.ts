@@ -13,7 +13,7 @@ import {
   pluginOnNode,
   uploadAndWait,
 } from "./node-api.js";
-import { osThreads, waitThreads } from "./process-threads.js";
+import { NO_WARM_SPARE, sandboxProcesses, waitSandboxProcesses } from "./process-threads.js";
 import { waitUntil } from "./wait-until.js";
 
 // Three API processes (each a runtime node) and one worker: a change made through any node
@@ -22,16 +22,22 @@ const missing = missingForRuntime();
 const NODES = 3;
 
 describe.skipIf(missing.length > 0)(suiteName("runtime: a change reaches every node", missing), () => {
-  const platform = usePlatform({ apis: NODES, workers: 1, ...preferredBackends(), label: "rt-lifecycle" });
+  const platform = usePlatform({
+    apis: NODES,
+    workers: 1,
+    ...preferredBackends(),
+    label: "rt-lifecycle",
+    env: NO_WARM_SPARE,
+  });
   let pluginId = "";
   let installJob: JobResource & { pluginId: string };
-  /** OS threads of each node before anything was installed: no sandbox running. */
+  /** Plugin processes of each node before anything was installed: no sandbox running. */
   const baseThreads: number[] = [];
 
-  /** Every node runs `extra` sandbox threads beyond its baseline. */
+  /** Every node runs `extra` plugin processes (sandboxes) beyond its baseline. */
   async function expectSandboxThreads(extra: number, what: string): Promise<void> {
     for (const [i, api] of platform().apis.entries()) {
-      await waitThreads(api.pid, (baseThreads[i] ?? 0) + extra, `node ${i} ${what}`);
+      await waitSandboxProcesses(api.pid, (baseThreads[i] ?? 0) + extra, `node ${i} ${what}`);
     }
   }
 
@@ -44,12 +50,12 @@ describe.skipIf(missing.length > 0)(suiteName("runtime: a change reaches every n
 
   it("installs notify-stdout through one node and every node loads it", async () => {
     const p = platform();
-    for (const api of p.apis) baseThreads.push(await osThreads(api.pid));
+    for (const api of p.apis) baseThreads.push(await sandboxProcesses(api.pid));
     installJob = await uploadAndWait(p, await buildExamplePlugin("notify-stdout"), { apiIndex: 1 });
     pluginId = installJob.pluginId;
     expect(installJob.result?.version).toBe("1.0.0");
     expect(installJob.result?.nodes).toEqual({ expected: NODES, applied: NODES, failed: [] });
-    // One sandbox thread each.
+    // One plugin process each.
     await expectSandboxThreads(1, "with notify-stdout loaded");
     const nodeIds = p.apis.map((a) => a.nodeId).sort();
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { buildExamplePlugin, usePlatform } from "../harness/index.js";
+import { buildExamplePlugin, pidAlive, usePlatform } from "../harness/index.js";
 import { missingForRuntime, preferredBackends, suiteName } from "./backends.js";
-import { invoke, uploadAndWait } from "./node-api.js";
-import { osThreads, waitThreads } from "./process-threads.js";
+import { invoke, metrics, uploadAndWait } from "./node-api.js";
 import { type CallRecord, SteadyLoad } from "./steady-load.js";
+import { waitUntil } from "./wait-until.js";
 
 // Updates while a client keeps calling through all three nodes: the swap is invisible to the
 // client except for the version that answers.
@@ -26,7 +26,23 @@ function sample(records: CallRecord[]): string {
 }
 
 describe.skipIf(missing.length > 0)(suiteName("runtime: hot swap under load", missing), () => {
+  // With the warm spare (the default), as a node runs: a swap takes a process started ahead.
   const platform = usePlatform({ apis: NODES, workers: 1, ...preferredBackends(), label: "rt-hot-swap" });
+
+  /** Pid of the plugin's process on each node, from GET /plugins/metrics. */
+  async function pluginPids(pluginId: string): Promise<number[]> {
+    const p = platform();
+    return Promise.all(
+      p.apis.map(async (_, node) => {
+        const found = (await metrics(p, node)).find((r) => r.pluginId === pluginId) as
+          | { pid?: number }
+          | undefined;
+        if (typeof found?.pid !== "number")
+          throw new Error(`node ${node} reports no process for ${pluginId}`);
+        return found.pid;
+      }),
+    );
+  }
 
   it("updates notify-stdout three times under steady load: no call fails, each answered by the old or the new version", async () => {
     const p = platform();
@@ -34,7 +50,7 @@ describe.skipIf(missing.length > 0)(suiteName("runtime: hot swap under load", mi
     for (const v of VERSIONS) zips.set(v, await buildExamplePlugin("notify-stdout", { version: v }));
     const installed = await uploadAndWait(p, await buildExamplePlugin("notify-stdout"));
     const pluginId = installed.pluginId;
-    const threadsLoaded = await Promise.all(p.apis.map((api) => osThreads(api.pid)));
+    const replaced: number[] = await pluginPids(pluginId);
 
     let seq = 0;
     const load = new SteadyLoad({
@@ -78,6 +94,12 @@ describe.skipIf(missing.length > 0)(suiteName("runtime: hot swap under load", mi
         load.phase(`v${version}`);
         expect(job.result?.version).toBe(version);
         expect(job.result?.nodes).toEqual({ expected: NODES, applied: NODES, failed: [] });
+        const now = await pluginPids(pluginId);
+        expect(
+          now.filter((pid) => replaced.includes(pid)),
+          "each node runs a new process",
+        ).toEqual([]);
+        replaced.push(...now);
         previous = version;
         await delay(STEADY_MS);
       }
@@ -106,10 +128,14 @@ describe.skipIf(missing.length > 0)(suiteName("runtime: hot swap under load", mi
         expect(new Set(after.map((r) => r.answer?.node))).toEqual(new Set([p.apis[node]?.nodeId]));
       }
     }
-    // Each replaced sandbox ended: every node runs as many threads as with the first version.
-    for (const [node, api] of p.apis.entries()) {
-      await waitThreads(api.pid, threadsLoaded[node] ?? 0, `node ${node} after three swaps`);
-    }
+    // Each replaced sandbox ended: only the processes of the last version are still there.
+    const current = await pluginPids(pluginId);
+    const old = replaced.filter((pid) => !current.includes(pid));
+    await waitUntil(
+      "every replaced plugin process has ended",
+      async () => ((await Promise.all(old.map(pidAlive))).some(Boolean) ? undefined : true),
+      { timeoutMs: 15_000 },
+    );
     // After the last update every node answers the last version.
     const last = VERSIONS[VERSIONS.length - 1] ?? "";
     for (let node = 0; node < NODES; node += 1) {

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { type NodePluginState, REQUIRED_ACTIONS } from "@arcade/contracts";
 import {
@@ -25,7 +25,7 @@ import { entryPath } from "./sandbox/entry-path.js";
 import { memoryLimitMb } from "./sandbox/memory-limit.js";
 import { accessProblem } from "./sandbox/path-access.js";
 import { PluginDataDirs } from "./sandbox/plugin-data-dirs.js";
-import { Sandbox, type SandboxCrash, type SandboxRuntime } from "./sandbox/sandbox.js";
+import { Sandbox, type SandboxCrash, type SandboxOptions, type SandboxRuntime } from "./sandbox/sandbox.js";
 import { prepareSandboxRuntime, type RuntimeSetup } from "./sandbox/sandbox-runtime.js";
 import { WarmSpare } from "./sandbox/warm-spare.js";
 
@@ -59,10 +59,10 @@ export interface PluginHostOptions {
   allowedHostPaths?: readonly string[];
   /** How plugin processes are started (OS user, memory bound, environment). */
   sandbox?: RuntimeSetup;
-  /** Keep one plugin process started ahead (runtime.warm_spare). Default false. */
+  /** Keep one plugin process started ahead for the plugin loaded last (runtime.warm_spare). Default false. */
   warmSpare?: boolean;
-  /** Where warm spares get their slot folders. Default: `sandbox-slots` beside pluginDataDir. */
-  slotsDir?: string;
+  /** How long loads must be quiet before the spare is aimed at the plugin loaded last. Default 1 s. */
+  spareQuietMs?: number;
 }
 
 type ResolvedOptions = Required<Omit<PluginHostOptions, "sandbox">> & { sandbox: RuntimeSetup };
@@ -101,7 +101,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
       allowedHostPaths: [],
       sandbox: {},
       warmSpare: false,
-      slotsDir: join(dirname(options.pluginDataDir), "sandbox-slots"),
+      spareQuietMs: 1_000,
       ...stripUndefined(options),
       nodeId: options.nodeId,
       pluginDataDir: options.pluginDataDir,
@@ -122,13 +122,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
     const runtime = prepareSandboxRuntime(this.options.sandbox, this.logger).then((ready) => {
       this.dataDirs = new PluginDataDirs(this.options.pluginDataDir, ready.user);
       if (this.options.warmSpare && !this.closed && !this.spare) {
-        this.spare = new WarmSpare({
-          runtime: ready,
-          slotsDir: this.options.slotsDir,
-          memoryMb: this.memoryOf(undefined),
-          logger: this.logger,
-        });
-        this.spare.refill();
+        this.spare = new WarmSpare(this.logger, this.options.spareQuietMs);
       }
       return ready;
     });
@@ -175,6 +169,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
       this.cancelRestart(entry);
       this.entries.delete(pluginId);
       this.denials.delete(pluginId);
+      this.spare?.drop(pluginId);
       this.emit("change");
       await this.stopSandbox(entry);
       this.logger.info({ pluginId, version: entry.version }, "plugin unloaded");
@@ -384,7 +379,10 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
     // The switch: from here on new calls reach the new sandbox.
     this.entries.set(spec.pluginId, entry);
     this.emit("change");
-    log.info({ replaced: previous?.version ?? null, actions: sandbox.actions }, "plugin loaded");
+    log.info(
+      { replaced: previous?.version ?? null, actions: sandbox.actions, warmSpare: sandbox.fromSpare },
+      "plugin loaded",
+    );
     if (previous) await this.stopSandbox(previous);
     return publicView(entry);
   }
@@ -428,8 +426,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
     }
     const dataDir = await this.dataDirs.ensure(spec.pluginId);
     const memoryMb = this.memoryOf(spec.manifest.resources?.memory);
-    const spare = this.spare?.fits(permissions, memoryMb) ? await this.spare.take() : null;
-    const sandbox = new Sandbox({
+    const options = {
       pluginId: spec.pluginId,
       version: spec.version,
       entryPath: entryPath(spec.dir, spec.manifest.entryPoint),
@@ -440,11 +437,15 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
       config,
       requiredActions: REQUIRED_ACTIONS[spec.manifest.pluginType] ?? [],
       memoryMb,
-      ...(spare ? { spare } : {}),
       loadTimeoutMs: this.options.loadTimeoutMs,
       cleanupTimeoutMs: this.options.cleanupTimeoutMs,
       logger: this.options.logger,
-    });
+    } satisfies SandboxOptions;
+    const plan = Sandbox.planOf(options);
+    const spare = this.spare?.take(plan) ?? null;
+    const sandbox = new Sandbox({ ...options, ...(spare ? { spare } : {}) });
+    // The next load of this plugin (its next version, a restart) will find a process ready.
+    this.spare?.aim(plan, spec.pluginId);
     sandbox.on("denial", (what) => {
       const seen = this.denials.get(spec.pluginId) ?? { count: 0, last: what };
       this.denials.set(spec.pluginId, { count: seen.count + 1, last: what });

@@ -215,7 +215,6 @@ let ctx = null;
 let served = null;
 
 async function load(init) {
-  if (typeof init.cwd === "string") process.chdir(init.cwd);
   for (const [name, value] of Object.entries(init.env)) process.env[name] = value;
   ctx = Object.freeze({
     pluginId: init.pluginId,

@@ -1,8 +1,10 @@
+import { basename, dirname, join } from "node:path";
 import type { PluginPermissions } from "@arcade/contracts";
 import { isHostPath } from "@arcade/core";
 import type { PluginUser } from "./plugin-user.js";
 
 export interface LaunchOptions {
+  pluginId: string;
   /** The Node binary: the platform's own (process.execPath). */
   execPath: string;
   /** bootstrap.mjs (bootstrapPath()). */
@@ -46,9 +48,9 @@ export function launchPlan(o: LaunchOptions): LaunchPlan {
   const node = [
     "--permission",
     `--allow-fs-read=${o.bootstrap}`,
-    `--allow-fs-read=${o.codeDir}`,
-    `--allow-fs-read=${o.dataDir}`,
-    `--allow-fs-write=${o.dataDir}`,
+    ...codeGrant(o.pluginId, o.codeDir),
+    ...folder("read", o.dataDir),
+    ...folder("write", o.dataDir),
     ...readHost.map((path) => `--allow-fs-read=${path}`),
     // Writing a path mostly needs reading it too (mkdir -p, rm -r, appendFile).
     ...writeHost.flatMap((path) => [`--allow-fs-read=${path}`, `--allow-fs-write=${path}`]),
@@ -62,9 +64,6 @@ export function launchPlan(o: LaunchOptions): LaunchPlan {
     "--no-addons",
     // SIGUSR1 would start the inspector; another plugin (same OS user) could send it.
     "--disable-sigusr1",
-    // A warm spare reaches its plugin's folders through links named in its grants:
-    // module paths must stay as written, not be resolved to where the links point.
-    "--preserve-symlinks",
     o.bootstrap,
   ];
   const bounded = o.addressSpaceMb !== null && o.prlimitPath !== null;
@@ -81,4 +80,24 @@ export function launchPlan(o: LaunchOptions): LaunchPlan {
     cwd: o.dataDir,
     ...(o.user ? { uid: o.user.uid, gid: o.user.gid } : {}),
   };
+}
+
+/**
+ * Grants a folder and everything below it. (Node takes a grant for a path that does not exist
+ * when the process starts as a grant for that one file; the wildcard covers what is below.)
+ */
+function folder(kind: "read" | "write", dir: string): string[] {
+  return [`--allow-fs-${kind}=${dir}`, `--allow-fs-${kind}=${dir}/*`];
+}
+
+/**
+ * The plugin's code: in the cache every version of a plugin is `{pluginId}_{version}/`
+ * beside the others, so the grant covers `{pluginId}_*` (all of its own versions and their
+ * zips, nothing of another plugin: ids end in a random part followed by `_`). That makes the
+ * command line of a plugin the same for every version, which is what lets a warm spare
+ * started for it serve its next version. A folder named otherwise is granted as it is.
+ */
+function codeGrant(pluginId: string, codeDir: string): string[] {
+  if (!basename(codeDir).startsWith(`${pluginId}_`)) return folder("read", codeDir);
+  return [`--allow-fs-read=${join(dirname(codeDir), `${pluginId}_`)}*`];
 }

@@ -15,8 +15,6 @@ export interface InitMessage {
   requiredActions: readonly string[];
   /** The declared variables of the node's environment that are set (manifest permissions.env). */
   env: Record<string, string>;
-  /** A warm spare moves into its data folder (it was started before the folder was linked). */
-  cwd?: string;
 }
 
 export interface SerializedError {

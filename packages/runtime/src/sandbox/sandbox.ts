@@ -1,6 +1,5 @@
 import type { ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
-import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { PluginPermissions } from "@arcade/contracts";
 import { AppError, type Logger } from "@arcade/core";
@@ -11,7 +10,6 @@ import { launchPlan } from "./launch-args.js";
 import type { PluginUser } from "./plugin-user.js";
 import type { ChildMessage, InitMessage, LogLevel, SerializedError } from "./protocol.js";
 import { type SpawnedProcess, spawnPlugin } from "./spawn-plugin.js";
-import type { TakenSpare } from "./warm-spare.js";
 
 const LOG_LEVELS: ReadonlySet<string> = new Set<LogLevel>(["debug", "info", "warn", "error"]);
 /** What V8 prints when a heap or the address space runs out (the process then aborts). */
@@ -56,11 +54,10 @@ export interface SandboxOptions {
   logger: Logger;
   runtime: SandboxRuntime;
   /**
-   * A warm spare (already started, granted a slot): start() links the slot to `dir` and
-   * `dataDir` and sends it the plugin instead of spawning a process. Only for plugins the
-   * spare fits (WarmSpare.fits).
+   * A warm spare: a process already started with exactly this sandbox's launch plan
+   * (Sandbox.planOf); start() sends it the plugin instead of spawning one.
    */
-  spare?: TakenSpare;
+  spare?: SpawnedProcess;
 }
 
 export type SandboxState = "idle" | "starting" | "ready" | "stopping" | "stopped" | "crashed";
@@ -173,6 +170,11 @@ export class Sandbox extends EventEmitter<{ crash: [SandboxCrash]; exit: [number
     return addressSpaceLimitMb(idle, this.options.memoryMb);
   }
 
+  /** True when the process was a warm spare (started ahead), false when it was spawned for this sandbox. */
+  get fromSpare(): boolean {
+    return this.options.spare !== undefined;
+  }
+
   /** Pid of the plugin's process (what a hung plugin is SIGKILLed by); null before start. */
   get pid(): number | null {
     return this.child?.pid ?? null;
@@ -182,6 +184,7 @@ export class Sandbox extends EventEmitter<{ crash: [SandboxCrash]; exit: [number
   static planOf(options: Omit<SandboxOptions, "spare">) {
     const idle = options.runtime.idleAddressSpaceMb;
     return launchPlan({
+      pluginId: options.pluginId,
       execPath: options.runtime.execPath,
       bootstrap: options.runtime.bootstrap,
       codeDir: options.dir,
@@ -217,23 +220,11 @@ export class Sandbox extends EventEmitter<{ crash: [SandboxCrash]; exit: [number
   }
 
   private async launch(): Promise<void> {
-    const spare = this.options.spare;
     let spawned: SpawnedProcess;
     try {
-      if (spare) {
-        await spare.bind(this.options.dir, this.options.dataDir);
-        spawned = spare.process;
-      } else {
-        spawned = spawnPlugin(Sandbox.planOf(this.options));
-      }
+      spawned = this.options.spare ?? spawnPlugin(Sandbox.planOf(this.options));
     } catch (error) {
       this.failLoad(`the plugin process could not start: ${messageOf(error)}`);
-      return;
-    }
-    if (this.currentState !== "starting") {
-      // Stopped, or timed out, while the slot was being linked.
-      spawned.child.kill("SIGKILL");
-      await spare?.release();
       return;
     }
     this.attach(spawned);
@@ -252,10 +243,7 @@ export class Sandbox extends EventEmitter<{ crash: [SandboxCrash]; exit: [number
       if (this.currentState === "starting")
         this.failLoad(`the plugin process could not start: ${error.message}`);
     });
-    child.on("exit", (code, signal) => {
-      this.onExit(code, signal);
-      void this.options.spare?.release();
-    });
+    child.on("exit", (code, signal) => this.onExit(code, signal));
     if (spawned.exit) {
       // The spare ended before it was taken.
       this.onExit(spawned.exit.code, spawned.exit.signal);
@@ -270,15 +258,9 @@ export class Sandbox extends EventEmitter<{ crash: [SandboxCrash]; exit: [number
       const value = this.options.runtime.hostEnv[name];
       if (value !== undefined) env[name] = value;
     }
-    const spare = this.options.spare;
-    // In a spare, the plugin's folders are reached through the slot's links.
-    const entryPath = spare
-      ? join(spare.codeDir, relative(this.options.dir, this.options.entryPath))
-      : this.options.entryPath;
     const init: InitMessage = {
       type: "init",
-      entryUrl: pathToFileURL(entryPath).href,
-      ...(spare ? { cwd: spare.dataDir } : {}),
+      entryUrl: pathToFileURL(this.options.entryPath).href,
       pluginId: this.pluginId,
       version: this.version,
       config: this.options.config,

@@ -1,167 +1,112 @@
-import { randomBytes } from "node:crypto";
-import { chmod, mkdir, rm, symlink } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import type { PluginPermissions } from "@arcade/contracts";
-import { isHostPath, type Logger, NO_PERMISSIONS } from "@arcade/core";
-import { addressSpaceLimitMb } from "./address-space.js";
-import { launchPlan } from "./launch-args.js";
-import type { SandboxRuntime } from "./sandbox.js";
+import type { Logger } from "@arcade/core";
+import type { LaunchPlan } from "./launch-args.js";
 import { type SpawnedProcess, spawnPlugin } from "./spawn-plugin.js";
 
-/** A started plugin process waiting for a plugin, and the slot folder its grants name. */
-export interface TakenSpare {
+interface Ready {
+  key: string;
+  pluginId: string;
   process: SpawnedProcess;
-  /** `{slot}/code`: the process may read below it; link it to the plugin's unpacked folder. */
-  codeDir: string;
-  /** `{slot}/data`: the process may read and write below it; link it to the plugin's data folder. */
-  dataDir: string;
-  /** Points the slot at the plugin's folders (symbolic links made by the platform). */
-  bind(codeDir: string, dataDir: string): Promise<void>;
-  /** Removes the slot once the process has ended. */
-  release(): Promise<void>;
+  /** Resolves true once the bootstrap said hello, false if it ended first. */
+  hello: Promise<boolean>;
 }
 
 /**
- * One plugin process started ahead, so that a load or a hot swap waits for no spawn.
- * Node's permission grants are fixed when a process starts, and which plugin comes next
- * is not known then: the spare is granted a slot (`{slots}/{id}/code` to read,
- * `{slots}/{id}/data` to read and write, both not existing yet) and, when a plugin takes
- * it, the platform links the slot's two names to that plugin's folders. Grants are checked
- * on the path as written and the process runs with --preserve-symlinks, so the plugin
- * reaches its folders through the slot and nothing else. The slot folder belongs to the
- * platform (0711), so the plugin cannot re-point the links.
- * Only plugins that need nothing beyond their own folders and the default memory fit:
- * host paths, raw network and child processes are command-line grants.
+ * One plugin process started ahead, so that a hot swap waits for no spawn.
+ * Node's permission grants are fixed when a process starts, so a spare is started for a
+ * launch plan, and only a sandbox with exactly that plan can take it. The plan of a
+ * plugin does not depend on its version (its code grant covers `{pluginId}_*` in the cache,
+ * see launch-args.ts), so a spare started for the plugin that was loaded last is what its
+ * next version takes, as long as its permissions and memory stay the same. The host aims
+ * the spare at the plugin it loaded or swapped last, once loads have been quiet for a moment
+ * (a node starting 50 plugins starts one spare, not 50).
  */
 export class WarmSpare {
-  private readonly slotsDir: string;
-  private current: { spare: TakenSpare; ready: Promise<boolean>; dead: () => boolean } | null = null;
+  private ready: Ready | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private aimedAt: string | null = null;
   private closed = false;
 
   constructor(
-    private readonly options: {
-      runtime: SandboxRuntime;
-      slotsDir: string;
-      memoryMb: number;
-      logger: Logger;
-    },
-  ) {
-    this.slotsDir = resolve(options.slotsDir);
+    private readonly logger: Logger,
+    private readonly quietMs = 1_000,
+  ) {}
+
+  /** The spare, when one was started for exactly this plan and is alive; it is then no longer the spare. */
+  take(plan: LaunchPlan): SpawnedProcess | null {
+    const ready = this.ready;
+    if (!ready || ready.key !== keyOf(plan) || !ready.process.helloed || ready.process.exit) return null;
+    this.ready = null;
+    return ready.process;
   }
 
-  get memoryMb(): number {
-    return this.options.memoryMb;
+  /** Aims the spare at `plan` once loads have been quiet for a moment (replacing one for another plan). */
+  aim(plan: LaunchPlan, pluginId: string): void {
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.aimedAt = pluginId;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.start(plan, pluginId);
+    }, this.quietMs);
+    this.timer.unref();
   }
 
-  /** True when a plugin with these needs can run in the spare. */
-  fits(permissions: PluginPermissions, memoryMb: number): boolean {
-    return (
-      memoryMb === this.options.memoryMb &&
-      !permissions.network.raw &&
-      !permissions.process &&
-      !permissions.fs.read.some(isHostPath) &&
-      !permissions.fs.write.some(isHostPath)
-    );
-  }
-
-  /** The spare, if one is started and alive; a new one is started behind it. Null: spawn one yourself. */
-  async take(): Promise<TakenSpare | null> {
-    const current = this.current;
-    if (!current) {
-      this.refill();
-      return null;
+  /** The plugin is gone from this node: a spare started for it serves nobody. */
+  drop(pluginId: string): void {
+    if (this.timer && this.aimedAt === pluginId) {
+      clearTimeout(this.timer);
+      this.timer = null;
     }
-    const alive = await Promise.race([current.ready, Promise.resolve(false)]);
-    if (this.current !== current) return null;
-    if (!alive) {
-      // Still starting: leave it for the next load. Dead: replace it.
-      if (current.dead()) {
-        this.current = null;
-        await current.spare.release();
-        this.refill();
-      }
-      return null;
-    }
-    this.current = null;
-    this.refill();
-    return current.spare;
-  }
-
-  /** Starts a spare unless one is there. */
-  refill(): void {
-    if (this.closed || this.current) return;
-    const starting = this.start();
-    this.current = starting;
-    starting.ready.catch(() => undefined);
+    if (this.ready?.pluginId === pluginId) void this.discard();
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    const current = this.current;
-    this.current = null;
-    if (current) {
-      await current.ready;
-      current.spare.process?.child.kill("SIGKILL");
-      await current.spare.release();
-    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.discard();
   }
 
-  private start(): { spare: TakenSpare; ready: Promise<boolean>; dead: () => boolean } {
-    const slot = join(this.slotsDir, randomBytes(8).toString("hex"));
-    const codeDir = join(slot, "code");
-    const dataDir = join(slot, "data");
-    const runtime = this.options.runtime;
-    const idle = runtime.idleAddressSpaceMb;
-    const plan = launchPlan({
-      execPath: runtime.execPath,
-      bootstrap: runtime.bootstrap,
-      codeDir,
-      dataDir,
-      permissions: NO_PERMISSIONS,
-      memoryMb: this.options.memoryMb,
-      user: runtime.user,
-      addressSpaceMb: idle === null ? null : addressSpaceLimitMb(idle, this.options.memoryMb),
-      prlimitPath: runtime.prlimitPath,
+  private start(plan: LaunchPlan, pluginId: string): void {
+    const key = keyOf(plan);
+    if (this.closed || (this.ready?.key === key && !this.ready.process.exit)) return;
+    void this.discard();
+    let process: SpawnedProcess;
+    try {
+      process = spawnPlugin(plan);
+    } catch (error) {
+      this.logger.warn({ err: error }, "a warm spare plugin process could not be started");
+      return;
+    }
+    const child = process.child;
+    child.on("exit", (code, signal) => {
+      process.exit = { code, signal };
     });
-    let process!: SpawnedProcess;
-    let dead = false;
-    const spare: TakenSpare = {
-      get process() {
-        return process;
-      },
-      codeDir,
-      dataDir,
-      bind: async (code, data) => {
-        await symlink(code, codeDir);
-        await symlink(data, dataDir);
-      },
-      release: () => rm(slot, { recursive: true, force: true }),
-    };
-    const ready = (async () => {
-      await mkdir(this.slotsDir, { recursive: true, mode: 0o711 });
-      await mkdir(slot, { mode: 0o711 });
-      await chmod(slot, 0o711);
-      process = spawnPlugin({ ...plan, cwd: slot });
-      const child = process.child;
-      child.on("exit", (code, signal) => {
-        process.exit = { code, signal };
-        dead = true;
+    // Output before a sandbox takes it over would otherwise fill the pipes.
+    process.stdout.resume();
+    process.stderr.resume();
+    const hello = new Promise<boolean>((resolve) => {
+      child.once("error", () => resolve(false));
+      child.once("exit", () => resolve(false));
+      child.on("message", function onHello(message: { type?: string }) {
+        if (message?.type !== "hello") return;
+        child.off("message", onHello);
+        process.helloed = true;
+        resolve(true);
       });
-      return new Promise<boolean>((resolveReady) => {
-        child.once("error", () => resolveReady(false));
-        child.once("exit", () => resolveReady(false));
-        child.on("message", function hello(message: { type?: string }) {
-          if (message?.type !== "hello") return;
-          child.off("message", hello);
-          process.helloed = true;
-          resolveReady(true);
-        });
-      });
-    })().catch((error: unknown) => {
-      dead = true;
-      this.options.logger.warn({ err: error }, "a warm spare plugin process could not be started");
-      return false;
     });
-    return { spare, ready, dead: () => dead };
+    this.ready = { key, pluginId, process, hello };
   }
+
+  private async discard(): Promise<void> {
+    const ready = this.ready;
+    this.ready = null;
+    if (!ready) return;
+    if (!ready.process.exit) ready.process.child.kill("SIGKILL");
+    await ready.hello;
+  }
+}
+
+function keyOf(plan: LaunchPlan): string {
+  return JSON.stringify([plan.command, plan.args, plan.env, plan.cwd, plan.uid, plan.gid]);
 }
