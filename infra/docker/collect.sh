@@ -5,13 +5,15 @@
 #   collect.sh deps OUT       after `pnpm install --prod`: the root node_modules (the virtual
 #                             store) and, per runtime project, package.json + node_modules
 #   collect.sh dist OUT       after `pnpm run build`: per runtime project, dist/ without the
-#                             compiled tests and test helpers, and bin/ where there is one
+#                             compiled tests, and bin/ where there is one
+#   collect.sh trim-native DIR   in DIR's node_modules: drops node-gyp's intermediate files,
+#                             better-sqlite3's C sources and its binaries for other platforms
 # The runtime projects are the api, worker and cli apps and the workspace packages they depend
 # on (the same filter as the production install).
 set -eu
 
-mode="${1:?usage: collect.sh manifests|deps|dist OUT}"
-out="${2:?usage: collect.sh manifests|deps|dist OUT}"
+mode="${1:?usage: collect.sh manifests|deps|dist|trim-native DIR}"
+out="${2:?usage: collect.sh manifests|deps|dist|trim-native DIR}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 
@@ -53,13 +55,23 @@ case "$mode" in
       mkdir -p "$out/$dir"
       cp -a "$dir/dist" "$out/$dir/"
       if [ -d "$dir/bin" ]; then cp -a "$dir/bin" "$out/$dir/"; fi
-      # Compiled tests and their helpers (nothing else imports src/testing or src/test-support).
+      # Compiled tests. Helpers in testing/ stay: a package may export one (db does).
       find "$out/$dir/dist" -type f -name '*.test.*' -delete
-      find "$out/$dir/dist" -type d \( -name testing -o -name test-support \) -prune -exec rm -rf {} +
+    done
+    ;;
+  trim-native)
+    # The loadable .node files stay in build/Release; the object files beside them are not loaded.
+    find "$out/node_modules/.pnpm" -type d \( -path '*/build/Release/obj.target' -o -path '*/build/Release/.deps' \) \
+      -prune -exec rm -rf {} +
+    arch="$(node -p process.arch)"
+    for pkg in "$out"/node_modules/.pnpm/better-sqlite3@*/node_modules/better-sqlite3; do
+      [ -d "$pkg" ] || continue
+      rm -rf "$pkg/deps" "$pkg/src"
+      if [ -d "$pkg/prebuilds" ]; then find "$pkg/prebuilds" -type f ! -name "linux-$arch.node" -delete; fi
     done
     ;;
   *)
-    echo "collect.sh: unknown mode $mode (manifests, deps or dist)" >&2
+    echo "collect.sh: unknown mode $mode (manifests, deps, dist or trim-native)" >&2
     exit 2
     ;;
 esac

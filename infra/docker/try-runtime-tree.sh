@@ -42,10 +42,22 @@ free_port() { node -e 'const s=require("node:net").createServer().listen(0,"127.
 say "manifests stage"
 sh infra/docker/collect.sh manifests "$scratch/prod"
 say "prod-deps stage: pnpm install --prod (offline, from this machine's pnpm store)"
-(cd "$scratch/prod" && pnpm install --prod --frozen-lockfile --offline --config.confirmModulesPurge=false \
+# --ignore-scripts: native modules are compiled in the image's prod-deps stage; here their build
+# output is copied from this checkout's own install (same versions, same Node), because compiling
+# re2 again takes many minutes on a small machine.
+(cd "$scratch/prod" && pnpm install --prod --frozen-lockfile --offline --ignore-scripts \
+  --config.confirmModulesPurge=false \
   --filter "@arcade/api..." --filter "@arcade/worker..." --filter "@arcade/cli..." >"$scratch/prod-install.log" 2>&1) ||
   fail "production install failed; see $scratch/prod-install.log"
-(cd "$scratch/prod" && sh infra/docker/collect.sh deps "$scratch/app")
+while IFS= read -r built; do
+  rel="${built#"$root/"}"
+  if [ -d "$scratch/prod/$(dirname "$rel")" ]; then
+    cp -a "$built" "$scratch/prod/$rel"
+    say "native build copied: $(dirname "$rel" | sed 's|.*/node_modules/||')"
+  fi
+done < <(find "$root/node_modules/.pnpm" -mindepth 4 -maxdepth 5 -type d -name build -path '*/node_modules/*/build' \
+  -exec test -d '{}/Release' ';' -print)
+(cd "$scratch/prod" && sh infra/docker/collect.sh trim-native . && sh infra/docker/collect.sh deps "$scratch/app")
 say "build stage: dist/ of this checkout (run \`pnpm run build\` first)"
 sh infra/docker/collect.sh dist "$scratch/app"
 mkdir -p "$scratch/app/infra/docker"
@@ -72,17 +84,22 @@ fi
 api_port="$(free_port)"
 metrics_port="$(free_port)"
 token="$(node -e 'console.log(require("node:crypto").randomBytes(24).toString("hex"))')"
-prefix="rt$(node -e 'console.log(require("node:crypto").randomBytes(4).toString("hex"))')"
+prefix="arcade-rt$(node -e 'console.log(require("node:crypto").randomBytes(4).toString("hex"))')"
+# (The prefix starts with "arcade": the local Redis users may only touch arcade* keys.)
 # As in a container: nothing of this shell's environment but PATH and what compose would set.
+cluster_secret="$(node -e 'console.log(require("node:crypto").randomBytes(32).toString("hex"))')"
 run() {
-  local name="$1" data="$scratch/data-$1"
+  local name="$1" data="$scratch/data-$1" redis_url="$ARCADE_TEST_REDIS_URL"
+  # The local Redis has a user per process kind (infra/services/redis.sh); use it when there.
+  if [ "$1" = api ] && [ -n "${ARCADE_TEST_REDIS_API_URL:-}" ]; then redis_url="$ARCADE_TEST_REDIS_API_URL"; fi
+  if [ "$1" = worker ] && [ -n "${ARCADE_TEST_REDIS_WORKER_URL:-}" ]; then redis_url="$ARCADE_TEST_REDIS_WORKER_URL"; fi
   mkdir -p "$data"
   env -i PATH="$PATH" HOME="$scratch" NODE_ENV=production \
     ARCADE_SERVER_HOST=127.0.0.1 ARCADE_SERVER_PORT="$api_port" ARCADE_SERVER_DATA_DIR="$data" \
     ARCADE_WORKER_METRICS_PORT="$metrics_port" ARCADE_NODE_ID="rt-$name" \
-    ARCADE_ADMIN_TOKEN="$token" ARCADE_LOG_LEVEL=info \
+    ARCADE_ADMIN_TOKEN="$token" ARCADE_CLUSTER_SECRET="$cluster_secret" ARCADE_LOG_LEVEL=info \
     ARCADE_DATABASE_TYPE=mysql ARCADE_DATABASE_URL="$ARCADE_TEST_MYSQL_URL" \
-    ARCADE_REDIS_URL="$ARCADE_TEST_REDIS_URL" ARCADE_REDIS_KEY_PREFIX="$prefix" \
+    ARCADE_REDIS_URL="$redis_url" ARCADE_REDIS_KEY_PREFIX="$prefix" \
     ARCADE_STORAGE_TYPE=s3 ARCADE_STORAGE_S3_ENDPOINT="$ARCADE_TEST_S3_ENDPOINT" \
     ARCADE_STORAGE_S3_BUCKET="${ARCADE_TEST_S3_BUCKET:-arcade}" ARCADE_STORAGE_S3_KEY_PREFIX="$prefix/" \
     ARCADE_STORAGE_S3_ACCESS_KEY_ID=S3RVER ARCADE_STORAGE_S3_SECRET_ACCESS_KEY=S3RVER \

@@ -308,6 +308,8 @@ describe("compose (infra/docker-compose.yml) and kubernetes set the same configu
           config.auth.tokens.map((t) => t.name),
           where,
         ).toEqual(["bootstrap"]);
+        // Reload events and heartbeats are signed.
+        expect(config.cluster.secret.length, where).toBeGreaterThanOrEqual(32);
         expect(config.worker.metricsPort, where).toBe(9464);
         // The jobs must finish before the orchestrator's SIGKILL.
         expect(config.worker.shutdownTimeout, where).toBeLessThan(30_000);
