@@ -27,8 +27,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["packages/**/src/**/*.test.ts", "apps/*/src/**/*.test.ts"],
-          exclude: [...exclude, "**/*.int.test.ts"],
+          include: ["packages/**/src/**/*.test.ts", "apps/*/src/**/*.test.ts", "test/walkthrough/*.test.ts"],
+          exclude: [...exclude, "**/*.int.test.ts", "**/*.e2e.test.ts"],
           testTimeout: 20_000,
         },
       },

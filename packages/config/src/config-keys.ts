@@ -43,9 +43,19 @@ export function keyByPath(section: string, key: string): ConfigKey | undefined {
   return BY_PATH.get(`${section}.${key}`);
 }
 
-/** ARCADE_* variables that are not config keys but are read on purpose. */
+/**
+ * ARCADE_* variables that are not config keys but are read on purpose: by the platform, the
+ * test command, or the `arcade-plugins` CLI (ARCADE_API_URL, ARCADE_TOKEN), which often share
+ * a shell with `npm start`.
+ */
 export function isKnownExtraEnv(name: string): boolean {
-  return name === "ARCADE_CONFIG" || name === "ARCADE_ADMIN_TOKEN" || name.startsWith("ARCADE_TEST_");
+  return (
+    name === "ARCADE_CONFIG" ||
+    name === "ARCADE_ADMIN_TOKEN" ||
+    name === "ARCADE_API_URL" ||
+    name === "ARCADE_TOKEN" ||
+    name.startsWith("ARCADE_TEST_")
+  );
 }
 
 /** `["auth", "tokens", 0, "role"]` -> `auth.tokens[0].role`. */

@@ -425,13 +425,15 @@ describe("unknown keys", () => {
     expect(error.issues).toHaveLength(2);
   });
 
-  it("in the environment are warnings; ARCADE_CONFIG, ARCADE_ADMIN_TOKEN and ARCADE_TEST_* are known", () => {
+  it("in the environment are warnings; ARCADE_CONFIG, ARCADE_ADMIN_TOKEN, ARCADE_TEST_* and the CLI's are known", () => {
     const config = loadConfig({
       env: {
         ARCADE_SERVER_PROT: "1",
         ARCADE_NOPE: "x",
         ARCADE_ADMIN_TOKEN: "a-long-enough-admin-token",
         ARCADE_TEST_REDIS_URL: "redis://x",
+        ARCADE_API_URL: "http://127.0.0.1:8080",
+        ARCADE_TOKEN: "cli-token",
         OTHER: "ignored",
       },
       cwd: dir,
