@@ -90,11 +90,15 @@ export async function readMultipart<T>(
   const source = Readable.fromWeb(body as unknown as WebReadableStream);
 
   await new Promise<void>((resolve) => {
+    // The file part being read, if any: destroying the parser does not end it (@fastify/busboy
+    // leaves its part streams open), and receiveFile waits for it to end or fail.
+    let filePart: Readable | null = null;
     const stop = (error: AppError) => {
       failure ??= error;
       source.unpipe(parser);
       source.destroy();
       parser.destroy();
+      filePart?.destroy(new Error(error.message));
       resolve();
     };
     parser.on("field", (name, value, _nameTruncated, valueTruncated) => {
@@ -122,6 +126,7 @@ export async function readMultipart<T>(
           }),
         );
       }
+      filePart = stream;
       received = options.receiveFile({ stream, fileName: filename || "upload" });
       received.catch((error: unknown) => {
         stream.resume();
