@@ -101,8 +101,10 @@ export async function downloadArtifact(
     const guard = new GuardStream(expected.size, maxSize, watchdog);
     const file = createWriteStream(destPath);
     let localFault: unknown = null;
-    file.once("error", (error) => {
-      localFault = error;
+    file.once("error", (error: NodeJS.ErrnoException) => {
+      // pipeline also hands the source's fault to the file stream (Node 26 emits it there):
+      // only an error of the file system call itself is ours.
+      if (error.syscall !== undefined) localFault = error;
     });
     try {
       await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), guard, file);
