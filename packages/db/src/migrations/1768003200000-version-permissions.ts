@@ -6,20 +6,24 @@ import { columnKit, driverKindOf } from "./column-kit.js";
  * manifest.permissions) and who approved them (the token name of the install or
  * update). Rows written before this migration keep null: the manifest column still
  * holds what they declared, and nobody was recorded as approving it.
+ * Each column is added only if missing, so a run that stopped half way resumes.
  */
 export class VersionPermissions1768003200000 implements MigrationInterface {
   name = "VersionPermissions1768003200000";
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const c = columnKit(driverKindOf(queryRunner));
-    await queryRunner.addColumns("t_plugin_version", [
-      new TableColumn(c.json("permissions", true)),
-      new TableColumn(c.varchar("permissions_approved_by", 200, true)),
-    ]);
+    for (const column of [c.json("permissions", true), c.varchar("permissions_approved_by", 200, true)]) {
+      if (await queryRunner.hasColumn("t_plugin_version", column.name)) continue;
+      await queryRunner.addColumn("t_plugin_version", new TableColumn(column));
+    }
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.dropColumn("t_plugin_version", "permissions_approved_by");
-    await queryRunner.dropColumn("t_plugin_version", "permissions");
+    for (const column of ["permissions_approved_by", "permissions"]) {
+      if (await queryRunner.hasColumn("t_plugin_version", column)) {
+        await queryRunner.dropColumn("t_plugin_version", column);
+      }
+    }
   }
 }
