@@ -32,11 +32,12 @@ function readerEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
       continue;
     env[key] = value;
   }
-  // `pnpm exec vitest` put node_modules/.bin first on the PATH: a reader's shell has none of it,
-  // so a doc that relies on `tsx` or `vitest` being on the PATH fails here as it would there.
+  // `pnpm exec vitest` put the workspace's node_modules/.bin folders on the PATH: a reader's
+  // shell has none of them, so a doc that relies on `tsx` or `vitest` being there fails here as
+  // it would there. (The toolchain's folders under .tools/ stay: they are Node and pnpm.)
   env.PATH = (env.PATH ?? "")
     .split(path.delimiter)
-    .filter((dir) => !/node_modules[\\/]\.bin/.test(dir))
+    .filter((dir) => !/node_modules[\\/]\.bin/.test(dir) || dir.includes(`${path.sep}.tools${path.sep}`))
     .join(path.delimiter);
   return { ...env, ...extra };
 }
