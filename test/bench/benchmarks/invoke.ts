@@ -1,7 +1,7 @@
+import { spawn } from "node:child_process";
 import { chmod, mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Worker } from "node:worker_threads";
 import type { Manifest } from "@arcade/contracts";
 import { silentLogger } from "@arcade/core";
 import { PluginHost } from "@arcade/runtime";
@@ -16,15 +16,19 @@ const PARAMS = { message: "benchmark" };
 const WARMUP_MS = 1000;
 const MAX_CALLS = 2_000_000;
 
-/** A worker thread that answers every message with the same payload: the floor of any sandbox call. */
-function echoWorker(): { call(payload: unknown): Promise<unknown>; stop(): Promise<number> } {
-  const worker = new Worker(
-    "const { parentPort } = require('node:worker_threads'); parentPort.on('message', (m) => parentPort.postMessage(m));",
-    { eval: true },
-  );
+/**
+ * A child process that answers every message with the same payload over an IPC channel with
+ * advanced serialization: the floor of any sandbox call, now that every plugin is a process.
+ */
+function echoChild(): { call(payload: unknown): Promise<unknown>; stop(): Promise<void> } {
+  const child = spawn(process.execPath, ["-e", "process.on('message', (m) => process.send(m));"], {
+    stdio: ["ignore", "ignore", "ignore", "ipc"],
+    serialization: "advanced",
+    env: {},
+  });
   const pending = new Map<number, (value: unknown) => void>();
   let next = 0;
-  worker.on("message", (m: { id: number; payload: unknown }) => {
+  child.on("message", (m: { id: number; payload: unknown }) => {
     pending.get(m.id)?.(m.payload);
     pending.delete(m.id);
   });
@@ -33,10 +37,12 @@ function echoWorker(): { call(payload: unknown): Promise<unknown>; stop(): Promi
       const id = ++next;
       return new Promise((resolve) => {
         pending.set(id, resolve);
-        worker.postMessage({ id, payload });
+        child.send({ id, payload });
       });
     },
-    stop: () => worker.terminate(),
+    stop: async () => {
+      child.kill("SIGKILL");
+    },
   };
 }
 
@@ -62,7 +68,7 @@ function loopRows(bench: string, label: string, a: LoopResult, b: LoopResult) {
 
 /**
  * 5. Invoke: action calls of the notify-stdout example plugin, in-process through PluginHost
- * (against a raw worker_threads message round trip) and over HTTP through the API's action
+ * (against a raw IPC echo child with advanced serialization) and over HTTP through the API's action
  * route (against a bare Hono JSON endpoint in its own process), at the same concurrency.
  */
 export const invoke: Benchmark = {
@@ -83,9 +89,9 @@ export const invoke: Benchmark = {
       pluginDataDir: join(await scratchDir(), "plugin-data"),
     });
     const pluginId = "plugin_notify-stdout_bench0";
-    const echo = echoWorker();
+    const echo = echoChild();
     let inProcess: LoopResult;
-    let rawThread: LoopResult;
+    let rawEcho: LoopResult;
     try {
       await host.load({
         pluginId,
@@ -103,23 +109,21 @@ export const invoke: Benchmark = {
       };
       await closedLoop({ concurrency, durationMs: WARMUP_MS, maxCalls: MAX_CALLS, call: hostCall });
       await closedLoop({ concurrency, durationMs: WARMUP_MS, maxCalls: MAX_CALLS, call: echoCall });
-      ctx.log(
-        `in-process: ${concurrency} concurrent callers for ${seconds} s, PluginHost then raw worker_threads`,
-      );
+      ctx.log(`in-process: ${concurrency} concurrent callers for ${seconds} s, PluginHost then raw IPC echo`);
       inProcess = await closedLoop({
         concurrency,
         durationMs: seconds * 1000,
         maxCalls: MAX_CALLS,
         call: hostCall,
       });
-      rawThread = await closedLoop({
+      rawEcho = await closedLoop({
         concurrency,
         durationMs: seconds * 1000,
         maxCalls: MAX_CALLS,
         call: echoCall,
       });
       ctx.log(
-        `  PluginHost ${inProcess.perSecond.toFixed(0)} calls/s, raw ${rawThread.perSecond.toFixed(0)} calls/s`,
+        `  PluginHost ${inProcess.perSecond.toFixed(0)} calls/s, raw ${rawEcho.perSecond.toFixed(0)} calls/s`,
       );
       if (inProcess.failures > 0) {
         findings.push(`${inProcess.failures} in-process calls failed: ${inProcess.firstFailure}`);
@@ -170,19 +174,19 @@ export const invoke: Benchmark = {
       );
       return {
         rows: [
-          ...loopRows(bench, "in-process", inProcess, rawThread),
+          ...loopRows(bench, "in-process", inProcess, rawEcho),
           row(bench, "HTTP calls/s", "calls/s", apiRun.okPerSecond, bareRun.okPerSecond, "higher"),
           row(bench, "HTTP p50", "ms", apiRun.p50, bareRun.p50, "lower"),
           row(bench, "HTTP p99", "ms", apiRun.p99, bareRun.p99, "lower"),
         ],
-        baseline: `in-process: a raw worker_threads postMessage echo round trip at the same ${concurrency} concurrent callers; HTTP: a bare Hono JSON echo endpoint (own process) at the same ${connections} connections`,
+        baseline: `in-process: a raw IPC echo child (advanced serialization, as a plugin process) at the same ${concurrency} concurrent callers; HTTP: a bare Hono JSON echo endpoint (own process) at the same ${connections} connections`,
         findings,
         details: {
           seconds,
           concurrency,
           connections,
           inProcess,
-          rawThread,
+          rawEcho,
           http: apiRun,
           bare: bareRun,
           httpAtLogLevelWarn: quietRun,

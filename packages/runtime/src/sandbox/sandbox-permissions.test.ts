@@ -233,6 +233,23 @@ describe("a plugin process under the permission model", () => {
     expect(await denial(s, "procEnviron", { pid: process.pid })).toBe(`fs.read /proc/${process.pid}/environ`);
   });
 
+  it("declared grants open exactly what they name: a host path, raw sockets, child processes", async () => {
+    const shared = join(root, "shared");
+    await writeFile(join(root, "outside.txt"), "not granted");
+    await import("node:fs/promises").then((fs) => fs.mkdir(shared, { recursive: true }));
+    await writeFile(join(shared, "in.txt"), "granted");
+    const s = await hostile({ fs: { read: [shared] }, network: { raw: true }, process: true });
+    expect(await s.invoke("read", { path: join(shared, "in.txt") }, 5_000)).toBe(7);
+    expect(await denial(s, "read", { path: join(root, "outside.txt") })).toBe(
+      `fs.read ${join(root, "outside.txt")}`,
+    );
+    expect(await s.invoke("connect", { port: tcpPort }, 5_000)).toBe("connected");
+    const id = String(await s.invoke("spawn", {}, 10_000));
+    const runtime = await testSandboxRuntime();
+    // The child runs as the plugin user too.
+    expect(id).toContain(`uid=${runtime.user?.uid ?? process.getuid?.()}`);
+  });
+
   it("cannot signal other processes from JavaScript", async () => {
     const s = await hostile();
     await expect(s.invoke("kill", { pid: process.pid }, 5_000)).rejects.toMatchObject({
