@@ -1,9 +1,9 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { serviceAddresses, usePlatform } from "../harness/index.js";
 import { missingForRuntime, preferredBackends, suiteName } from "../runtime/backends.js";
-import { invoke, type MetricsRow, metrics, uploadAndWait } from "../runtime/node-api.js";
+import { invoke, type MetricsRow, metrics, mutate, uploadAndWait } from "../runtime/node-api.js";
 import { waitUntil } from "../runtime/wait-until.js";
 import { hostileZip } from "./hostile-plugin.js";
 
@@ -160,6 +160,30 @@ describe.skipIf(missing.length > 0)(
       );
       expect((await row()).pid).not.toBe(pidBefore);
       expect((await invoke(p, 0, victim, "execute", {})).status).toBe(200);
+    });
+
+    it("its data folder is kept while it is disabled, and removed with it on uninstall", async () => {
+      const p = platform();
+      const dataDir = join(p.sharedDataDir ?? join(p.runDir, "nodes", "api-0"), "plugin-data", hostile);
+      const note = join(dataDir, "note.txt");
+      expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+      expect((await mutate(p, "POST", `/api/v1/plugins/${hostile}/disable`)).state).toBe("succeeded");
+      expect(await readFile(note, "utf8")).toBe("mine");
+      expect((await mutate(p, "POST", `/api/v1/plugins/${hostile}/enable`)).state).toBe("succeeded");
+      expect((await mutate(p, "DELETE", `/api/v1/plugins/${hostile}`)).state).toBe("succeeded");
+      await waitUntil(
+        "the uninstalled plugin's data folder is removed",
+        async () =>
+          (await stat(dataDir).then(
+            () => true,
+            () => false,
+          ))
+            ? undefined
+            : true,
+        { timeoutMs: 15_000 },
+      );
+      // The victim's stays.
+      await stat(join(dataDir, "..", victim));
     });
   },
 );
