@@ -52,7 +52,16 @@ export async function prepareSandboxRuntime(setup: RuntimeSetup, logger: Logger)
         "prlimit (util-linux) was not found: plugin processes have a heap limit but their total memory (Buffers) is not bounded",
       );
     } else {
-      idleAddressSpaceMb = await measureIdleAddressSpaceMb({ execPath, bootstrap, user });
+      try {
+        idleAddressSpaceMb = await measureIdleAddressSpaceMb({ execPath, bootstrap, user });
+      } catch (error) {
+        // Without the measure there is no safe limit: run unbounded rather than not at all.
+        prlimitPath = null;
+        logger.warn(
+          { err: error },
+          `the idle address space of a sandbox could not be measured, so plugin processes have a heap limit but their total memory is not bounded: ${(error as Error).message}`,
+        );
+      }
     }
   }
   logger.info(
