@@ -75,6 +75,7 @@ async function runDocumented(w: Walkthrough): Promise<void> {
   const prefix = `arcade-wt-${randomBytes(4).toString("hex")}`;
   const apiPort = await freePort();
   const marketPort = await freePort();
+  const workerMetricsPort = await freePort();
   const ports = new Map<number, number>([
     [DOCUMENTED_PORTS.api, apiPort],
     [DOCUMENTED_PORTS.market, marketPort],
@@ -100,6 +101,9 @@ async function runDocumented(w: Walkthrough): Promise<void> {
         ARCADE_REDIS_KEY_PREFIX: prefix,
         ARCADE_SERVER_PORT: String(apiPort),
         ARCADE_API_URL: `http://127.0.0.1:${apiPort}`,
+        // The worker's metrics endpoint has a fixed default port too (9464), which another
+        // platform on this machine (or the walk-through beside this one) may hold.
+        ARCADE_WORKER_METRICS_PORT: String(workerMetricsPort),
       }),
       rewrite: (text) => text.replace(/\b(8080|8090)\b/g, (port) => String(ports.get(Number(port)))),
       log,
