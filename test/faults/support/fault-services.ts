@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { guardPid, releasePid } from "../../harness/exit-guard.js";
@@ -70,6 +70,9 @@ export class FaultServices {
   /** Starts the named services on free loopback ports under a new temp folder. */
   static async start(names: ServiceName[], label: string): Promise<FaultServices> {
     const root = await mkdtemp(join(process.env.ARCADE_TEST_DATA_DIR || tmpdir(), `faults-${label}-`));
+    // The platform's run folder (with the plugin caches) goes inside: plugin processes run as
+    // another user (runtime.plugin_uid) and must be able to pass through (mkdtemp makes 0700).
+    await chmod(root, 0o711);
     const services = new FaultServices(root);
     try {
       // One after the other: the scripts pick free ports, and parallel picks could collide.
