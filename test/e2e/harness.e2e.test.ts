@@ -57,12 +57,16 @@ describe.skipIf(missing.length > 0)(
       const p = platform();
       const api = p.apis[0]!;
       const worker = p.workers[0]!;
-      expect(await cmdline(api.pid!)).toMatch(/apps\/api\/src\/main\.ts$/);
-      expect(await cmdline(worker.pid!)).toMatch(/apps\/worker\/src\/main\.ts$/);
-      // Not the tsx CLI, which would run the server in a child process of the pid we hold.
-      expect(await cmdline(api.pid!)).not.toMatch(/tsx\/dist\/cli/);
+      // The compiled entries, run by node itself: no relay (a package manager, the tsx CLI)
+      // that would hold the server as a child of the pid we signal.
+      expect(await cmdline(api.pid!)).toMatch(
+        /^\S*node --enable-source-maps .* \S*apps\/api\/dist\/main\.js$/,
+      );
+      expect(await cmdline(worker.pid!)).toMatch(
+        /^\S*node --enable-source-maps .* \S*apps\/worker\/dist\/main\.js$/,
+      );
       for (const child of await descendantPids(api.pid!)) {
-        expect(await cmdline(child).catch(() => "")).not.toMatch(/main\.ts/);
+        expect(await cmdline(child).catch(() => "")).not.toMatch(/main\.js/);
       }
       const ready = await p.call<{ status: string }>("GET", "/readyz");
       expect(ready.status).toBe(200);

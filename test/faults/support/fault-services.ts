@@ -140,8 +140,18 @@ export class FaultServices {
    */
   testEnv(): Record<string, string> {
     const env: Record<string, string> = { ARCADE_TEST_DATA_DIR: this.root };
-    if (this.running.has("redis")) env.ARCADE_TEST_REDIS_URL = this.redisUrl;
-    if (this.running.has("mariadb")) env.ARCADE_TEST_MYSQL_URL = this.mysqlUrl;
+    // Every address of a service, the role users' too: one left over from the test run would
+    // point the platform at the shared server instead of this suite's private one.
+    if (this.running.has("redis")) {
+      const redis = this.env("redis");
+      env.ARCADE_TEST_REDIS_URL = this.redisUrl;
+      env.ARCADE_TEST_REDIS_API_URL = redis.REDIS_API_URL ?? this.redisUrl;
+      env.ARCADE_TEST_REDIS_WORKER_URL = redis.REDIS_WORKER_URL ?? this.redisUrl;
+    }
+    if (this.running.has("mariadb")) {
+      env.ARCADE_TEST_MYSQL_URL = this.mysqlUrl;
+      env.ARCADE_TEST_MYSQL_READER_URL = this.env("mariadb").MYSQL_READER_URL ?? this.mysqlUrl;
+    }
     if (this.running.has("s3rver")) {
       env.ARCADE_TEST_S3_ENDPOINT = this.s3Endpoint;
       env.ARCADE_TEST_S3_BUCKET = this.env("s3rver").S3_BUCKET ?? "arcade";
