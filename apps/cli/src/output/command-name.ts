@@ -1,5 +1,5 @@
-import { accessSync, constants, statSync } from "node:fs";
-import path from "node:path";
+// The SDK spells its own hints the same way; its subpath keeps the SDK itself out of start-up.
+import { commandName as spelledForShell } from "@arcade/sdk/command-name";
 
 /** The bin's name (apps/cli/package.json). */
 export const CLI_NAME = "arcade-plugins";
@@ -9,23 +9,8 @@ export const CHECKOUT_COMMAND = `pnpm exec ${CLI_NAME}`;
 
 /**
  * The command a hint should name so that it runs in the user's shell: `arcade-plugins` when it is
- * on their PATH (installed globally), else `pnpm exec arcade-plugins` (from the checkout). The
- * node_modules/.bin folders that `pnpm exec` and `npx` add to the PATH of this process only are
- * not the user's PATH, so they do not count.
+ * on their PATH (installed globally), else `pnpm exec arcade-plugins` (from the checkout).
  */
 export function commandName(env: NodeJS.ProcessEnv): string {
-  const dirs = (env.PATH ?? "")
-    .split(path.delimiter)
-    .filter((dir) => dir !== "" && !/node_modules[\\/]\.bin[\\/]?$/.test(dir));
-  return dirs.some((dir) => isExecutable(path.join(dir, CLI_NAME))) ? CLI_NAME : CHECKOUT_COMMAND;
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    if (!statSync(file).isFile()) return false;
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
+  return spelledForShell(CLI_NAME, env);
 }
