@@ -196,8 +196,12 @@ const MULTIPART: HostileCase[] = [
     expect: { status: 400, code: "VALIDATION_FAILED" },
   },
   {
-    // The injected line becomes the part's Content-Disposition: the file turns into a text field.
-    name: "CRLF smuggled into the file name",
+    // The part's header block is split at the smuggled CRLF: the parser (@fastify/busboy) takes
+    // a part's first Content-Disposition, so the injected line cannot turn a text field into the
+    // file; the part stays the text field it first says it is, and the upload has no file.
+    // (Smuggled after a filename, the injected line is a second header that is ignored: the part
+    // stays the file it first says it is.)
+    name: "CRLF smuggled into a field name",
     send: (ctx) =>
       installRaw(
         multipart([
@@ -205,7 +209,7 @@ const MULTIPART: HostileCase[] = [
           {
             name: "file",
             value: pluginArchive(ctx.name),
-            rawHeaders: `Content-Disposition: form-data; name="file"; filename="a.zip\r\nContent-Disposition: form-data; name="${MARKER}"\r\n`,
+            rawHeaders: `Content-Disposition: form-data; name="${MARKER}"\r\nContent-Disposition: form-data; name="file"; filename="a.zip"\r\n`,
           },
         ]),
       )(ctx),
