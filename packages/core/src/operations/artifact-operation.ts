@@ -15,9 +15,9 @@ import {
   signaturePolicy,
 } from "./artifact-checks.js";
 import { downloadObject, removeQuietly } from "./files.js";
+import { replacedLegacyColumns } from "./legacy-plugin.js";
 import { artifactKey } from "./object-keys.js";
 import type { OperationContext } from "./operation-context.js";
-import { replacedLegacyColumns } from "./legacy-plugin.js";
 import { sweepPluginObjects } from "./orphan-sweep.js";
 import { checkPermissions } from "./permission-checks.js";
 import { manifestColumns, newPluginRecord } from "./plugin-record.js";
