@@ -191,6 +191,19 @@ describe("install", () => {
     expect(stderr.text()).toMatch(/hint: .*arcade-plugins validate/);
   });
 
+  it("update --accept-permissions approves what the new version asks for beyond the installed one", async () => {
+    api.on("PUT", "/api/v1/plugins/plugin_notify-demo_abc123", acceptJob());
+    api.on(
+      "GET",
+      "/api/v1/jobs/job-1",
+      sequence([jobAt(2, { state: "succeeded", type: "update" }, "succeeded")]),
+    );
+    const { ctx } = testContext(api.url);
+    const code = await runUpdate(ctx, "plugin_notify-demo_abc123", zip, { acceptPermissions: true });
+    expect(code).toBe(EXIT.ok);
+    expect(api.requests[0]?.multipart?.fields).toEqual({ source: "local", acceptPermissions: "true" });
+  });
+
   it("reports a refused upload's problem (exit 1)", async () => {
     api.on("POST", "/api/v1/plugins/install", () =>
       problem(413, "PAYLOAD_TOO_LARGE", "the plugin is larger than the limit of 10 bytes"),

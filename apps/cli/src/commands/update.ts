@@ -9,6 +9,7 @@ export interface UpdateFlags {
   manifest?: string;
   signature?: string;
   allowDowngrade?: boolean;
+  acceptPermissions?: boolean;
   market?: string;
   version?: string;
 }
@@ -30,7 +31,10 @@ export async function runUpdate(
   if (flags.market && (flags.manifest || flags.signature)) {
     throw new UsageError("--manifest and --signature go with a file; the market signs what it serves");
   }
-  const extra: Record<string, string> = flags.allowDowngrade ? { allowDowngrade: "true" } : {};
+  const extra: Record<string, string> = {
+    ...(flags.allowDowngrade ? { allowDowngrade: "true" } : {}),
+    ...(flags.acceptPermissions ? { acceptPermissions: "true" } : {}),
+  };
   const apiPath = `/plugins/${encodeURIComponent(pluginId)}`;
   let job: Awaited<ReturnType<typeof sendArtifact>>;
   if (flags.market) {
@@ -78,6 +82,10 @@ export function registerUpdate(program: Command, host: CommandHost): void {
     .option("--market <marketId>", "take the new version from the configured market instead of a file")
     .option("--version <version>", "market version (default: the newest this platform can run)")
     .option("--allow-downgrade", "accept a version that is not newer than the installed one")
+    .option(
+      "--accept-permissions",
+      "approve permissions the new version asks for beyond the installed one's (else PERMISSIONS_ESCALATED)",
+    )
     .action(
       host.action((ctx, pluginId: string, file: string | undefined, flags: UpdateFlags) =>
         runUpdate(ctx, pluginId, file, flags),

@@ -42,6 +42,8 @@ const CODE_HINTS: Record<string, (extra: Record<string, unknown>) => string> = {
   VERSION_NOT_NEWER: () =>
     "pack a higher version (`arcade-plugins pack <dir> --set-version X`) or pass --allow-downgrade",
   DEPENDENTS_EXIST: () => "other plugins depend on it: pass --cascade to include them",
+  PERMISSIONS_ESCALATED: () =>
+    "the new version asks for more than the installed one (listed above): review them, then update again with --accept-permissions",
   PLUGIN_NOT_LOADED: () =>
     "the plugin is not loaded on the node that answered: check its state with `arcade-plugins get <pluginId>`",
   PAYLOAD_TOO_LARGE: () =>
