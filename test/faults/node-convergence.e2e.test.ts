@@ -30,11 +30,17 @@ interface MetricsRow {
   state: string;
 }
 
+/** redis-cli as the URL's user (the services run with ACL users); the password goes by env. */
 function redisCli(url: string, ...args: string[]): Promise<string> {
-  const { hostname, port } = new URL(url);
+  const { hostname, port, username, password } = new URL(url);
+  const user = username ? ["--user", decodeURIComponent(username)] : [];
+  const env = { ...process.env, REDISCLI_AUTH: decodeURIComponent(password) };
   return new Promise((resolve, reject) => {
-    execFile("redis-cli", ["-h", hostname, "-p", port, ...args], { timeout: 10_000 }, (error, stdout) =>
-      error ? reject(error) : resolve(stdout.trim()),
+    execFile(
+      "redis-cli",
+      ["--no-auth-warning", "-h", hostname, "-p", port, ...user, ...args],
+      { timeout: 10_000, env },
+      (error, stdout) => (error ? reject(error) : resolve(stdout.trim())),
     );
   });
 }
