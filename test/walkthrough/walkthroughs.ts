@@ -9,8 +9,6 @@ export interface Walkthrough {
   file: string;
   /** Headings whose sh blocks make up the walk-through, in document order; all of the file's without. */
   sections?: string[];
-  /** Another change is still writing this document: reported as skipped while it does not exist. */
-  optional?: boolean;
 }
 
 export const WALKTHROUGHS: Walkthrough[] = [
@@ -32,7 +30,6 @@ export const WALKTHROUGHS: Walkthrough[] = [
   {
     name: "docs/upgrading.md",
     file: "docs/upgrading.md",
-    optional: true,
   },
 ];
 
