@@ -248,7 +248,7 @@ describeWithRedis("property: no request, however odd, gets a 5xx", () => {
 
     // Whatever got through left only the staged uploads of jobs that are really queued.
     for (const key of (await t.store.list("staging/")).map((o) => o.key)) {
-      const op = await t.db.operations.get(key.slice("staging/".length));
+      const op = await t.db.jobs.get(key.slice("staging/".length));
       expect(op?.state, key).toBe("queued");
     }
     expect(await t.scratchLeftovers()).toEqual([]);

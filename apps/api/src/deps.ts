@@ -1,13 +1,5 @@
 import type { NodePluginState } from "@arcade/contracts";
-import type {
-  ArchiveLimits,
-  Clock,
-  JobQueue,
-  Logger,
-  ObjectStore,
-  OperationRepo,
-  PluginRepo,
-} from "@arcade/core";
+import type { ArchiveLimits, Clock, JobQueue, JobRepo, Logger, ObjectStore, PluginRepo } from "@arcade/core";
 import type { AuthOptions } from "./http/auth.js";
 import type { RateLimiterSet } from "./http/rate-limit.js";
 
@@ -36,9 +28,9 @@ export interface ApiDeps {
   logger: Logger;
   clock: Clock;
   plugins: PluginRepo;
-  operations: OperationRepo;
+  jobs: JobRepo;
   store: ObjectStore;
-  jobs: JobQueue;
+  queue: JobQueue;
   auth: AuthOptions;
   limits: {
     maxPluginSize: number;

@@ -107,9 +107,9 @@ async function main(): Promise<void> {
     logger,
     clock: systemClock,
     plugins: database.plugins,
-    operations: database.operations,
+    jobs: database.jobs,
     store,
-    jobs: producer,
+    queue: producer,
     auth: {
       disabled: config.auth.disabled,
       tokens: config.auth.tokens.map((t) => ({ name: t.name, role: t.role, sha256: t.tokenSha256 })),

@@ -1,5 +1,5 @@
 import { PluginStatus } from "@arcade/contracts";
-import type { OperationRecord } from "@arcade/core";
+import type { JobRecord } from "@arcade/core";
 import { expect, it } from "vitest";
 import { describeOnBackends, uniqueName } from "./testing/describe-backends.js";
 import { leftovers, snapshot } from "./testing/leftovers.js";
@@ -18,7 +18,7 @@ async function status(p: Pipeline, pluginId: string): Promise<PluginStatus | und
   return (await p.database.plugins.findById(pluginId))?.isEnabled;
 }
 
-function ok(op: OperationRecord): OperationRecord {
+function ok(op: JobRecord): JobRecord {
   expect(op.error, JSON.stringify(op.error)).toBeNull();
   expect(op.state).toBe("succeeded");
   return op;

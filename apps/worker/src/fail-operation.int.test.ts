@@ -4,9 +4,9 @@ import { Readable } from "node:stream";
 import type { JobPayloads } from "@arcade/contracts";
 import {
   AppError,
-  failOperation,
+  failJob,
+  type JobServices,
   type Logger,
-  type OperationServices,
   resolveArchiveLimits,
   systemClock,
 } from "@arcade/core";
@@ -39,10 +39,10 @@ function capturingLogger(lines: Line[]): Logger {
   return logger;
 }
 
-function servicesOn(resources: BackendResources, logger: Logger): OperationServices {
+function servicesOn(resources: BackendResources, logger: Logger): JobServices {
   return {
     plugins: resources.database.plugins,
-    operations: resources.database.operations,
+    jobs: resources.database.jobs,
     store: resources.store,
     events: { publish: async () => {} },
     convergence: null,
@@ -59,7 +59,7 @@ function servicesOn(resources: BackendResources, logger: Logger): OperationServi
   };
 }
 
-describe("failOperation when the database is down", () => {
+describe("failJob when the database is down", () => {
   let resources: BackendResources | undefined;
   afterEach(async () => {
     await resources?.dispose().catch(() => {});
@@ -80,10 +80,10 @@ describe("failOperation when the database is down", () => {
         staged: { key, size: put.size, sha256: put.sha256, kind: "zip", fileName: "x.zip" },
       },
     };
-    await resources.database.operations.create(operationRow(jobId, "install", payload, { state: "running" }));
+    await resources.database.jobs.create(operationRow(jobId, "install", payload, { state: "running" }));
     await resources.database.close();
 
-    const failing = failOperation(
+    const failing = failJob(
       svc,
       { jobId, type: "install", payload, attempt: 3 },
       new AppError("ARCHIVE_INVALID", "not a zip"),
@@ -100,14 +100,14 @@ describe("failOperation when the database is down", () => {
     // Nothing was recorded: the row is still unfinished once the database is back.
     const reopened = await openDatabase({ type: "sqlite", path: join(resources.dir, "arcade.db") });
     try {
-      expect((await reopened.operations.get(jobId))?.state).toBe("running");
+      expect((await reopened.jobs.get(jobId))?.state).toBe("running");
     } finally {
       await reopened.close();
     }
   });
 });
 
-describe("failOperation when the object store is down", () => {
+describe("failJob when the object store is down", () => {
   let resources: BackendResources | undefined;
   afterEach(async () => {
     await resources?.dispose().catch(() => {});
@@ -129,21 +129,21 @@ describe("failOperation when the object store is down", () => {
         staged: { key, size: put.size, sha256: put.sha256, kind: "zip", fileName: "x.zip" },
       },
     };
-    await resources.database.operations.create(operationRow(jobId, "install", payload, { state: "running" }));
+    await resources.database.jobs.create(operationRow(jobId, "install", payload, { state: "running" }));
     const attempt = { jobId, type: "install" as const, payload, attempt: 3 };
     const error = new AppError("STORAGE_UNAVAILABLE", "S3 get failed");
 
     store.failDeletes.add(key);
-    await expect(failOperation(svc, attempt, error)).rejects.toMatchObject({ code: "STORAGE_UNAVAILABLE" });
+    await expect(failJob(svc, attempt, error)).rejects.toMatchObject({ code: "STORAGE_UNAVAILABLE" });
     // Not "failed" while something of it is left: the recovery calls it again later.
-    expect((await resources.database.operations.get(jobId))?.state).toBe("running");
+    expect((await resources.database.jobs.get(jobId))?.state).toBe("running");
     expect(await resources.store.head(key)).not.toBeNull();
     expect(lines.filter((l) => l.level === "error")).toHaveLength(1);
 
     store.failDeletes.clear();
-    await failOperation(svc, attempt, error);
+    await failJob(svc, attempt, error);
     expect(await resources.store.head(key)).toBeNull();
-    const row = await resources.database.operations.get(jobId);
+    const row = await resources.database.jobs.get(jobId);
     expect(row?.state).toBe("failed");
     expect(row?.error?.code).toBe("STORAGE_UNAVAILABLE");
   });
@@ -162,17 +162,17 @@ describe("failOperation when the object store is down", () => {
       },
     };
     const committed = { version: "1.0.0", checksum: put.sha256, revision: 7 };
-    await resources.database.operations.create(
+    await resources.database.jobs.create(
       operationRow(jobId, "install", payload, { state: "running", result: committed }),
     );
 
-    await failOperation(
+    await failJob(
       svc,
       { jobId, type: "install", payload, attempt: 5 },
       new AppError("STORAGE_UNAVAILABLE", "S3 delete failed during cleanup"),
     );
 
-    const row = await resources.database.operations.get(jobId);
+    const row = await resources.database.jobs.get(jobId);
     expect(row).toMatchObject({
       state: "succeeded",
       error: null,

@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import type { JobPayloads } from "@arcade/contracts";
-import { type OperationAttempt, runOperation, sweepPluginObjects } from "@arcade/core";
+import { type JobAttempt, runJob, sweepPluginObjects } from "@arcade/core";
 import { expect, it } from "vitest";
 import { describeOnBackends, uniqueName } from "./testing/describe-backends.js";
 import type { Pipeline } from "./testing/pipeline.js";
 import { manifestOf, pluginZip } from "./testing/plugin-zip.js";
 
 /** An install row and its staged upload, not enqueued: the test runs the attempts by hand. */
-async function preparedInstall(p: Pipeline, name: string, version = "1.0.0"): Promise<OperationAttempt> {
+async function preparedInstall(p: Pipeline, name: string, version = "1.0.0"): Promise<JobAttempt> {
   const jobId = randomUUID();
   const staged = await p.stage(jobId, await pluginZip(manifestOf(name, version)));
   const payload: JobPayloads["install"] = {
@@ -34,20 +34,20 @@ describeOnBackends("idempotent steps", { workers: 0 }, (pipeline) => {
     const p = pipeline();
     const name = uniqueName("again");
     const attempt = await preparedInstall(p, name);
-    const first = await runOperation(p.services, attempt);
+    const first = await runJob(p.services, attempt);
     const after = await footprint(p, name);
     const revision = await p.database.plugins.currentRevision();
     // The worker died before the queue saw the result: the job is delivered again.
-    await p.database.operations.update(attempt.jobId, { state: "running", finishedAt: null });
+    await p.database.jobs.update(attempt.jobId, { state: "running", finishedAt: null });
 
-    const second = await runOperation(p.services, { ...attempt, attempt: 2 });
+    const second = await runJob(p.services, { ...attempt, attempt: 2 });
 
     expect(second).toMatchObject({ version: first.version, checksum: first.checksum });
     expect(await footprint(p, name)).toEqual(after);
     expect(after).toMatchObject({ pluginRows: 1, versionRows: 1 });
     expect(after.objects).toHaveLength(1);
     expect(await p.database.plugins.currentRevision()).toBe(revision);
-    const op = await p.database.operations.get(attempt.jobId);
+    const op = await p.database.jobs.get(attempt.jobId);
     expect(op?.state).toBe("succeeded");
     expect(op?.steps.map((s) => [s.name, s.state])).toEqual([
       ["fetch", "succeeded"],
@@ -64,9 +64,9 @@ describeOnBackends("idempotent steps", { workers: 0 }, (pipeline) => {
     const p = pipeline();
     const name = uniqueName("twice");
     const attempt = await preparedInstall(p, name);
-    const first = await runOperation(p.services, attempt);
+    const first = await runJob(p.services, attempt);
     const puts = p.store.puts;
-    const second = await runOperation(p.services, attempt);
+    const second = await runJob(p.services, attempt);
     expect(second).toEqual(first);
     expect(p.store.puts).toBe(puts);
     expect(await footprint(p, name)).toMatchObject({ pluginRows: 1, versionRows: 1 });
@@ -80,15 +80,15 @@ describeOnBackends("idempotent steps", { workers: 0 }, (pipeline) => {
     const stagingKey = `staging/${attempt.jobId}`;
     p.store.failDeletes.add(stagingKey);
 
-    await expect(runOperation(p.services, attempt)).rejects.toMatchObject({ code: "STORAGE_UNAVAILABLE" });
-    const halfway = await p.database.operations.get(attempt.jobId);
+    await expect(runJob(p.services, attempt)).rejects.toMatchObject({ code: "STORAGE_UNAVAILABLE" });
+    const halfway = await p.database.jobs.get(attempt.jobId);
     expect(halfway?.steps.find((s) => s.name === "persist")?.state).toBe("succeeded");
     expect(halfway?.steps.find((s) => s.name === "cleanup")?.state).toBe("failed");
     expect(await p.objects("staging/")).toContain(stagingKey);
     p.store.failDeletes.delete(stagingKey);
     const puts = p.store.puts;
 
-    const result = await runOperation(p.services, { ...attempt, attempt: 2 });
+    const result = await runJob(p.services, { ...attempt, attempt: 2 });
 
     expect(result.version).toBe("1.0.0");
     const after = await footprint(p, name);
@@ -97,14 +97,14 @@ describeOnBackends("idempotent steps", { workers: 0 }, (pipeline) => {
     expect(p.store.puts).toBe(puts);
     expect(await p.objects("staging/")).not.toContain(stagingKey);
     expect(await p.database.plugins.currentRevision()).toBe(revision + 1);
-    expect((await p.database.operations.get(attempt.jobId))?.state).toBe("succeeded");
+    expect((await p.database.jobs.get(attempt.jobId))?.state).toBe("succeeded");
   });
 
   it("an update re-run after its persist committed keeps one row per version and the config", async () => {
     const p = pipeline();
     const name = uniqueName("upagain");
     const install = await preparedInstall(p, name);
-    await runOperation(p.services, install);
+    await runJob(p.services, install);
     const pluginId = (await p.database.plugins.findByName(name))!.pluginId;
     await p.database.plugins.transaction((tx) => tx.setConfig(pluginId, { channel: "kept" }));
 
@@ -117,11 +117,11 @@ describeOnBackends("idempotent steps", { workers: 0 }, (pipeline) => {
     };
     await p.submit("update", payload, { jobId, enqueue: false });
     p.store.failDeletes.add(staged.key);
-    const attempt: OperationAttempt = { jobId, type: "update", payload, attempt: 1 };
-    await expect(runOperation(p.services, attempt)).rejects.toMatchObject({ code: "STORAGE_UNAVAILABLE" });
+    const attempt: JobAttempt = { jobId, type: "update", payload, attempt: 1 };
+    await expect(runJob(p.services, attempt)).rejects.toMatchObject({ code: "STORAGE_UNAVAILABLE" });
     p.store.failDeletes.delete(staged.key);
 
-    await runOperation(p.services, { ...attempt, attempt: 2 });
+    await runJob(p.services, { ...attempt, attempt: 2 });
 
     expect((await p.database.plugins.versions(pluginId)).map((v) => v.version)).toEqual(["1.1.0", "1.0.0"]);
     expect(await p.objects(`plugins/${pluginId}/`)).toHaveLength(2);
@@ -132,7 +132,7 @@ describeOnBackends("idempotent steps", { workers: 0 }, (pipeline) => {
   it("the orphan sweep keeps every retained version and the current one, and deletes the rest", async () => {
     const p = pipeline();
     const name = uniqueName("sweep");
-    await runOperation(p.services, await preparedInstall(p, name, "1.0.0"));
+    await runJob(p.services, await preparedInstall(p, name, "1.0.0"));
     const pluginId = (await p.database.plugins.findByName(name))!.pluginId;
     const current = `plugins/${pluginId}/1.0.0/${pluginId}_1.0.0.zip`;
     const orphan = `plugins/${pluginId}/0.9.0/${pluginId}_0.9.0.zip`;

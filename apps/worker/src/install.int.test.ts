@@ -186,7 +186,7 @@ describeOnBackends("install", { attempts: 3, backoffMs: 50 }, (pipeline) => {
     };
     const payload = { requestedBy: "worker-tests", artifact };
     await p.submit("install", payload, { jobId, enqueue: false });
-    await p.database.operations.update(jobId, {
+    await p.database.jobs.update(jobId, {
       state: "failed",
       error: { code: "QUEUE_UNAVAILABLE", message: "enqueue timed out" },
     });
@@ -195,7 +195,7 @@ describeOnBackends("install", { attempts: 3, backoffMs: 50 }, (pipeline) => {
 
     const job = await p.settledJob(jobId);
     expect(await job.getState()).toBe("completed");
-    const op = await p.database.operations.get(jobId);
+    const op = await p.database.jobs.get(jobId);
     expect(op).toMatchObject({ state: "failed", attempts: 0, error: { code: "QUEUE_UNAVAILABLE" } });
     expect(await p.database.plugins.findByName(name)).toBeNull();
   });

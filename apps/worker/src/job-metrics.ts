@@ -1,5 +1,5 @@
 import type { JobType } from "@arcade/contracts";
-import type { Logger, OperationRecord, OperationRepo } from "@arcade/core";
+import type { JobRecord, JobRepo, Logger } from "@arcade/core";
 import type { ArcadeMetrics } from "@arcade/telemetry";
 import type { Job, Worker } from "bullmq";
 
@@ -8,7 +8,7 @@ export type JobMetrics = Pick<ArcadeMetrics, "jobsTotal" | "jobDurationSeconds" 
 export interface JobMetricsOptions {
   worker: Worker;
   /** Read once per finished job (its state and step times); a failed read only loses the steps. */
-  operations: Pick<OperationRepo, "get">;
+  jobs: Pick<JobRepo, "get">;
   metrics: JobMetrics;
   logger: Logger;
 }
@@ -32,9 +32,9 @@ export function observeJobMetrics(options: JobMetricsOptions): void {
   const record = async (job: Job, state: "succeeded" | "failed") => {
     const jobId = job.id;
     if (!jobId || counted.has(jobId)) return;
-    let operation: OperationRecord | null | undefined;
+    let operation: JobRecord | null | undefined;
     try {
-      operation = await options.operations.get(jobId);
+      operation = await options.jobs.get(jobId);
     } catch (error) {
       logger.debug({ err: error, jobId }, "the row of a finished job could not be read for its step times");
     }

@@ -1,10 +1,10 @@
-import type { OperationRecord } from "@arcade/core";
+import type { JobRecord } from "@arcade/core";
 import { describe, expect, it } from "vitest";
 import { isLost } from "./lost-operation.js";
 
 const NOW = Date.parse("2024-05-01T12:00:00Z");
-const row = (state: OperationRecord["state"], ageMs: number) =>
-  ({ state, createdAt: new Date(NOW - ageMs) }) as OperationRecord;
+const row = (state: JobRecord["state"], ageMs: number) =>
+  ({ state, createdAt: new Date(NOW - ageMs) }) as JobRecord;
 
 describe("isLost", () => {
   it("an unfinished row whose queue job has ended is lost", () => {

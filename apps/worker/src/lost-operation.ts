@@ -1,4 +1,4 @@
-import type { OperationRecord } from "@arcade/core";
+import type { JobRecord } from "@arcade/core";
 
 /** What BullMQ's Queue.getJobState answers. */
 export type QueueJobState =
@@ -17,12 +17,7 @@ export type QueueJobState =
  * never heard of it and the row is older than `graceMs` (the API writes the row
  * first and enqueues right after, so a young row without a job is normal).
  */
-export function isLost(
-  operation: OperationRecord,
-  state: QueueJobState,
-  now: number,
-  graceMs: number,
-): boolean {
+export function isLost(operation: JobRecord, state: QueueJobState, now: number, graceMs: number): boolean {
   if (operation.state !== "queued" && operation.state !== "running") return false;
   if (state === "completed" || state === "failed") return true;
   return state === "unknown" && now - operation.createdAt.getTime() > graceMs;

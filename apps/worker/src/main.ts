@@ -4,9 +4,9 @@ import { NodeRegistry, RedisEventBus } from "@arcade/bus";
 import { describeConfig } from "@arcade/config";
 import {
   checkForUpdates,
-  type OperationServices,
+  type JobServices,
   SignaturePolicy,
-  submitOperation,
+  submitJob,
   systemClock,
   UPDATE_CHECKER,
 } from "@arcade/core";
@@ -75,9 +75,9 @@ async function main(): Promise<void> {
         logger: logger.child({ component: "market" }),
       })
     : null;
-  const services: OperationServices = {
+  const services: JobServices = {
     plugins: database.plugins,
-    operations: database.operations,
+    jobs: database.jobs,
     store,
     events,
     convergence: registry,
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   });
 
   const metrics = createMetrics({});
-  observeJobMetrics({ worker: worker.worker, operations: database.operations, metrics, logger });
+  observeJobMetrics({ worker: worker.worker, jobs: database.jobs, metrics, logger });
   // Its own port (worker.metrics_port; 0: none): the worker has no HTTP API to share one with.
   let metricsServer: MetricsServer | null = null;
   if (config.worker.metricsPort > 0) {
@@ -144,8 +144,8 @@ async function main(): Promise<void> {
           autoUpdate: config.plugin.autoUpdate,
           logger,
           enqueueUpdate: async (plugin, payload) => {
-            await submitOperation(
-              { operations: database.operations, queue: producer, clock: systemClock },
+            await submitJob(
+              { jobs: database.jobs, queue: producer, clock: systemClock },
               {
                 jobId: randomUUID(),
                 type: "update",
@@ -170,7 +170,7 @@ async function main(): Promise<void> {
     recovering = true;
     try {
       await worker.recovery.sweep();
-      await sweepScratch(services.settings.workDir, database.operations);
+      await sweepScratch(services.settings.workDir, database.jobs);
     } catch (error) {
       logger.debug({ err: error }, "recovery pass did not finish; trying again later");
     } finally {
@@ -183,9 +183,7 @@ async function main(): Promise<void> {
 
   const prune = setInterval(() => {
     const cutoff = new Date(Date.now() - config.worker.jobRetentionDays * 24 * 3600 * 1000);
-    database.operations
-      .prune(cutoff)
-      .catch((error: unknown) => logger.warn({ err: error }, "pruning jobs failed"));
+    database.jobs.prune(cutoff).catch((error: unknown) => logger.warn({ err: error }, "pruning jobs failed"));
   }, PRUNE_EVERY_MS);
   prune.unref();
 

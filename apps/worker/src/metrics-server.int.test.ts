@@ -56,7 +56,7 @@ describe.skipIf(skipReason(sqliteFs) !== undefined)("the worker's metrics endpoi
     const metrics = createMetrics({});
     observeJobMetrics({
       worker: p.workers[0]!.worker,
-      operations: p.database.operations,
+      jobs: p.database.jobs,
       metrics,
       logger: p.services.logger,
     });

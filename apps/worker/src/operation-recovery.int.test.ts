@@ -5,25 +5,25 @@ import { Readable } from "node:stream";
 import type { JobPayloads } from "@arcade/contracts";
 import {
   artifactKey,
+  type JobServices,
   type Logger,
-  type OperationServices,
   resolveArchiveLimits,
   stagingKey,
   systemClock,
 } from "@arcade/core";
 import { afterEach, describe, expect, it } from "vitest";
 import type { QueueJobState } from "./lost-operation.js";
-import { OperationRecovery, type QueueJobView } from "./operation-recovery.js";
+import { JobRecovery, type QueueJobView } from "./operation-recovery.js";
 import { sweepScratch } from "./scratch-sweep.js";
 import { type BackendResources, sqliteFs } from "./testing/backends.js";
 import { operationRow } from "./testing/operation-row.js";
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 
-function servicesOn(resources: BackendResources): OperationServices {
+function servicesOn(resources: BackendResources): JobServices {
   return {
     plugins: resources.database.plugins,
-    operations: resources.database.operations,
+    jobs: resources.database.jobs,
     store: resources.store,
     events: { publish: async () => {} },
     convergence: null,
@@ -59,13 +59,13 @@ async function abandonedInstall(resources: BackendResources, state: "running" | 
       },
     },
   };
-  await resources.database.operations.create(
+  await resources.database.jobs.create(
     operationRow(jobId, "install", payload, { state, pluginId, lockKey: null, attempts: 6 }),
   );
   return { jobId, pluginId };
 }
 
-describe("OperationRecovery", () => {
+describe("JobRecovery", () => {
   let resources: BackendResources | undefined;
   afterEach(async () => {
     await resources?.dispose();
@@ -83,7 +83,7 @@ describe("OperationRecovery", () => {
       },
       [live.jobId]: { state: "active" as QueueJobState, failedReason: null },
     };
-    const recovery = new OperationRecovery({
+    const recovery = new JobRecovery({
       services: servicesOn(resources),
       logger: silent,
       job: async (jobId) => views[jobId] ?? { state: "unknown", failedReason: null },
@@ -91,13 +91,13 @@ describe("OperationRecovery", () => {
 
     expect(await recovery.sweep()).toBe(1);
 
-    const row = await resources.database.operations.get(lost.jobId);
+    const row = await resources.database.jobs.get(lost.jobId);
     expect(row).toMatchObject({ state: "failed", lockKey: null });
     expect(row?.error?.code).toBe("DATABASE_UNAVAILABLE");
     expect(await resources.store.head(stagingKey(lost.jobId))).toBeNull();
     expect(await resources.store.list(`plugins/${lost.pluginId}/`)).toEqual([]);
     // A job still in the queue is none of its business.
-    expect((await resources.database.operations.get(live.jobId))?.state).toBe("running");
+    expect((await resources.database.jobs.get(live.jobId))?.state).toBe("running");
     expect(await resources.store.head(stagingKey(live.jobId))).not.toBeNull();
     // Nothing left to do on the next pass.
     expect(await recovery.sweep()).toBe(0);
@@ -106,14 +106,14 @@ describe("OperationRecovery", () => {
   it("waits out the grace period for a row whose job the queue never saw", async () => {
     resources = await sqliteFs.open();
     const young = await abandonedInstall(resources, "queued");
-    const recovery = new OperationRecovery({
+    const recovery = new JobRecovery({
       services: servicesOn(resources),
       logger: silent,
       job: async () => ({ state: "unknown", failedReason: null }),
       lostGraceMs: 60_000,
     });
     expect(await recovery.sweep()).toBe(0);
-    expect((await resources.database.operations.get(young.jobId))?.state).toBe("queued");
+    expect((await resources.database.jobs.get(young.jobId))?.state).toBe("queued");
   });
 });
 
@@ -128,7 +128,7 @@ describe("sweepScratch", () => {
     resources = await sqliteFs.open();
     const workDir = join(resources.dir, "work");
     const finished = await abandonedInstall(resources, "running");
-    await resources.database.operations.update(finished.jobId, {
+    await resources.database.jobs.update(finished.jobId, {
       state: "succeeded",
       finishedAt: new Date(),
     });
@@ -139,8 +139,8 @@ describe("sweepScratch", () => {
       await writeFile(join(workDir, jobId, "upload"), "bytes");
     }
 
-    expect(await sweepScratch(workDir, resources.database.operations)).toBe(2);
+    expect(await sweepScratch(workDir, resources.database.jobs)).toBe(2);
     expect(await readdir(workDir)).toEqual([running.jobId]);
-    expect(await sweepScratch(join(resources.dir, "absent"), resources.database.operations)).toBe(0);
+    expect(await sweepScratch(join(resources.dir, "absent"), resources.database.jobs)).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import type { JobPayloads, JobType } from "@arcade/contracts";
-import { failOperation, type Logger, type OperationRecord, type OperationServices } from "@arcade/core";
+import { failJob, type JobRecord, type JobServices, type Logger } from "@arcade/core";
 import { isLost, type QueueJobState } from "./lost-operation.js";
 import { errorFromFailedReason } from "./queue-failure.js";
 
@@ -10,8 +10,8 @@ export interface QueueJobView {
   failedReason: string | null;
 }
 
-export interface OperationRecoveryOptions {
-  services: OperationServices;
+export interface JobRecoveryOptions {
+  services: JobServices;
   logger: Logger;
   /** The queue's view of a job. */
   job(jobId: string): Promise<QueueJobView>;
@@ -27,16 +27,16 @@ const UNFINISHED = ["running", "queued"] as const;
 /**
  * Finishes operations whose queue job has ended without their outcome on the row: the worker
  * gave up on the job while the database or the object store was down, so it could neither undo
- * what the job left behind nor record the failure (failOperation leaves the row unfinished
+ * what the job left behind nor record the failure (failJob leaves the row unfinished
  * then), or BullMQ failed the job itself (stalled too often). Each such row is compensated and
- * recorded as failed with the code the job failed with, through failOperation, as soon as the
+ * recorded as failed with the code the job failed with, through failJob, as soon as the
  * services answer again. Every worker runs this now and then; two workers finishing the same
  * row do the same idempotent work.
  */
-export class OperationRecovery {
+export class JobRecovery {
   private readonly lostGraceMs: number;
 
-  constructor(private readonly options: OperationRecoveryOptions) {
+  constructor(private readonly options: JobRecoveryOptions) {
     this.lostGraceMs = options.lostGraceMs ?? 60_000;
   }
 
@@ -46,7 +46,7 @@ export class OperationRecovery {
     for (const state of UNFINISHED) {
       const seen = new Set<string>();
       for (let page = 1; page <= MAX_PAGES; page += 1) {
-        const { items } = await this.options.services.operations.list({ state, page, pageSize: PAGE_SIZE });
+        const { items } = await this.options.services.jobs.list({ state, page, pageSize: PAGE_SIZE });
         for (const operation of items) {
           // Finishing rows shifts the pages under us: a row may come round twice.
           if (seen.has(operation.jobId)) continue;
@@ -64,11 +64,11 @@ export class OperationRecovery {
    * period). True when the caller may look again (finished, or finished by someone else meanwhile).
    * Throws when the services needed to finish it are still down.
    */
-  async release(operation: OperationRecord): Promise<boolean> {
+  async release(operation: JobRecord): Promise<boolean> {
     const view = await this.options.job(operation.jobId);
     if (!isLost(operation, view.state, Date.now(), this.lostGraceMs)) return false;
     // A job records its outcome before the queue marks it finished: judge by a row read now.
-    const current = await this.options.services.operations.get(operation.jobId);
+    const current = await this.options.services.jobs.get(operation.jobId);
     if (!current || !isLost(current, view.state, Date.now(), this.lostGraceMs)) return true;
     const error =
       view.state === "failed"
@@ -76,7 +76,7 @@ export class OperationRecovery {
         : errorFromFailedReason(
             `the job is ${view.state} in the queue while its operation is ${current.state}`,
           );
-    await failOperation(
+    await failJob(
       this.options.services,
       {
         jobId: current.jobId,

@@ -1,14 +1,14 @@
-import type { Logger, OperationServices } from "@arcade/core";
+import type { JobServices, Logger } from "@arcade/core";
 import { createJobWorker, QUEUE_NAME } from "@arcade/queue";
 import { Queue, type Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { QueueJobState } from "./lost-operation.js";
 import { operationHandlers } from "./operation-handlers.js";
-import { OperationRecovery } from "./operation-recovery.js";
+import { JobRecovery } from "./operation-recovery.js";
 import { OrderingGate } from "./ordering-gate.js";
 
 export interface OperationWorkerOptions {
-  services: OperationServices;
+  services: JobServices;
   /** A BullMQ connection (maxRetriesPerRequest: null); the caller closes it. */
   connection: Redis;
   queueName?: string;
@@ -23,7 +23,7 @@ export interface OperationWorkerOptions {
 export interface OperationWorker {
   readonly worker: Worker;
   /** Finishes operations whose job ended without recording its outcome; call sweep() now and then. */
-  readonly recovery: OperationRecovery;
+  readonly recovery: JobRecovery;
   /** Starts fetching jobs (resolves when the worker stops). */
   run(): Promise<void>;
   /** Lets the active jobs finish, then stops; see main.ts for the shutdown deadline. */
@@ -31,7 +31,7 @@ export interface OperationWorker {
 }
 
 /**
- * A queue worker carrying out plugin operations: createJobWorker with the
+ * A queue worker carrying out plugin jobs: createJobWorker with the
  * operation handlers and the per-plugin ordering gate. Used by main.ts and by
  * the integration tests, so both run the same wiring.
  */
@@ -42,7 +42,7 @@ export function createOperationWorker(options: OperationWorkerOptions): Operatio
   // Only read from (job states): a Queue shares the worker's connection without blocking it.
   const queue = new Queue(queueName, { connection: options.connection, ...prefix });
   const jobState = (jobId: string) => queue.getJobState(jobId) as Promise<QueueJobState>;
-  const recovery = new OperationRecovery({
+  const recovery = new JobRecovery({
     services: options.services,
     logger,
     job: async (jobId) => {
@@ -53,7 +53,7 @@ export function createOperationWorker(options: OperationWorkerOptions): Operatio
     },
   });
   const gate = new OrderingGate({
-    operations: options.services.operations,
+    jobs: options.services.jobs,
     logger,
     deferMs: options.deferMs ?? 500,
     jobState,

@@ -1,9 +1,9 @@
-import { findPredecessor, type Logger, type OperationRecord, type OperationRepo } from "@arcade/core";
+import { findPredecessor, type JobRecord, type JobRepo, type Logger } from "@arcade/core";
 import { DelayedError, type Job, type Worker } from "bullmq";
 import { isLost, type QueueJobState } from "./lost-operation.js";
 
 export interface OrderingGateOptions {
-  operations: OperationRepo;
+  jobs: JobRepo;
   logger: Logger;
   /** How long a job that must wait for an earlier one sits in the delayed set before it looks again. */
   deferMs: number;
@@ -15,7 +15,7 @@ export interface OrderingGateOptions {
    * Finishes a lost earlier operation (compensating it, see operation-recovery.ts); true when
    * the caller may look again. Without it the row is only marked failed (INTERNAL).
    */
-  release?(operation: OperationRecord): Promise<boolean>;
+  release?(operation: JobRecord): Promise<boolean>;
 }
 
 /**
@@ -50,11 +50,11 @@ export class OrderingGate {
   }
 
   /** Returns when the operation may run now; throws DelayedError once its job was put back to wait. */
-  async admit(operation: OperationRecord): Promise<void> {
+  async admit(operation: JobRecord): Promise<void> {
     const job = this.active.get(operation.jobId);
     this.active.delete(operation.jobId);
     for (;;) {
-      const before = await findPredecessor(this.options.operations, operation);
+      const before = await findPredecessor(this.options.jobs, operation);
       if (!before) return;
       if (await this.releaseIfLost(before)) continue;
       if (job?.token) {
@@ -80,16 +80,16 @@ export class OrderingGate {
    * record it as failed and let the next operation go. True when the caller
    * should look for a predecessor again.
    */
-  private async releaseIfLost(earlier: OperationRecord): Promise<boolean> {
+  private async releaseIfLost(earlier: JobRecord): Promise<boolean> {
     if (this.options.release) return this.options.release(earlier);
     const state = await this.options.jobState(earlier.jobId);
     if (!isLost(earlier, state, Date.now(), this.lostGraceMs)) return false;
     // The row we hold may be stale: a job records its outcome before the queue marks it
     // finished, so a row read after the queue state is the one to judge by.
-    const operation = await this.options.operations.get(earlier.jobId);
+    const operation = await this.options.jobs.get(earlier.jobId);
     if (!operation || !isLost(operation, state, Date.now(), this.lostGraceMs)) return true;
     const now = new Date();
-    await this.options.operations.update(operation.jobId, {
+    await this.options.jobs.update(operation.jobId, {
       state: "failed",
       error: {
         code: "INTERNAL",

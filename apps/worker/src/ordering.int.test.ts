@@ -111,7 +111,7 @@ describeOnBackends(
 
       expect(op.error).toBeNull();
       expect(await p.database.plugins.findById(pluginId)).toMatchObject({ isEnabled: PluginStatus.Disabled });
-      expect(await p.database.operations.get(lost)).toMatchObject({
+      expect(await p.database.jobs.get(lost)).toMatchObject({
         state: "failed",
         error: { code: "INTERNAL" },
         lockKey: null,

@@ -1,6 +1,6 @@
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { OperationRepo } from "@arcade/core";
+import type { JobRepo } from "@arcade/core";
 
 /**
  * Removes the scratch folders (`workDir/<jobId>`: the downloaded upload, the built archive) of
@@ -9,7 +9,7 @@ import type { OperationRepo } from "@arcade/core";
  * without this the copy stays on the dead worker's disk for ever. Folders of unfinished jobs are
  * kept, since workers that share a data folder may be working on them. Returns how many went.
  */
-export async function sweepScratch(workDir: string, operations: OperationRepo): Promise<number> {
+export async function sweepScratch(workDir: string, jobs: JobRepo): Promise<number> {
   const entries = await readdir(workDir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return [];
     throw error;
@@ -17,7 +17,7 @@ export async function sweepScratch(workDir: string, operations: OperationRepo): 
   let removed = 0;
   for (const entry of entries) {
     if (!entry.isDirectory()) continue;
-    const operation = await operations.get(entry.name);
+    const operation = await jobs.get(entry.name);
     if (operation && operation.state !== "succeeded" && operation.state !== "failed") continue;
     await rm(join(workDir, entry.name), { recursive: true, force: true });
     removed += 1;

@@ -49,12 +49,12 @@ describeOnBackends("graceful shutdown", {}, (pipeline) => {
     });
     await new Promise((r) => setTimeout(r, 300));
     expect(closed).toBe(false);
-    expect((await p.database.operations.get(jobId))?.state).toBe("running");
+    expect((await p.database.jobs.get(jobId))?.state).toBe("running");
 
     release();
     await closing;
     p.store.beforePut = null;
-    const op = await p.database.operations.get(jobId);
+    const op = await p.database.jobs.get(jobId);
     expect(op?.state).toBe("succeeded");
     expect(op?.attempts).toBe(1);
   });
@@ -102,7 +102,7 @@ describe.skipIf(skipReason(sqliteFs) !== undefined)("SIGTERM to a worker process
     };
     await p.submit("install", { requestedBy: "worker-tests", artifact }, { jobId });
     await until(async () => {
-      const op = await p.database.operations.get(jobId);
+      const op = await p.database.jobs.get(jobId);
       return op?.step === "activate" && op.state === "running" ? op : undefined;
     }, "the activate step");
 
@@ -110,7 +110,7 @@ describe.skipIf(skipReason(sqliteFs) !== undefined)("SIGTERM to a worker process
     const code = await started.exited;
 
     expect(code, started.output()).toBe(0);
-    const op = await p.database.operations.get(jobId);
+    const op = await p.database.jobs.get(jobId);
     expect(op?.state).toBe("succeeded");
     expect(op?.attempts).toBe(1);
     expect(op?.result?.nodes).toMatchObject({ expected: 1, applied: 0 });

@@ -5,7 +5,7 @@ import {
   type Logger,
   type PluginRecord,
   slugify,
-  submitOperation,
+  submitJob,
   systemClock,
   UPDATE_CHECKER,
   type UpdateCheckReport,
@@ -50,8 +50,8 @@ afterAll(async () => {
 /** Submits the checker's update jobs exactly as apps/worker/src/main.ts does. */
 function enqueueWith(p: Pipeline, jobIds: string[]) {
   return async (plugin: PluginRecord, payload: JobPayloads["update"]) => {
-    const { operation } = await submitOperation(
-      { operations: p.database.operations, queue: p.producer, clock: systemClock },
+    const { operation } = await submitJob(
+      { jobs: p.database.jobs, queue: p.producer, clock: systemClock },
       {
         jobId: randomUUID(),
         type: "update",
@@ -339,7 +339,7 @@ describe.skipIf(skipReason(sqliteFs) !== undefined)("update check scheduler", ()
     }
     // One update job, however many runs saw the new version while it was under way.
     expect(new Set(jobIds).size).toBe(1);
-    expect(await p.database.operations.get(jobIds[0]!)).toMatchObject({
+    expect(await p.database.jobs.get(jobIds[0]!)).toMatchObject({
       state: "succeeded",
       requestedBy: UPDATE_CHECKER,
     });

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { OperationRecord } from "@arcade/core";
+import type { JobRecord } from "@arcade/core";
 import { expect, it } from "vitest";
 import { describeOnBackends, uniqueName } from "./testing/describe-backends.js";
 import { leftovers, snapshot } from "./testing/leftovers.js";
@@ -15,7 +15,7 @@ async function installed(p: Pipeline, name: string, version = "1.0.0"): Promise<
 }
 
 /** A failed update changes nothing: same plugin row, versions, config and objects; no staging left. */
-async function expectUnchanged(p: Pipeline, op: OperationRecord, pluginId: string, before: unknown) {
+async function expectUnchanged(p: Pipeline, op: JobRecord, pluginId: string, before: unknown) {
   expect(op.state).toBe("failed");
   expect(op.attempts).toBe(1);
   expect(await state(p, pluginId)).toEqual(before);

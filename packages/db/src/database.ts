@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { OperationRepo, PluginRepo } from "@arcade/core";
+import type { JobRepo, PluginRepo } from "@arcade/core";
 import type { DataSource } from "typeorm";
 import { createDataSource, type DatabaseOptions, type DataSourceDeps } from "./data-source.js";
 import { guard } from "./errors.js";
@@ -7,7 +7,7 @@ import { type MigrationPreview, previewMigrations } from "./legacy/migration-pre
 import { dropLegacyTables, runMigrations } from "./migrate.js";
 import { attachMigrationLog } from "./migration-log.js";
 import { Mutex, mutexForFile } from "./mutex.js";
-import { TypeOrmOperationRepo } from "./repos/operation-repo.js";
+import { TypeOrmJobRepo } from "./repos/operation-repo.js";
 import { TypeOrmPluginRepo } from "./repos/plugin-repo.js";
 import { DbSession } from "./session.js";
 
@@ -15,7 +15,7 @@ export interface Database {
   readonly kind: "sqlite" | "mysql";
   readonly dataSource: DataSource;
   readonly plugins: PluginRepo;
-  readonly operations: OperationRepo;
+  readonly jobs: JobRepo;
   /** Runs pending migrations (safe when processes race); returns the names it ran. */
   migrate(): Promise<string[]>;
   /** What migrate() would do (tables, rows, mapped types), found by reading only: the dry run. */
@@ -52,7 +52,7 @@ export async function openDatabase(options: DatabaseOptions, deps: DataSourceDep
     kind: options.type,
     dataSource,
     plugins: new TypeOrmPluginRepo(session),
-    operations: new TypeOrmOperationRepo(session),
+    jobs: new TypeOrmJobRepo(session),
     migrate: () => runMigrations(session),
     previewMigrations: () =>
       guard(() =>

@@ -1,22 +1,16 @@
 import type { JobPayloads, JobResult, JobType } from "@arcade/contracts";
-import {
-  type AppError,
-  assertJobPayload,
-  type Logger,
-  type OperationAttempt,
-  toAppError,
-} from "@arcade/core";
+import { type AppError, assertJobPayload, type JobAttempt, type Logger, toAppError } from "@arcade/core";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { QUEUE_NAME } from "./job-catalog.js";
 
 export interface JobHandlers {
   /** Runs one attempt; throws on failure. */
-  run(attempt: OperationAttempt): Promise<JobResult>;
+  run(attempt: JobAttempt): Promise<JobResult>;
   /** Called once when a job has failed for good (bad input, or retries used up). */
-  fail(attempt: OperationAttempt, error: AppError): Promise<void>;
+  fail(attempt: JobAttempt, error: AppError): Promise<void>;
   /** Called when an attempt failed and will be retried. */
-  retrying?(attempt: OperationAttempt, error: AppError, delayMs: number): Promise<void>;
+  retrying?(attempt: JobAttempt, error: AppError, delayMs: number): Promise<void>;
   /** False when the job must not run (e.g. its operation was cancelled because the enqueue timed out). */
   shouldRun?(jobId: string): Promise<boolean>;
 }
@@ -43,7 +37,7 @@ export function createJobWorker(options: JobWorkerOptions): Worker {
   const processor = async (job: Job): Promise<JobResult> => {
     const jobId = job.id ?? "";
     const type = job.name as JobType;
-    const attempt: OperationAttempt = {
+    const attempt: JobAttempt = {
       jobId,
       type,
       payload: job.data as JobPayloads[JobType],

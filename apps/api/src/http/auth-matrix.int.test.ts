@@ -75,7 +75,7 @@ describeWithRedis("auth matrix: every route x every kind of caller", () => {
       await call(t.app, `/api/v1/plugins/${p.pluginId}`, { method: "DELETE", role: "operator" }),
       403,
     );
-    const { total } = await t.db.operations.list({ pluginId: p.pluginId, page: 1, pageSize: 10 });
+    const { total } = await t.db.jobs.list({ pluginId: p.pluginId, page: 1, pageSize: 10 });
     expect(total).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import type { OperationRecord } from "@arcade/core";
+import type { JobRecord } from "@arcade/core";
 import type { Context } from "hono";
 import { QueryReader } from "../http/query.js";
 import type { JobSubmitter } from "../services/job-submitter.js";
@@ -20,7 +20,7 @@ export function readWaitSeconds(c: Context): number {
 export async function respondWithJob(
   c: Context,
   submitter: JobSubmitter,
-  operation: OperationRecord,
+  operation: JobRecord,
   waitSeconds: number,
 ): Promise<Response> {
   let op = operation;

@@ -12,7 +12,7 @@ const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
 export function jobRoutes(deps: ApiDeps): Hono {
   const app = new Hono();
   const viewer = requireRole("viewer");
-  const submitter = new JobSubmitter(deps.operations, deps.jobs, deps.clock);
+  const submitter = new JobSubmitter(deps.jobs, deps.queue, deps.clock);
 
   app.get("/", viewer, async (c) => {
     const query = new QueryReader(c.req.query());
@@ -24,7 +24,7 @@ export function jobRoutes(deps: ApiDeps): Hono {
       pageSize: query.int("pageSize", 20, 1, 200),
     };
     query.done();
-    const { items, total } = await deps.operations.list(filter);
+    const { items, total } = await deps.jobs.list(filter);
     return c.json({ items: items.map(jobView), total, page: filter.page, pageSize: filter.pageSize });
   });
 
@@ -36,7 +36,7 @@ export function jobRoutes(deps: ApiDeps): Hono {
     const op = JOB_ID.test(jobId)
       ? wait > 0
         ? await submitter.wait(jobId, wait)
-        : await deps.operations.get(jobId)
+        : await deps.jobs.get(jobId)
       : null;
     if (!op) throw new AppError("JOB_NOT_FOUND", `no job with id ${jobId.slice(0, 100)}`);
     return c.json(jobView(op));

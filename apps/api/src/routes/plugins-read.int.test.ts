@@ -187,7 +187,7 @@ describeWithRedis("reading plugins and jobs", () => {
         code,
       );
     }
-    expect((await t.db.operations.list({ page: 1, pageSize: 1 })).total).toBe(0);
+    expect((await t.db.jobs.list({ page: 1, pageSize: 1 })).total).toBe(0);
   });
 
   describe("jobs", () => {
@@ -201,7 +201,7 @@ describeWithRedis("reading plugins and jobs", () => {
       disableJob = (await (
         await call(t.app, `/api/v1/plugins/${ids.alpha}/disable`, { method: "POST" })
       ).json()) as JobResource;
-      await t.db.operations.update(disableJob.jobId, {
+      await t.db.jobs.update(disableJob.jobId, {
         state: "failed",
         error: { code: "INTERNAL", message: "x" },
         finishedAt: new Date(),

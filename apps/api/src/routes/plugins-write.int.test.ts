@@ -41,7 +41,7 @@ describeWithRedis("plugin mutations over real SQLite, object store and Redis", (
   }
 
   async function operationCount(pluginId?: string): Promise<number> {
-    return (await t.db.operations.list({ ...(pluginId ? { pluginId } : {}), page: 1, pageSize: 1 })).total;
+    return (await t.db.jobs.list({ ...(pluginId ? { pluginId } : {}), page: 1, pageSize: 1 })).total;
   }
 
   describe("install", () => {
@@ -555,7 +555,7 @@ describeWithRedis("plugin mutations over real SQLite, object store and Redis", (
       const first = await accepted(
         await call(t.app, `/api/v1/plugins/${p.pluginId}/disable`, { method: "POST" }),
       );
-      await t.db.operations.update(first.jobId, { state: "succeeded", finishedAt: new Date() });
+      await t.db.jobs.update(first.jobId, { state: "succeeded", finishedAt: new Date() });
       await accepted(await call(t.app, `/api/v1/plugins/${p.pluginId}/enable`, { method: "POST" }));
     });
 
@@ -675,12 +675,12 @@ describeWithRedis("plugin mutations over real SQLite, object store and Redis", (
       // Play the worker: finish the operation as soon as its row exists.
       let jobId: string | undefined;
       while (!jobId) {
-        const { items } = await t.db.operations.list({ pluginId: p.pluginId, page: 1, pageSize: 1 });
+        const { items } = await t.db.jobs.list({ pluginId: p.pluginId, page: 1, pageSize: 1 });
         jobId = items[0]?.jobId;
         if (!jobId) await new Promise((r) => setTimeout(r, 10));
       }
       const finishedAt = new Date();
-      await t.db.operations.update(jobId, {
+      await t.db.jobs.update(jobId, {
         state: "succeeded",
         progress: 100,
         result: { version: "1.0.0" },

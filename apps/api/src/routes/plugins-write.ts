@@ -20,7 +20,7 @@ type StateJob = Exclude<JobType, "install" | "update">;
  */
 export function pluginWriteRoutes(deps: ApiDeps): Hono {
   const app = new Hono();
-  const submitter = new JobSubmitter(deps.operations, deps.jobs, deps.clock);
+  const submitter = new JobSubmitter(deps.jobs, deps.queue, deps.clock);
   const admin = requireRole("admin");
   const operator = requireRole("operator");
 

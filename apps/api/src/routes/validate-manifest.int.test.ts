@@ -22,7 +22,7 @@ describeWithRedis("POST /plugins/validate-manifest", () => {
   });
 
   async function nothingChanged(): Promise<void> {
-    expect((await t.db.operations.list({ page: 1, pageSize: 1 })).total).toBe(0);
+    expect((await t.db.jobs.list({ page: 1, pageSize: 1 })).total).toBe(0);
     expect(await t.stagingLeftovers()).toEqual([]);
     expect(await t.scratchLeftovers()).toEqual([]);
   }

@@ -4,10 +4,10 @@ import {
   AppError,
   type Clock,
   type JobQueue,
-  type OperationRecord,
-  type OperationRepo,
+  type JobRecord,
+  type JobRepo,
   type SubmitRequest,
-  submitOperation,
+  submitJob,
 } from "@arcade/core";
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
@@ -31,7 +31,7 @@ export interface JobTarget {
  */
 export class JobSubmitter {
   constructor(
-    private readonly operations: OperationRepo,
+    private readonly jobs: JobRepo,
     private readonly queue: JobQueue,
     private readonly clock: Clock,
   ) {}
@@ -53,9 +53,9 @@ export class JobSubmitter {
    * IDEMPOTENCY_KEY_REUSED: answering with that other job would tell the
    * caller its request was accepted when it was not.
    */
-  async replay(scopedKey: string | null, target: JobTarget): Promise<OperationRecord | null> {
+  async replay(scopedKey: string | null, target: JobTarget): Promise<JobRecord | null> {
     if (!scopedKey) return null;
-    const found = await this.operations.findByIdempotencyKey(scopedKey);
+    const found = await this.jobs.findByIdempotencyKey(scopedKey);
     if (!found) return null;
     if (this.clock.now().getTime() - found.createdAt.getTime() > IDEMPOTENCY_WINDOW_MS) return null;
     assertSameTarget(found, target);
@@ -64,13 +64,13 @@ export class JobSubmitter {
 
   /** 409 OPERATION_IN_PROGRESS before any work, when the plugin is busy. */
   async assertIdle(pluginId: string): Promise<void> {
-    const busy = await this.operations.findUnfinished(pluginId);
+    const busy = await this.jobs.findUnfinished(pluginId);
     if (busy) throw inProgress(pluginId, busy.jobId);
   }
 
-  async submit<T extends JobType>(request: SubmitRequest<T>): Promise<OperationRecord> {
-    const { created, operation } = await submitOperation(
-      { operations: this.operations, queue: this.queue, clock: this.clock },
+  async submit<T extends JobType>(request: SubmitRequest<T>): Promise<JobRecord> {
+    const { created, operation } = await submitJob(
+      { jobs: this.jobs, queue: this.queue, clock: this.clock },
       request,
     );
     // A concurrent request with the same key won the insert: same rule as replay().
@@ -79,11 +79,11 @@ export class JobSubmitter {
   }
 
   /** Polls the operation until it finishes or `seconds` pass. */
-  async wait(jobId: string, seconds: number): Promise<OperationRecord | null> {
+  async wait(jobId: string, seconds: number): Promise<JobRecord | null> {
     const deadline = Date.now() + seconds * 1000;
     let delay = 50;
     for (;;) {
-      const op = await this.operations.get(jobId);
+      const op = await this.jobs.get(jobId);
       if (!op || op.state === "succeeded" || op.state === "failed" || Date.now() >= deadline) return op;
       await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(0, deadline - Date.now()))));
       delay = Math.min(delay * 2, 500);
@@ -91,7 +91,7 @@ export class JobSubmitter {
   }
 }
 
-function assertSameTarget(found: OperationRecord, target: JobTarget): void {
+function assertSameTarget(found: JobRecord, target: JobTarget): void {
   if (found.type === target.type && found.pluginId === target.pluginId) return;
   throw new AppError("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used for another request", {
     detail: `It belongs to job ${found.jobId} (${found.type}${found.pluginId ? ` of ${found.pluginId}` : ""}); use a new key.`,

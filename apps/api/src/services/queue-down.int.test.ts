@@ -30,7 +30,7 @@ describeWithRedis("Redis down: mutations answer 503 and leave nothing half-done"
     const res = await call(t.app, `/api/v1/plugins/${p.pluginId}/disable`, { method: "POST" });
     expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
     await expectProblem(res, 503, "QUEUE_UNAVAILABLE");
-    const { items } = await t.db.operations.list({ pluginId: p.pluginId, page: 1, pageSize: 10 });
+    const { items } = await t.db.jobs.list({ pluginId: p.pluginId, page: 1, pageSize: 10 });
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({
       type: "disable",
@@ -62,7 +62,7 @@ describeWithRedis("Redis down: mutations answer 503 and leave nothing half-done"
       "QUEUE_UNAVAILABLE",
     );
     expect(await t.stagingLeftovers()).toEqual([]);
-    const { items } = await t.db.operations.list({ type: "install", page: 1, pageSize: 10 });
+    const { items } = await t.db.jobs.list({ type: "install", page: 1, pageSize: 10 });
     expect(items.map((o) => o.state)).toEqual(["failed"]);
     const job = await expectJson<{ state: string; error: { code: string } }>(
       await call(t.app, `/api/v1/jobs/${items[0]?.jobId}`),
@@ -81,7 +81,7 @@ describeWithRedis("Redis down: mutations answer 503 and leave nothing half-done"
         "QUEUE_UNAVAILABLE",
       );
     }
-    const { items } = await t.db.operations.list({ pluginId: p.pluginId, page: 1, pageSize: 10 });
+    const { items } = await t.db.jobs.list({ pluginId: p.pluginId, page: 1, pageSize: 10 });
     expect(items).toHaveLength(2);
     expect(new Set(items.map((o) => o.jobId)).size).toBe(2);
   });

@@ -127,9 +127,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     logger: silentLogger,
     clock: systemClock,
     plugins: db.plugins,
-    operations: db.operations,
+    jobs: db.jobs,
     store,
-    jobs: producer,
+    queue: producer,
     auth: testAuth(),
     limits: {
       maxPluginSize: options.maxPluginSize ?? 256 * 1024,

@@ -1,7 +1,7 @@
 import type { JobResource } from "@arcade/contracts";
-import type { OperationRecord } from "@arcade/core";
+import type { JobRecord } from "@arcade/core";
 
-export function jobView(op: OperationRecord): JobResource {
+export function jobView(op: JobRecord): JobResource {
   return {
     jobId: op.jobId,
     type: op.type,

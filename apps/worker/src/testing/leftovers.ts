@@ -1,6 +1,6 @@
 import { access } from "node:fs/promises";
 import { join } from "node:path";
-import type { OperationRecord } from "@arcade/core";
+import type { JobRecord } from "@arcade/core";
 import type { Pipeline } from "./pipeline.js";
 
 /** What a failed job could have left behind, to compare with the state before it ran. */
@@ -27,7 +27,7 @@ async function exists(path: string): Promise<boolean> {
  */
 export async function leftovers(
   pipeline: Pipeline,
-  op: OperationRecord,
+  op: JobRecord,
   name: string,
   before: Snapshot,
 ): Promise<string[]> {

@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { JobPayloads } from "@arcade/contracts";
-import { type OperationRecord, parseEd25519PrivateKey, SignaturePolicy, signSha256Hex } from "@arcade/core";
+import { type JobRecord, parseEd25519PrivateKey, SignaturePolicy, signSha256Hex } from "@arcade/core";
 import { MarketClient, type RetryEvent } from "@arcade/market";
 import type { MarketSigningKey } from "./market-process.js";
 import type { Pipeline } from "./pipeline.js";
@@ -83,11 +83,7 @@ export function trusting(
 }
 
 /** Submits an install with source=market (as the API does) and waits for it to finish. */
-export async function marketInstall(
-  p: Pipeline,
-  marketId: string,
-  version?: string,
-): Promise<OperationRecord> {
+export async function marketInstall(p: Pipeline, marketId: string, version?: string): Promise<JobRecord> {
   const jobId = await p.submit("install", {
     requestedBy: "worker-tests",
     artifact: { source: "market", marketId, ...(version ? { version } : {}) },
@@ -100,7 +96,7 @@ export async function marketUpdate(
   pluginId: string,
   marketId: string,
   version?: string,
-): Promise<OperationRecord> {
+): Promise<JobRecord> {
   const payload: JobPayloads["update"] = {
     requestedBy: "worker-tests",
     pluginId,

@@ -1,13 +1,13 @@
 import type { JobPayloads, JobType } from "@arcade/contracts";
-import type { OperationRecord } from "@arcade/core";
+import type { JobRecord } from "@arcade/core";
 
 /** An operation row as the API writes it when it accepts a request (state queued). */
 export function operationRow<T extends JobType>(
   jobId: string,
   type: T,
   payload: JobPayloads[T],
-  overrides: Partial<OperationRecord> = {},
-): OperationRecord {
+  overrides: Partial<JobRecord> = {},
+): JobRecord {
   const pluginId = (payload as { pluginId?: string }).pluginId ?? null;
   const now = new Date();
   return {

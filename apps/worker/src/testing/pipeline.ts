@@ -4,9 +4,9 @@ import { Readable } from "node:stream";
 import { EventSubscriber, NodeRegistry, RedisEventBus } from "@arcade/bus";
 import type { JobPayloads, JobType, PluginChangedEvent, StagedArtifact } from "@arcade/contracts";
 import {
+  type JobRecord,
+  type JobServices,
   type Logger,
-  type OperationRecord,
-  type OperationServices,
   resolveArchiveLimits,
   silentLogger,
   systemClock,
@@ -60,7 +60,7 @@ export class Pipeline {
   readonly events: PluginChangedEvent[] = [];
   readonly store: FaultyObjectStore;
   readonly plugins: FaultyPluginRepo;
-  readonly services: OperationServices;
+  readonly services: JobServices;
   readonly producer: JobProducer;
   readonly workers: OperationWorker[] = [];
   private readonly connections: Redis[] = [];
@@ -88,7 +88,7 @@ export class Pipeline {
     });
     this.services = {
       plugins: this.plugins,
-      operations: resources.database.operations,
+      jobs: resources.database.jobs,
       store: this.store,
       events: this.bus,
       convergence: this.registry,
@@ -157,17 +157,17 @@ export class Pipeline {
     } = {},
   ): Promise<string> {
     const jobId = options.jobId ?? randomUUID();
-    const overrides: Partial<OperationRecord> = {};
+    const overrides: Partial<JobRecord> = {};
     if (options.pluginId !== undefined) overrides.pluginId = options.pluginId;
     if (options.lockKey !== undefined) overrides.lockKey = options.lockKey;
     if (options.createdAt !== undefined) overrides.createdAt = options.createdAt;
-    await this.database.operations.create(operationRow(jobId, type, payload, overrides));
+    await this.database.jobs.create(operationRow(jobId, type, payload, overrides));
     if (options.enqueue !== false) await this.producer.enqueue(type, jobId, payload);
     return jobId;
   }
 
   /** Stages `zip` and submits an install of it; answers the finished operation. */
-  async install(zip: Buffer, staged: Partial<StagedArtifact> = {}): Promise<OperationRecord> {
+  async install(zip: Buffer, staged: Partial<StagedArtifact> = {}): Promise<JobRecord> {
     const jobId = randomUUID();
     const artifact = { source: "local" as const, staged: await this.stage(jobId, zip, staged) };
     await this.submit("install", { requestedBy: "worker-tests", artifact }, { jobId });
@@ -178,7 +178,7 @@ export class Pipeline {
     pluginId: string,
     zip: Buffer,
     extra: { allowDowngrade?: boolean; staged?: Partial<StagedArtifact> } = {},
-  ): Promise<OperationRecord> {
+  ): Promise<JobRecord> {
     const jobId = randomUUID();
     const artifact = { source: "local" as const, staged: await this.stage(jobId, zip, extra.staged) };
     const payload: JobPayloads["update"] = { requestedBy: "worker-tests", pluginId, artifact };
@@ -191,16 +191,16 @@ export class Pipeline {
   async apply<T extends Exclude<JobType, "install" | "update">>(
     type: T,
     payload: Omit<JobPayloads[T], "requestedBy">,
-  ): Promise<OperationRecord> {
+  ): Promise<JobRecord> {
     const jobId = await this.submit(type, { requestedBy: "worker-tests", ...payload } as JobPayloads[T]);
     return this.finished(jobId);
   }
 
   /** Polls the operation row until it has succeeded or failed. */
-  async finished(jobId: string, timeoutMs = 30_000): Promise<OperationRecord> {
+  async finished(jobId: string, timeoutMs = 30_000): Promise<JobRecord> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const op = await this.database.operations.get(jobId);
+      const op = await this.database.jobs.get(jobId);
       if (op && (op.state === "succeeded" || op.state === "failed")) return op;
       if (Date.now() > deadline) throw new Error(`job ${jobId} did not finish: ${JSON.stringify(op)}`);
       await new Promise((r) => setTimeout(r, 25));

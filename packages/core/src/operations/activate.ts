@@ -1,6 +1,6 @@
 import type { PluginEventOp } from "@arcade/contracts";
 import type { NodesResult } from "../ports/convergence.js";
-import type { OperationServices } from "./services.js";
+import type { JobServices } from "./services.js";
 
 /**
  * Tells every node to look now, then waits (bounded) for the live nodes to
@@ -8,7 +8,7 @@ import type { OperationServices } from "./services.js";
  * its next reconcile; the wait only reports what happened.
  */
 export async function activate(
-  svc: OperationServices,
+  svc: JobServices,
   change: {
     pluginId: string;
     op: PluginEventOp;

@@ -7,21 +7,17 @@ import { nameKey } from "../manifest/index.js";
 import type { PluginRecord, PluginVersionRecord } from "../ports/plugin-repo.js";
 import { validateConfig } from "../schema/index.js";
 import { SignaturePolicy } from "../signature/index.js";
-import type { OperationContext } from "./operation-context.js";
-import type { OperationServices } from "./services.js";
+import type { JobContext } from "./operation-context.js";
+import type { JobServices } from "./services.js";
 
-export async function requirePlugin(svc: OperationServices, pluginId: string): Promise<PluginRecord> {
+export async function requirePlugin(svc: JobServices, pluginId: string): Promise<PluginRecord> {
   const plugin = await svc.plugins.findById(pluginId);
   if (!plugin) throw new AppError("PLUGIN_NOT_FOUND", `plugin ${pluginId} does not exist`);
   return plugin;
 }
 
 /** install: the name must be free (or taken by this very job in an earlier attempt). */
-export async function claimName(
-  svc: OperationServices,
-  ctx: OperationContext,
-  manifest: Manifest,
-): Promise<string> {
+export async function claimName(svc: JobServices, ctx: JobContext, manifest: Manifest): Promise<string> {
   // Names are unique regardless of case and Unicode spelling (nameKey), not only byte for byte.
   const key = nameKey(manifest.name);
   const holder =
@@ -37,7 +33,7 @@ export async function claimName(
   }
   if (own) return own;
   const pluginId = newPluginId(manifest.name);
-  await svc.operations.update(ctx.jobId, { pluginId, updatedAt: svc.clock.now() });
+  await svc.jobs.update(ctx.jobId, { pluginId, updatedAt: svc.clock.now() });
   ctx.operation.pluginId = pluginId;
   return pluginId;
 }
@@ -49,7 +45,7 @@ export async function claimName(
  * the artifact a retained (or the current) version row vouches for.
  */
 export async function checkUpdate(
-  svc: OperationServices,
+  svc: JobServices,
   existing: PluginRecord,
   manifest: Manifest,
   checksum: string,
@@ -106,7 +102,7 @@ function isNewEnough(version: string, existing: PluginRecord): boolean {
   return semver.valid(existing.version) === null || semver.gte(version, existing.version);
 }
 
-async function assertNameFree(svc: OperationServices, name: string, self: string): Promise<void> {
+async function assertNameFree(svc: JobServices, name: string, self: string): Promise<void> {
   const key = nameKey(name);
   const holder = (await svc.plugins.listAll()).find((p) => p.pluginId !== self && nameKey(p.name) === key);
   if (holder) {
@@ -120,7 +116,7 @@ async function assertNameFree(svc: OperationServices, name: string, self: string
 /** Without a configured policy nothing is trusted: unsigned local uploads pass, market installs do not. */
 const NO_TRUST = new SignaturePolicy({ requireSignature: false, trustedKeys: [], revokedKeys: [] });
 
-export function signaturePolicy(svc: OperationServices): SignaturePolicy {
+export function signaturePolicy(svc: JobServices): SignaturePolicy {
   return svc.signatures ?? NO_TRUST;
 }
 
@@ -129,7 +125,7 @@ export function signaturePolicy(svc: OperationServices): SignaturePolicy {
  * current trusted and revoked keys (KEY_REVOKED, KEY_UNTRUSTED, SIGNATURE_INVALID;
  * SIGNATURE_MISSING for an unsigned version while signature.require_signature is on).
  */
-export function checkStoredSignature(svc: OperationServices, version: PluginVersionRecord): string | null {
+export function checkStoredSignature(svc: JobServices, version: PluginVersionRecord): string | null {
   return signaturePolicy(svc).checkStored({
     pluginId: version.pluginId,
     version: version.version,
@@ -147,7 +143,7 @@ export function checkStoredSignature(svc: OperationServices, version: PluginVers
  * on) the new version still satisfies their ranges.
  */
 export async function checkCompatibility(
-  svc: OperationServices,
+  svc: JobServices,
   manifest: Manifest,
   existing: PluginRecord | null,
 ): Promise<void> {

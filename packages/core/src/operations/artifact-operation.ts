@@ -17,11 +17,11 @@ import {
 import { downloadObject, removeQuietly } from "./files.js";
 import { replacedLegacyColumns } from "./legacy-plugin.js";
 import { artifactKey } from "./object-keys.js";
-import type { OperationContext } from "./operation-context.js";
+import type { JobContext } from "./operation-context.js";
 import { sweepPluginObjects } from "./orphan-sweep.js";
 import { checkPermissions } from "./permission-checks.js";
 import { manifestColumns, newPluginRecord } from "./plugin-record.js";
-import type { OperationServices } from "./services.js";
+import type { JobServices } from "./services.js";
 
 export const ARTIFACT_STEPS = [
   "fetch",
@@ -55,9 +55,9 @@ interface Persisted {
  * Every step is idempotent, so a retried attempt, or one re-run after its worker
  * died mid-step, ends in the same state as one that ran once.
  */
-export async function runArtifactOperation(
-  svc: OperationServices,
-  ctx: OperationContext,
+export async function runArtifactJob(
+  svc: JobServices,
+  ctx: JobContext,
   type: "install" | "update",
   payload: ArtifactPayload,
 ): Promise<JobResult> {
@@ -185,7 +185,7 @@ export async function runArtifactOperation(
       return tx.bumpRevision();
     });
     const result: Persisted = { version: manifest.version, checksum, revision };
-    await svc.operations.update(jobId, { pluginId, result: { ...result }, updatedAt: svc.clock.now() });
+    await svc.jobs.update(jobId, { pluginId, result: { ...result }, updatedAt: svc.clock.now() });
     return result;
   });
 
@@ -213,8 +213,8 @@ export async function runArtifactOperation(
 }
 
 async function fetchArtifact(
-  svc: OperationServices,
-  ctx: OperationContext,
+  svc: JobServices,
+  ctx: JobContext,
   payload: ArtifactPayload,
   rawPath: string,
 ): Promise<Fetched | "already-persisted"> {
@@ -290,7 +290,7 @@ async function buildModuleArchive(
 
 /** Keeps the newest `retain` versions (the current one always), deleting older rows. */
 async function pruneVersions(
-  tx: Parameters<Parameters<OperationServices["plugins"]["transaction"]>[0]>[0],
+  tx: Parameters<Parameters<JobServices["plugins"]["transaction"]>[0]>[0],
   pluginId: string,
   currentVersion: string,
   retain: number,
@@ -307,7 +307,7 @@ async function pruneVersions(
 }
 
 async function cleanup(
-  svc: OperationServices,
+  svc: JobServices,
   payload: ArtifactPayload,
   pluginId: string,
   workDir: string,

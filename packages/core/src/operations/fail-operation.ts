@@ -2,11 +2,11 @@ import { join } from "node:path";
 import type { JobPayloads, JobResult } from "@arcade/contracts";
 import type { AppError } from "../errors/app-error.js";
 import type { Logger } from "../ports/logger.js";
-import type { OperationRecord } from "../ports/plugin-repo.js";
+import type { JobRecord } from "../ports/plugin-repo.js";
 import { removeQuietly } from "./files.js";
 import { sweepPluginObjects } from "./orphan-sweep.js";
-import type { OperationAttempt } from "./run-operation.js";
-import type { OperationServices } from "./services.js";
+import type { JobAttempt } from "./run-operation.js";
+import type { JobServices } from "./services.js";
 import { toAppError } from "./to-app-error.js";
 
 /** Tries to write the failure this often before giving up (the database may be blinking). */
@@ -29,15 +29,11 @@ const RECORD_BACKOFF_MS = 200;
  * An install/update whose change an earlier attempt already committed (persist)
  * is not undone: it is recorded as succeeded once its cleanup is done.
  */
-export async function failOperation(
-  svc: OperationServices,
-  attempt: OperationAttempt,
-  error: AppError,
-): Promise<void> {
+export async function failJob(svc: JobServices, attempt: JobAttempt, error: AppError): Promise<void> {
   const logger = svc.logger.child({ jobId: attempt.jobId, op: attempt.type });
   const payload = attempt.payload as Partial<JobPayloads["install"] & JobPayloads["update"]>;
   let unfinished: { cause: unknown; what: string } | null = null;
-  const operation = await svc.operations.get(attempt.jobId).catch((readError: unknown) => {
+  const operation = await svc.jobs.get(attempt.jobId).catch((readError: unknown) => {
     // Without the row the plugin id of an install is unknown: its stored objects cannot be swept yet.
     unfinished = { cause: readError, what: "could not read its operation row to undo what it left behind" };
     return null;
@@ -70,8 +66,8 @@ export async function failOperation(
 
 /** Undoes what the job left behind; returns the error that stopped it, or null when it finished. */
 async function compensate(
-  svc: OperationServices,
-  attempt: OperationAttempt,
+  svc: JobServices,
+  attempt: JobAttempt,
   payload: Partial<JobPayloads["install"]>,
   pluginId: string | null,
   logger: Logger,
@@ -95,7 +91,7 @@ async function compensate(
  * install/update: the version and checksum an earlier attempt committed (persist records them
  * on the row before activate), or null when nothing was committed.
  */
-function committedChange(attempt: OperationAttempt, operation: OperationRecord | null): JobResult | null {
+function committedChange(attempt: JobAttempt, operation: JobRecord | null): JobResult | null {
   if (attempt.type !== "install" && attempt.type !== "update") return null;
   const result = operation?.result;
   if (typeof result?.version !== "string" || typeof result.checksum !== "string") return null;
@@ -104,8 +100,8 @@ function committedChange(attempt: OperationAttempt, operation: OperationRecord |
 
 /** Writes the final state, retrying briefly; logs what is stuck and rethrows when the database does not answer. */
 async function recordOutcome(
-  svc: OperationServices,
-  attempt: OperationAttempt,
+  svc: JobServices,
+  attempt: JobAttempt,
   error: AppError,
   pluginId: string | null,
   logger: Logger,
@@ -116,7 +112,7 @@ async function recordOutcome(
     if (i > 0) await new Promise((r) => setTimeout(r, RECORD_BACKOFF_MS * 2 ** (i - 1)));
     const now = svc.clock.now();
     try {
-      await svc.operations.update(attempt.jobId, {
+      await svc.jobs.update(attempt.jobId, {
         ...(outcome.state === "succeeded"
           ? { state: "succeeded", result: outcome.result, error: null, progress: 100 }
           : {
@@ -153,7 +149,7 @@ async function recordOutcome(
 /** The one error line of a failure that could not be completed, with what happens next and the manual way out. */
 function logStuck(
   logger: Logger,
-  attempt: OperationAttempt,
+  attempt: JobAttempt,
   error: AppError,
   pluginId: string | null,
   cause: unknown,

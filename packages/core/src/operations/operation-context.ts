@@ -1,12 +1,12 @@
 import type { Logger } from "../ports/logger.js";
-import type { OperationRecord } from "../ports/plugin-repo.js";
+import type { JobRecord } from "../ports/plugin-repo.js";
 import type { StepRunner } from "./step-runner.js";
 
 /** One attempt of one job, as an operation sees it. */
-export interface OperationContext {
+export interface JobContext {
   jobId: string;
   /** The operation row as it was when this attempt started. */
-  operation: OperationRecord;
+  operation: JobRecord;
   steps: StepRunner;
   logger: Logger;
 }

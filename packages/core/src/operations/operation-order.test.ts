@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { OperationRecord } from "../ports/plugin-repo.js";
+import type { JobRecord } from "../ports/plugin-repo.js";
 import { createdBefore } from "./operation-order.js";
 
-const op = (jobId: string, at: string) => ({ jobId, createdAt: new Date(at) }) as OperationRecord;
+const op = (jobId: string, at: string) => ({ jobId, createdAt: new Date(at) }) as JobRecord;
 
 describe("createdBefore", () => {
   it("orders by creation time, then by job id, and is a strict order", () => {

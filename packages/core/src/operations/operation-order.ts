@@ -1,5 +1,5 @@
 import type { JobState } from "@arcade/contracts";
-import type { OperationRecord, OperationRepo } from "../ports/plugin-repo.js";
+import type { JobRecord, JobRepo } from "../ports/plugin-repo.js";
 
 /**
  * The list is read one state at a time, so an operation moving between states
@@ -15,7 +15,7 @@ const PAGE_SIZE = 100;
  * The order operations on one plugin are applied in: creation time, then job id
  * (rows created in the same millisecond still get one order every worker agrees on).
  */
-export function createdBefore(a: OperationRecord, b: OperationRecord): boolean {
+export function createdBefore(a: JobRecord, b: JobRecord): boolean {
   const at = a.createdAt.getTime();
   const bt = b.createdAt.getTime();
   return at < bt || (at === bt && a.jobId < b.jobId);
@@ -28,16 +28,13 @@ export function createdBefore(a: OperationRecord, b: OperationRecord): boolean {
  * one (internal jobs) and keeps them in creation order across every worker.
  * Installs have no plugin id until they claim a name, so they never wait.
  */
-export async function findPredecessor(
-  operations: OperationRepo,
-  operation: OperationRecord,
-): Promise<OperationRecord | null> {
+export async function findPredecessor(jobs: JobRepo, operation: JobRecord): Promise<JobRecord | null> {
   const pluginId = operation.pluginId;
   if (!pluginId) return null;
-  let oldest: OperationRecord | null = null;
+  let oldest: JobRecord | null = null;
   for (const state of READ_ORDER) {
     for (let page = 1; ; page++) {
-      const { items } = await operations.list({ pluginId, state, page, pageSize: PAGE_SIZE });
+      const { items } = await jobs.list({ pluginId, state, page, pageSize: PAGE_SIZE });
       for (const other of items) {
         if (other.jobId === operation.jobId || !createdBefore(other, operation)) continue;
         if (!oldest || createdBefore(other, oldest)) oldest = other;

@@ -3,18 +3,15 @@ import { describe, expect, it } from "vitest";
 import { normalizePermissions } from "../permissions/index.js";
 import type { PluginRecord, PluginVersionRecord } from "../ports/plugin-repo.js";
 import { checkPermissions, checkRollbackPermissions } from "./permission-checks.js";
-import type { OperationServices } from "./services.js";
+import type { JobServices } from "./services.js";
 
 const base: Manifest = { name: "hook", version: "1.0.0", pluginType: "custom", entryPoint: "index.mjs" };
 
-function services(
-  stored: PluginVersionRecord | null = null,
-  allowedHostPaths: string[] = [],
-): OperationServices {
+function services(stored: PluginVersionRecord | null = null, allowedHostPaths: string[] = []): JobServices {
   return {
     plugins: { getVersion: async () => stored },
     settings: { allowedHostPaths },
-  } as unknown as OperationServices;
+  } as unknown as JobServices;
 }
 
 const installed = { pluginId: "plugin_hook_abc123", version: "1.0.0", manifest: base } as PluginRecord;

@@ -8,7 +8,7 @@ import {
   permissionsOf,
 } from "../permissions/index.js";
 import type { PluginRecord } from "../ports/plugin-repo.js";
-import type { OperationServices } from "./services.js";
+import type { JobServices } from "./services.js";
 
 /** What an install or update records about the permissions it approved (job result, version row). */
 export interface PermissionDecision {
@@ -28,7 +28,7 @@ type ArtifactPayload = JobPayloads["install"] | JobPayloads["update"];
  * version has unless the request accepts them (PERMISSIONS_ESCALATED lists the new ones).
  */
 export async function checkPermissions(
-  svc: OperationServices,
+  svc: JobServices,
   manifest: Manifest,
   payload: ArtifactPayload,
   existing: PluginRecord | null,
@@ -63,22 +63,19 @@ export async function checkPermissions(
 }
 
 /** rollback: the target's host paths must still be allowed by this platform's config. */
-export function checkRollbackPermissions(svc: OperationServices, manifest: Manifest): PluginPermissions {
+export function checkRollbackPermissions(svc: JobServices, manifest: Manifest): PluginPermissions {
   const permissions = permissionsOf(manifest);
   assertHostPathsAllowed(svc, permissions, `${manifest.name}@${manifest.version}`);
   return permissions;
 }
 
 /** The installed version's permissions as stored with it; its manifest for rows older than the column. */
-async function installedPermissions(
-  svc: OperationServices,
-  plugin: PluginRecord,
-): Promise<PluginPermissions> {
+async function installedPermissions(svc: JobServices, plugin: PluginRecord): Promise<PluginPermissions> {
   const row = await svc.plugins.getVersion(plugin.pluginId, plugin.version);
   return row?.permissions ?? permissionsOf(plugin.manifest);
 }
 
-function assertHostPathsAllowed(svc: OperationServices, permissions: PluginPermissions, what: string): void {
+function assertHostPathsAllowed(svc: JobServices, permissions: PluginPermissions, what: string): void {
   const problems = hostPathProblems(permissions.fs, svc.settings.allowedHostPaths ?? []);
   if (problems.length === 0) return;
   throw new AppError("MANIFEST_INVALID", `${what} asks for host paths this platform does not allow`, {

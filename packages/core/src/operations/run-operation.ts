@@ -1,8 +1,8 @@
 import type { JobPayloads, JobResult, JobType, StepName } from "@arcade/contracts";
 import { AppError } from "../errors/app-error.js";
-import { ARTIFACT_STEPS, runArtifactOperation } from "./artifact-operation.js";
-import type { OperationContext } from "./operation-context.js";
-import type { OperationServices } from "./services.js";
+import { ARTIFACT_STEPS, runArtifactJob } from "./artifact-operation.js";
+import type { JobContext } from "./operation-context.js";
+import type { JobServices } from "./services.js";
 import {
   runConfigure,
   runRollback,
@@ -23,7 +23,7 @@ export const OPERATION_STEPS: Record<JobType, readonly StepName[]> = {
   rollback: STATE_STEPS,
 };
 
-export interface OperationAttempt<T extends JobType = JobType> {
+export interface JobAttempt<T extends JobType = JobType> {
   jobId: string;
   type: T;
   payload: JobPayloads[T];
@@ -34,10 +34,10 @@ export interface OperationAttempt<T extends JobType = JobType> {
 /**
  * Runs one attempt of a job and records it on the operation row. Throws the
  * AppError (or unknown error) of a failed attempt; the caller decides, from
- * `retryable` and the attempts left, whether to retry or to call failOperation.
+ * `retryable` and the attempts left, whether to retry or to call failJob.
  */
-export async function runOperation(svc: OperationServices, attempt: OperationAttempt): Promise<JobResult> {
-  const operation = await svc.operations.get(attempt.jobId);
+export async function runJob(svc: JobServices, attempt: JobAttempt): Promise<JobResult> {
+  const operation = await svc.jobs.get(attempt.jobId);
   if (!operation) throw new AppError("JOB_NOT_FOUND", `no operation row for job ${attempt.jobId}`);
   if (operation.state === "succeeded" && operation.result) return operation.result;
   // A failed row is final: e.g. the API gave up on an enqueue that Redis later
@@ -46,14 +46,14 @@ export async function runOperation(svc: OperationServices, attempt: OperationAtt
     throw new AppError("INTERNAL", `operation ${attempt.jobId} already failed; not running it again`);
   }
   const logger = svc.logger.child({ jobId: attempt.jobId, pluginId: operation.pluginId, op: attempt.type });
-  const steps = new StepRunner(attempt.jobId, OPERATION_STEPS[attempt.type], svc.operations, svc.clock);
-  const ctx: OperationContext = { jobId: attempt.jobId, operation, steps, logger };
+  const steps = new StepRunner(attempt.jobId, OPERATION_STEPS[attempt.type], svc.jobs, svc.clock);
+  const ctx: JobContext = { jobId: attempt.jobId, operation, steps, logger };
   await steps.begin(attempt.attempt);
   logger.info({ attempt: attempt.attempt }, "operation started");
   const started = Date.now();
   const result = await dispatch(svc, ctx, attempt);
   const now = svc.clock.now();
-  await svc.operations.update(attempt.jobId, {
+  await svc.jobs.update(attempt.jobId, {
     state: "succeeded",
     progress: 100,
     result,
@@ -65,16 +65,12 @@ export async function runOperation(svc: OperationServices, attempt: OperationAtt
   return result;
 }
 
-function dispatch(
-  svc: OperationServices,
-  ctx: OperationContext,
-  attempt: OperationAttempt,
-): Promise<JobResult> {
+function dispatch(svc: JobServices, ctx: JobContext, attempt: JobAttempt): Promise<JobResult> {
   const { type, payload } = attempt as { type: JobType; payload: JobPayloads[JobType] };
   switch (type) {
     case "install":
     case "update":
-      return runArtifactOperation(svc, ctx, type, payload as JobPayloads["install" | "update"]);
+      return runArtifactJob(svc, ctx, type, payload as JobPayloads["install" | "update"]);
     case "enable":
     case "disable":
       return runSetEnabled(svc, ctx, type, payload as JobPayloads["enable"]);

@@ -3,7 +3,7 @@ import type { ConvergenceWaiter } from "../ports/convergence.js";
 import type { Clock, EventBus } from "../ports/event-bus.js";
 import type { Logger } from "../ports/logger.js";
 import type { ObjectStore } from "../ports/object-store.js";
-import type { OperationRepo, PluginRepo } from "../ports/plugin-repo.js";
+import type { JobRepo, PluginRepo } from "../ports/plugin-repo.js";
 import type { SignaturePolicy } from "../signature/index.js";
 import type { ArtifactFetcher } from "./artifact-fetcher.js";
 
@@ -23,9 +23,9 @@ export interface OperationSettings {
 }
 
 /** Everything an operation needs, as one plain object of ports (no container). */
-export interface OperationServices {
+export interface JobServices {
   plugins: PluginRepo;
-  operations: OperationRepo;
+  jobs: JobRepo;
   store: ObjectStore;
   events: EventBus;
   convergence: ConvergenceWaiter | null;

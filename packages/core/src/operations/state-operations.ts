@@ -13,18 +13,18 @@ import { activate } from "./activate.js";
 import { checkCompatibility, checkStoredSignature, requirePlugin } from "./artifact-checks.js";
 import { assertNotLegacy, assertNotLegacyVersion } from "./legacy-plugin.js";
 import { pluginPrefix } from "./object-keys.js";
-import type { OperationContext } from "./operation-context.js";
+import type { JobContext } from "./operation-context.js";
 import { checkRollbackPermissions } from "./permission-checks.js";
 import { manifestColumns } from "./plugin-record.js";
-import type { OperationServices } from "./services.js";
+import type { JobServices } from "./services.js";
 
 export const STATE_STEPS = ["persist", "activate"] as const;
 export const UNINSTALL_STEPS = ["persist", "activate", "cleanup"] as const;
 
 /** enable / disable: flip the status, bump the revision, tell the nodes. Already there: no change. */
 export async function runSetEnabled(
-  svc: OperationServices,
-  ctx: OperationContext,
+  svc: JobServices,
+  ctx: JobContext,
   type: "enable" | "disable",
   payload: JobPayloads["enable"] | JobPayloads["disable"],
 ): Promise<JobResult> {
@@ -74,7 +74,7 @@ export async function runSetEnabled(
  * must be idle: their own operation locks are not held by this job.
  */
 async function dependentsToHandle(
-  svc: OperationServices,
+  svc: JobServices,
   plugin: PluginRecord,
   all: PluginRecord[],
   action: "disable" | "uninstall",
@@ -86,7 +86,7 @@ async function dependentsToHandle(
   }
   const chain = cascadeOrder(plugin.name, all, "enabled");
   for (const d of chain) {
-    const busy = await svc.operations.findUnfinished(d.pluginId);
+    const busy = await svc.jobs.findUnfinished(d.pluginId);
     if (busy) {
       throw new AppError("OPERATION_IN_PROGRESS", `dependent ${d.name} has an unfinished operation`, {
         detail: `Wait for job ${busy.jobId} to finish, then try again.`,
@@ -99,8 +99,8 @@ async function dependentsToHandle(
 
 /** configure: replace the config after validating it against the current configSchema. */
 export async function runConfigure(
-  svc: OperationServices,
-  ctx: OperationContext,
+  svc: JobServices,
+  ctx: JobContext,
   payload: JobPayloads["configure"],
 ): Promise<JobResult> {
   const plugin = await requirePlugin(svc, payload.pluginId);
@@ -153,8 +153,8 @@ export function rollbackTarget(
 }
 
 export async function runRollback(
-  svc: OperationServices,
-  ctx: OperationContext,
+  svc: JobServices,
+  ctx: JobContext,
   payload: JobPayloads["rollback"],
 ): Promise<JobResult> {
   const plugin = await requirePlugin(svc, payload.pluginId);
@@ -220,8 +220,8 @@ export async function runRollback(
  * after any step finishes the rest.
  */
 export async function runUninstall(
-  svc: OperationServices,
-  ctx: OperationContext,
+  svc: JobServices,
+  ctx: JobContext,
   payload: JobPayloads["uninstall"],
 ): Promise<JobResult> {
   const plugin = await svc.plugins.findById(payload.pluginId);

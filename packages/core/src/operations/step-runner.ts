@@ -1,6 +1,6 @@
 import type { JobStep, StepName } from "@arcade/contracts";
 import type { Clock } from "../ports/event-bus.js";
-import type { OperationRepo } from "../ports/plugin-repo.js";
+import type { JobRepo } from "../ports/plugin-repo.js";
 
 /**
  * Runs the named steps of one job attempt and records each on the operation
@@ -13,14 +13,14 @@ export class StepRunner {
   constructor(
     private readonly jobId: string,
     names: readonly StepName[],
-    private readonly operations: OperationRepo,
+    private readonly jobs: JobRepo,
     private readonly clock: Clock,
   ) {
     this.steps = names.map((name) => ({ name, state: "pending" }));
   }
 
   async begin(attempts: number): Promise<void> {
-    await this.operations.update(this.jobId, {
+    await this.jobs.update(this.jobId, {
       state: "running",
       attempts,
       steps: this.steps,
@@ -71,7 +71,7 @@ export class StepRunner {
   }
 
   private async record(current: StepName): Promise<void> {
-    await this.operations.update(this.jobId, {
+    await this.jobs.update(this.jobId, {
       step: current,
       steps: this.snapshot(),
       progress: this.progress(),

@@ -2,7 +2,7 @@ import type { JobPayloads, JobType } from "@arcade/contracts";
 import { AppError } from "../errors/app-error.js";
 import type { Clock } from "../ports/event-bus.js";
 import type { JobQueue } from "../ports/job-queue.js";
-import type { OperationRecord, OperationRepo } from "../ports/plugin-repo.js";
+import type { JobRecord, JobRepo } from "../ports/plugin-repo.js";
 import { assertJobPayload } from "./job-payload.js";
 
 export interface SubmitRequest<T extends JobType> {
@@ -21,13 +21,13 @@ export interface SubmitRequest<T extends JobType> {
  * row is marked failed with the queue's error, so nothing waits for a job that
  * does not exist, and the error is rethrown.
  */
-export async function submitOperation<T extends JobType>(
-  deps: { operations: OperationRepo; queue: JobQueue; clock: Clock },
+export async function submitJob<T extends JobType>(
+  deps: { jobs: JobRepo; queue: JobQueue; clock: Clock },
   request: SubmitRequest<T>,
-): Promise<{ created: boolean; operation: OperationRecord }> {
+): Promise<{ created: boolean; operation: JobRecord }> {
   assertJobPayload(request.type, request.payload);
   const now = deps.clock.now();
-  const outcome = await deps.operations.create({
+  const outcome = await deps.jobs.create({
     jobId: request.jobId,
     type: request.type,
     pluginId: request.pluginId,
@@ -53,7 +53,7 @@ export async function submitOperation<T extends JobType>(
     const appError =
       error instanceof AppError ? error : new AppError("QUEUE_UNAVAILABLE", String((error as Error).message));
     const at = deps.clock.now();
-    await deps.operations
+    await deps.jobs
       .update(request.jobId, {
         state: "failed",
         error: { code: appError.code, message: appError.message },

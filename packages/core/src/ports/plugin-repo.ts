@@ -119,7 +119,7 @@ export interface PluginRepo {
 }
 
 /** One row of the operations/audit table: the durable record of a job. */
-export interface OperationRecord {
+export interface JobRecord {
   jobId: string;
   type: JobType;
   pluginId: string | null;
@@ -140,7 +140,7 @@ export interface OperationRecord {
   finishedAt: Date | null;
 }
 
-export interface OperationListFilter {
+export interface JobListFilter {
   pluginId?: string;
   state?: JobState;
   type?: JobType;
@@ -148,18 +148,18 @@ export interface OperationListFilter {
   pageSize: number;
 }
 
-export interface OperationRepo {
+export interface JobRepo {
   /**
    * Inserts a new operation. A clash on lockKey raises OPERATION_IN_PROGRESS
    * (extras.inFlightJobId); a clash on idempotencyKey returns the existing row instead.
    */
-  create(op: OperationRecord): Promise<{ created: boolean; operation: OperationRecord }>;
-  get(jobId: string): Promise<OperationRecord | null>;
-  findByIdempotencyKey(key: string): Promise<OperationRecord | null>;
-  findUnfinished(lockKey: string): Promise<OperationRecord | null>;
+  create(op: JobRecord): Promise<{ created: boolean; operation: JobRecord }>;
+  get(jobId: string): Promise<JobRecord | null>;
+  findByIdempotencyKey(key: string): Promise<JobRecord | null>;
+  findUnfinished(lockKey: string): Promise<JobRecord | null>;
   /** Partial update; finishing (succeeded/failed) also clears lockKey. */
-  update(jobId: string, patch: Partial<Omit<OperationRecord, "jobId" | "createdAt">>): Promise<void>;
-  list(filter: OperationListFilter): Promise<{ items: OperationRecord[]; total: number }>;
+  update(jobId: string, patch: Partial<Omit<JobRecord, "jobId" | "createdAt">>): Promise<void>;
+  list(filter: JobListFilter): Promise<{ items: JobRecord[]; total: number }>;
   /** Deletes finished operations older than the cutoff; returns how many. */
   prune(olderThan: Date): Promise<number>;
 }

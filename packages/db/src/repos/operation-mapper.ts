@@ -1,9 +1,9 @@
 import type { JobError, JobResult, JobState, JobStep, JobType, StepName } from "@arcade/contracts";
-import type { OperationRecord } from "@arcade/core";
+import type { JobRecord } from "@arcade/core";
 import type { PluginOperationEntity } from "../entities/plugin-operation-entity.js";
 import { parseJson, parseJsonOrNull, toJson, toJsonOrNull } from "./json-column.js";
 
-export function toOperationRecord(row: PluginOperationEntity): OperationRecord {
+export function toJobRecord(row: PluginOperationEntity): JobRecord {
   return {
     jobId: row.jobId,
     type: row.type as JobType,
@@ -26,7 +26,7 @@ export function toOperationRecord(row: PluginOperationEntity): OperationRecord {
 }
 
 /** Entity columns for the fields present in `patch` (undefined means "leave alone"). */
-export function operationColumns(patch: Partial<OperationRecord>): Partial<PluginOperationEntity> {
+export function operationColumns(patch: Partial<JobRecord>): Partial<PluginOperationEntity> {
   const out: Partial<PluginOperationEntity> = {};
   const set = <K extends keyof PluginOperationEntity>(key: K, value: PluginOperationEntity[K]) => {
     out[key] = value;

@@ -1,9 +1,9 @@
 import type { JobState } from "@arcade/contracts";
-import { AppError, type OperationListFilter, type OperationRecord, type OperationRepo } from "@arcade/core";
+import { AppError, type JobListFilter, type JobRecord, type JobRepo } from "@arcade/core";
 import { PluginOperationEntity } from "../entities/plugin-operation-entity.js";
 import { isUniqueViolation } from "../errors.js";
 import type { DbSession } from "../session.js";
-import { operationColumns, toOperationRecord } from "./operation-mapper.js";
+import { operationColumns, toJobRecord } from "./operation-mapper.js";
 import { pageWindow } from "./paging.js";
 
 const FINISHED: readonly JobState[] = ["succeeded", "failed"];
@@ -11,7 +11,7 @@ const FINISHED: readonly JobState[] = ["succeeded", "failed"];
 /** A clash whose holder vanished before we could read it (it just finished) is retried this often. */
 const CREATE_ATTEMPTS = 3;
 
-export class TypeOrmOperationRepo implements OperationRepo {
+export class TypeOrmJobRepo implements JobRepo {
   constructor(private readonly session: DbSession) {}
 
   /**
@@ -20,7 +20,7 @@ export class TypeOrmOperationRepo implements OperationRepo {
    * the one holding the lock), a held lock key is OPERATION_IN_PROGRESS, and a re-sent job id
    * returns the job already stored under it.
    */
-  async create(op: OperationRecord): Promise<{ created: boolean; operation: OperationRecord }> {
+  async create(op: JobRecord): Promise<{ created: boolean; operation: JobRecord }> {
     let lastClash: unknown;
     for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
       try {
@@ -45,16 +45,16 @@ export class TypeOrmOperationRepo implements OperationRepo {
     throw lastClash;
   }
 
-  get(jobId: string): Promise<OperationRecord | null> {
+  get(jobId: string): Promise<JobRecord | null> {
     return this.findOne({ jobId });
   }
 
-  findByIdempotencyKey(key: string): Promise<OperationRecord | null> {
+  findByIdempotencyKey(key: string): Promise<JobRecord | null> {
     return this.findOne({ idempotencyKey: key });
   }
 
   /** lock_key is set only while an operation is unfinished, so its holder is the unfinished one. */
-  findUnfinished(lockKey: string): Promise<OperationRecord | null> {
+  findUnfinished(lockKey: string): Promise<JobRecord | null> {
     return this.findOne({ lockKey });
   }
 
@@ -62,7 +62,7 @@ export class TypeOrmOperationRepo implements OperationRepo {
    * Finishing (state succeeded/failed) clears lock_key, freeing the plugin for the next
    * operation, and stamps finished_at unless the patch gives it.
    */
-  async update(jobId: string, patch: Partial<Omit<OperationRecord, "jobId" | "createdAt">>): Promise<void> {
+  async update(jobId: string, patch: Partial<Omit<JobRecord, "jobId" | "createdAt">>): Promise<void> {
     const now = new Date();
     const columns = operationColumns(patch);
     delete columns.jobId;
@@ -83,7 +83,7 @@ export class TypeOrmOperationRepo implements OperationRepo {
   }
 
   /** Newest first. */
-  async list(filter: OperationListFilter): Promise<{ items: OperationRecord[]; total: number }> {
+  async list(filter: JobListFilter): Promise<{ items: JobRecord[]; total: number }> {
     const { offset, limit } = pageWindow(filter.page, filter.pageSize);
     return this.session.run(async (m) => {
       const qb = m.createQueryBuilder(PluginOperationEntity, "o");
@@ -96,7 +96,7 @@ export class TypeOrmOperationRepo implements OperationRepo {
         .offset(offset)
         .limit(limit)
         .getManyAndCount();
-      return { items: rows.map(toOperationRecord), total };
+      return { items: rows.map(toJobRecord), total };
     });
   }
 
@@ -117,12 +117,12 @@ export class TypeOrmOperationRepo implements OperationRepo {
   private findOne(where: { jobId: string } | { idempotencyKey: string } | { lockKey: string }) {
     return this.session.run(async (m) => {
       const row = await m.findOneBy(PluginOperationEntity, where);
-      return row === null ? null : toOperationRecord(row);
+      return row === null ? null : toJobRecord(row);
     });
   }
 }
 
-function inProgress(holder: OperationRecord, cause: unknown): AppError {
+function inProgress(holder: JobRecord, cause: unknown): AppError {
   return new AppError(
     "OPERATION_IN_PROGRESS",
     `plugin ${holder.pluginId ?? "?"} already has an unfinished ${holder.type} operation (job ${holder.jobId})`,

@@ -1,4 +1,4 @@
-import type { OperationRecord, PluginRecord, PluginVersionRecord } from "@arcade/core";
+import type { JobRecord, PluginRecord, PluginVersionRecord } from "@arcade/core";
 
 /** A complete plugin row; tests override what they look at. */
 export function pluginRecord(overrides: Partial<PluginRecord> = {}): PluginRecord {
@@ -55,7 +55,7 @@ export function versionRecord(overrides: Partial<PluginVersionRecord> = {}): Plu
 
 let jobCounter = 0;
 
-export function operationRecord(overrides: Partial<OperationRecord> = {}): OperationRecord {
+export function operationRecord(overrides: Partial<JobRecord> = {}): JobRecord {
   jobCounter += 1;
   return {
     jobId: `job-${Date.now().toString(36)}-${jobCounter}`,

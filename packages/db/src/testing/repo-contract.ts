@@ -31,7 +31,7 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 }
 
 /**
- * The behaviour every database driver must show through PluginRepo and OperationRepo.
+ * The behaviour every database driver must show through PluginRepo and JobRepo.
  * `skipReason` skips the whole suite and says why in its name.
  */
 export function describeRepoContract(
@@ -395,7 +395,7 @@ export function describeRepoContract(
           await tx.bumpRevision();
           return {
             revision: await db.plugins.currentRevision(),
-            op: await db.operations.get("no-such-job"),
+            op: await db.jobs.get("no-such-job"),
           };
         });
         expect(typeof seen.revision).toBe("number");
@@ -424,77 +424,75 @@ export function describeRepoContract(
           progress: 40,
           attempts: 2,
         });
-        const created = await db.operations.create(op);
+        const created = await db.jobs.create(op);
         expect(created).toEqual({ created: true, operation: op });
-        expect(await db.operations.get(op.jobId)).toEqual(op);
-        expect(await db.operations.findByIdempotencyKey("idem-roundtrip")).toEqual(op);
-        expect(await db.operations.findUnfinished("plugin:slack")).toEqual(op);
-        expect(await db.operations.get("no-such-job")).toBeNull();
+        expect(await db.jobs.get(op.jobId)).toEqual(op);
+        expect(await db.jobs.findByIdempotencyKey("idem-roundtrip")).toEqual(op);
+        expect(await db.jobs.findUnfinished("plugin:slack")).toEqual(op);
+        expect(await db.jobs.get("no-such-job")).toBeNull();
       });
 
       it("a second unfinished operation on the same lock key is OPERATION_IN_PROGRESS naming the holder", async () => {
         const first = operationRecord({ lockKey: "plugin:slack" });
-        await db.operations.create(first);
+        await db.jobs.create(first);
         const second = operationRecord({ lockKey: "plugin:slack", type: "disable" });
 
-        const error = await db.operations.create(second).catch((e: unknown) => e);
+        const error = await db.jobs.create(second).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(AppError);
         expect(error).toMatchObject({
           code: "OPERATION_IN_PROGRESS",
           status: 409,
           extras: { inFlightJobId: first.jobId },
         });
-        expect(await db.operations.get(second.jobId)).toBeNull();
+        expect(await db.jobs.get(second.jobId)).toBeNull();
 
-        await db.operations.update(first.jobId, { state: "running", step: "fetch", progress: 10 });
-        await expect(db.operations.create(second)).rejects.toMatchObject({ code: "OPERATION_IN_PROGRESS" });
+        await db.jobs.update(first.jobId, { state: "running", step: "fetch", progress: 10 });
+        await expect(db.jobs.create(second)).rejects.toMatchObject({ code: "OPERATION_IN_PROGRESS" });
 
         const otherPlugin = operationRecord({ lockKey: "plugin:teams", pluginId: "plugin_teams_000001" });
-        await expect(db.operations.create(otherPlugin)).resolves.toMatchObject({ created: true });
+        await expect(db.jobs.create(otherPlugin)).resolves.toMatchObject({ created: true });
       });
 
       it("finishing an operation frees its lock and stamps finished_at", async () => {
         const first = operationRecord({ lockKey: "plugin:slack" });
-        await db.operations.create(first);
+        await db.jobs.create(first);
         const result = { version: "1.0.0", checksum: "d".repeat(64) };
-        await db.operations.update(first.jobId, { state: "succeeded", progress: 100, result });
+        await db.jobs.update(first.jobId, { state: "succeeded", progress: 100, result });
 
-        const finished = await db.operations.get(first.jobId);
+        const finished = await db.jobs.get(first.jobId);
         expect(finished).toMatchObject({ state: "succeeded", lockKey: null, progress: 100, result });
         expect(finished?.finishedAt).toBeInstanceOf(Date);
-        expect(await db.operations.findUnfinished("plugin:slack")).toBeNull();
+        expect(await db.jobs.findUnfinished("plugin:slack")).toBeNull();
 
         const next = operationRecord({ lockKey: "plugin:slack" });
-        await expect(db.operations.create(next)).resolves.toMatchObject({ created: true });
+        await expect(db.jobs.create(next)).resolves.toMatchObject({ created: true });
         const failedAt = new Date("2024-05-02T00:00:00.500Z");
-        await db.operations.update(next.jobId, {
+        await db.jobs.update(next.jobId, {
           state: "failed",
           finishedAt: failedAt,
           error: { code: "CHECKSUM_MISMATCH", message: "x" },
         });
-        expect(await db.operations.get(next.jobId)).toMatchObject({ lockKey: null, finishedAt: failedAt });
-        await expect(
-          db.operations.create(operationRecord({ lockKey: "plugin:slack" })),
-        ).resolves.toMatchObject({
+        expect(await db.jobs.get(next.jobId)).toMatchObject({ lockKey: null, finishedAt: failedAt });
+        await expect(db.jobs.create(operationRecord({ lockKey: "plugin:slack" }))).resolves.toMatchObject({
           created: true,
         });
       });
 
       it("the same idempotency key returns the existing operation, even while it holds the lock", async () => {
         const first = operationRecord({ lockKey: "plugin:slack", idempotencyKey: "key-1" });
-        await db.operations.create(first);
+        await db.jobs.create(first);
         const retry = operationRecord({ lockKey: "plugin:slack", idempotencyKey: "key-1" });
-        expect(await db.operations.create(retry)).toEqual({ created: false, operation: first });
+        expect(await db.jobs.create(retry)).toEqual({ created: false, operation: first });
 
-        await db.operations.update(first.jobId, { state: "succeeded" });
-        const later = await db.operations.create(
+        await db.jobs.update(first.jobId, { state: "succeeded" });
+        const later = await db.jobs.create(
           operationRecord({ lockKey: "plugin:slack", idempotencyKey: "key-1" }),
         );
         expect(later.created).toBe(false);
         expect(later.operation.jobId).toBe(first.jobId);
 
         // Keys compare exactly: another case is another key.
-        const upper = await db.operations.create(operationRecord({ idempotencyKey: "KEY-1" }));
+        const upper = await db.jobs.create(operationRecord({ idempotencyKey: "KEY-1" }));
         expect(upper.created).toBe(true);
       });
 
@@ -511,29 +509,23 @@ export function describeRepoContract(
           }),
           operationRecord({ jobId: "j4", type: "disable", createdAt: at("2024-01-04T00:00:00Z") }),
         ];
-        for (const op of ops) await db.operations.create(op);
-        await db.operations.update("j1", { state: "succeeded", finishedAt: at("2024-01-01T00:01:00Z") });
-        await db.operations.update("j2", { state: "failed", finishedAt: at("2024-01-02T00:01:00Z") });
-        await db.operations.update("j3", { state: "succeeded", finishedAt: at("2024-02-01T00:00:00Z") });
+        for (const op of ops) await db.jobs.create(op);
+        await db.jobs.update("j1", { state: "succeeded", finishedAt: at("2024-01-01T00:01:00Z") });
+        await db.jobs.update("j2", { state: "failed", finishedAt: at("2024-01-02T00:01:00Z") });
+        await db.jobs.update("j3", { state: "succeeded", finishedAt: at("2024-02-01T00:00:00Z") });
 
         const ids = (r: { items: { jobId: string }[] }) => r.items.map((o) => o.jobId);
-        const all = await db.operations.list({ page: 1, pageSize: 10 });
+        const all = await db.jobs.list({ page: 1, pageSize: 10 });
         expect([ids(all), all.total]).toEqual([["j4", "j3", "j2", "j1"], 4]);
-        expect(ids(await db.operations.list({ type: "install", page: 1, pageSize: 10 }))).toEqual([
-          "j3",
-          "j1",
-        ]);
-        expect(ids(await db.operations.list({ state: "succeeded", page: 1, pageSize: 10 }))).toEqual([
-          "j3",
-          "j1",
-        ]);
-        expect(ids(await db.operations.list({ pluginId: "p2", page: 1, pageSize: 10 }))).toEqual(["j3"]);
-        const page2 = await db.operations.list({ page: 2, pageSize: 3 });
+        expect(ids(await db.jobs.list({ type: "install", page: 1, pageSize: 10 }))).toEqual(["j3", "j1"]);
+        expect(ids(await db.jobs.list({ state: "succeeded", page: 1, pageSize: 10 }))).toEqual(["j3", "j1"]);
+        expect(ids(await db.jobs.list({ pluginId: "p2", page: 1, pageSize: 10 }))).toEqual(["j3"]);
+        const page2 = await db.jobs.list({ page: 2, pageSize: 3 });
         expect([ids(page2), page2.total]).toEqual([["j1"], 4]);
 
-        expect(await db.operations.prune(at("2024-01-15T00:00:00Z"))).toBe(2);
-        expect(ids(await db.operations.list({ page: 1, pageSize: 10 }))).toEqual(["j4", "j3"]);
-        expect(await db.operations.prune(at("2024-01-15T00:00:00Z"))).toBe(0);
+        expect(await db.jobs.prune(at("2024-01-15T00:00:00Z"))).toBe(2);
+        expect(ids(await db.jobs.list({ page: 1, pageSize: 10 }))).toEqual(["j4", "j3"]);
+        expect(await db.jobs.prune(at("2024-01-15T00:00:00Z"))).toBe(0);
       });
     });
 
@@ -545,7 +537,7 @@ export function describeRepoContract(
           other.plugins.findById("x"),
           other.plugins.list({ page: 1, pageSize: 1 }),
           other.plugins.transaction((tx) => tx.bumpRevision()),
-          other.operations.create(operationRecord()),
+          other.jobs.create(operationRecord()),
           other.migrate(),
         ]) {
           const error = await call.catch((e: unknown) => e);
