@@ -1,6 +1,7 @@
 import type { ArchiveLimits } from "../archive/limits.js";
 import type { ConvergenceWaiter } from "../ports/convergence.js";
 import type { Clock, EventBus } from "../ports/event-bus.js";
+import type { JobEventSink } from "../ports/job-events.js";
 import type { Logger } from "../ports/logger.js";
 import type { ObjectStore } from "../ports/object-store.js";
 import type { JobRepo, PluginRepo } from "../ports/plugin-repo.js";
@@ -28,6 +29,8 @@ export interface JobServices {
   jobs: JobRepo;
   store: ObjectStore;
   events: EventBus;
+  /** Live job events (steps, state, node reports, the end); absent: none are pushed. */
+  jobEvents?: JobEventSink;
   convergence: ConvergenceWaiter | null;
   /** Resolves `source=market` artifacts; null while the market is disabled. */
   market: ArtifactFetcher | null;

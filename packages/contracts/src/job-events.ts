@@ -1,0 +1,18 @@
+import type { JobResource, JobState, JobStep } from "./job.js";
+
+/**
+ * One event of a job's live stream, `GET /api/v1/jobs/{jobId}/events` (Server-Sent Events; the
+ * SSE `event:` field is the `type`, `data:` the JSON of the event, `id:` its position in the
+ * job's Redis stream, which `Last-Event-ID` resumes after).
+ */
+export type JobEvent =
+  /** The job was (re)queued or an attempt started running. */
+  | { type: "state"; state: JobState; attempts: number }
+  /** A step changed state; `progress` is the job's progress after it (0-100). */
+  | { type: "step"; step: JobStep; progress: number }
+  /** A node reported what it did with the job's revision. */
+  | { type: "node"; nodeId: string; revision: number; outcome: "applied" | "failed"; error?: string }
+  /** The job ended; the stream closes after this event. */
+  | { type: "end"; job: JobResource };
+
+export type JobEventType = JobEvent["type"];
