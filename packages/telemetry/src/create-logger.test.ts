@@ -1,29 +1,8 @@
-import { Writable } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { jobLogger, requestLogger } from "./child-loggers.js";
 import { createLogger } from "./create-logger.js";
 import { REDACTED } from "./redact.js";
-
-/** A destination that keeps every line, so tests read back exactly what pino wrote. */
-function capture() {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _encoding, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return {
-    stream,
-    text: () => chunks.join(""),
-    lines: () =>
-      chunks
-        .join("")
-        .split("\n")
-        .filter((l) => l !== "")
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
-}
+import { capture } from "./testing/capture.js";
 
 describe("createLogger", () => {
   it("writes JSON lines with service, node, an ISO time and a level label", () => {

@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from "pino";
 import { REDACT_PATHS, REDACTED, redactSecrets } from "./redact.js";
+import { redactValues } from "./redact-values.js";
 
 export type { Logger } from "pino";
 
@@ -30,7 +31,7 @@ function loadPretty(): PrettyFactory | undefined {
 
 /**
  * The platform's logger: JSON lines with `service`, `node`, an ISO `time` and a level label;
- * secrets removed (see redact.ts). Pretty output is for a terminal only.
+ * secrets removed (by key name and by value pattern, see redact.ts). Pretty output is for a terminal only.
  */
 export function createLogger(options: CreateLoggerOptions): Logger {
   const wantsPretty = options.pretty ?? process.env.ARCADE_LOG_PRETTY === "1";
@@ -41,6 +42,11 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     base: { service: options.name, ...(options.nodeId !== undefined ? { node: options.nodeId } : {}) },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: REDACTED },
+    // redactSecrets has already turned errors into plain objects (to censor their fields);
+    // pino's own serializer would take such an object for an error of type "Object".
+    serializers: { err: (value: unknown) => value },
+    // The last layer, on the finished line: message, stack, bindings, everything (redact-values.ts).
+    hooks: { streamWrite: redactValues },
     formatters: {
       // pino-pretty reads numeric levels; log shippers and people grepping JSON prefer labels.
       ...(pretty ? {} : { level: (label: string) => ({ level: label }) }),
