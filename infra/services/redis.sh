@@ -6,16 +6,21 @@
 # as one of three ACL users, with passwords generated on the first start into DATA_DIR/passwords
 # (mode 600):
 #   arcade-api     API processes (each also a runtime node): the queue (enqueue, read job
-#                  state), the node registry (its heartbeat), the rate-limit counters, and
-#                  SUBSCRIBE on the plugin-events channel (no PUBLISH: the workers publish);
+#                  state), the node registry (its heartbeat), the rate-limit counters,
+#                  SUBSCRIBE on the plugin-events channel (no PUBLISH: the workers publish),
+#                  the node-acks stream write-only (its acknowledgements), the job-events:*
+#                  streams read-only (GET /jobs/{id}/events, ?wait), and CLIENT UNBLOCK (wakes
+#                  its own blocked stream read when a new follower joins);
 #   arcade-worker  worker processes: the queue and the update-check keys, PUBLISH on the
 #                  plugin-events channel (no SUBSCRIBE), the registry read-only (the index
-#                  may be pruned: it lists who to wait for);
+#                  may be pruned: it lists who to wait for), the node-acks stream read-only
+#                  (convergence), the job-events:* streams (it appends the live job events),
+#                  and CLIENT UNBLOCK (as the API);
 #   arcade-admin   everything: these scripts, and the test suites' own clients.
 # Keys and channels are limited to REDIS_KEY_PREFIX (default "arcade", a glob: "arcade*" so the
 # test suites' "arcade-e2e-<id>" prefixes match too); @dangerous commands (CONFIG, KEYS, FLUSHALL,
 # DEBUG, MONITOR, ...) are refused except INFO and CLIENT SETNAME/GETNAME/ID, which the clients
-# send on connect. The env file holds REDIS_URL (admin), REDIS_API_URL and REDIS_WORKER_URL.
+# send on connect, and CLIENT UNBLOCK (above). The env file holds REDIS_URL (admin), REDIS_API_URL and REDIS_WORKER_URL.
 set -euo pipefail
 SVC_NAME=redis
 SVC_PORT_VAR=REDIS_PORT
@@ -85,8 +90,8 @@ write_acl() {
       # written down: no client can log in as it, and an unauthenticated client gets NOAUTH.
       echo "user default on #$(sha "$(head -c 32 /dev/urandom | base64)") ~* &* +@all"
       echo "user arcade-admin on #$(sha "$ADMIN_PASSWORD") ~* &* +@all"
-      echo "user arcade-api on #$(sha "$API_PASSWORD") resetchannels ${k}:plugin-ops:* ${k}:nodes:* ${k}:node-index ${k}:rl:* ${c}:plugin-events $base -publish"
-      echo "user arcade-worker on #$(sha "$WORKER_PASSWORD") resetchannels ${k}:plugin-ops:* ${k}:plugin-update-check:* %R${k}:nodes:* ${k}:node-index ${c}:plugin-events $base -subscribe -psubscribe -ssubscribe"
+      echo "user arcade-api on #$(sha "$API_PASSWORD") resetchannels ${k}:plugin-ops:* ${k}:nodes:* ${k}:node-index ${k}:rl:* %W${k}:node-acks %R${k}:job-events:* ${c}:plugin-events $base -publish +client|unblock"
+      echo "user arcade-worker on #$(sha "$WORKER_PASSWORD") resetchannels ${k}:plugin-ops:* ${k}:plugin-update-check:* %R${k}:nodes:* ${k}:node-index %R${k}:node-acks ${k}:job-events:* ${c}:plugin-events $base -subscribe -psubscribe -ssubscribe +client|unblock"
     } >"$ACL_FILE.tmp"
     mv -f "$ACL_FILE.tmp" "$ACL_FILE"
   )

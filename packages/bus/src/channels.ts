@@ -17,6 +17,11 @@ export interface BusNames {
   /** Prefix of the per-node heartbeat keys; a key is `${nodeKeyPrefix}${nodeId}`. */
   nodeKeyPrefix: string;
   nodeKey(nodeId: string): string;
+  /** Stream of node acknowledgements (signed node states, appended after each applied change). */
+  nodeAcks: string;
+  /** Prefix of the per-job event streams; a key is `${jobEventsPrefix}${jobId}`. */
+  jobEventsPrefix: string;
+  jobEvents(jobId: string): string;
 }
 
 export function busNames(prefix: string = DEFAULT_PREFIX): BusNames {
@@ -24,11 +29,15 @@ export function busNames(prefix: string = DEFAULT_PREFIX): BusNames {
     throw new AppError("VALIDATION_FAILED", `Redis prefix must be non-empty and without spaces: "${prefix}"`);
   }
   const nodeKeyPrefix = `${prefix}:nodes:`;
+  const jobEventsPrefix = `${prefix}:job-events:`;
   return {
     prefix,
     pluginEvents: `${prefix}:plugin-events`,
     nodeIndex: `${prefix}:node-index`,
     nodeKeyPrefix,
     nodeKey: (nodeId) => `${nodeKeyPrefix}${nodeId}`,
+    nodeAcks: `${prefix}:node-acks`,
+    jobEventsPrefix,
+    jobEvents: (jobId) => `${jobEventsPrefix}${jobId}`,
   };
 }

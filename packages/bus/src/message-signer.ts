@@ -1,13 +1,13 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
 /** What a signed message is about: the MAC of one kind can never pass as the other. */
-export type SignedKind = "plugin-event" | "heartbeat";
+export type SignedKind = "plugin-event" | "heartbeat" | "node-ack";
 
 const MAC_BYTES = 32;
 
 /**
- * HMAC-SHA256 over the cluster secret (cluster.secret) for the two messages any Redis client
- * could otherwise forge: reload events and heartbeats. A signed message is
+ * HMAC-SHA256 over the cluster secret (cluster.secret) for the messages any Redis client could
+ * otherwise forge: reload events, heartbeats and node acknowledgements. A signed message is
  * `{"mac":"<base64url>","payload":"<the JSON as a string>"}`: the MAC covers the exact bytes
  * of the payload (no canonical form to get wrong), the kind and the key prefix (a message of
  * one installation cannot be replayed into another that shares the secret).

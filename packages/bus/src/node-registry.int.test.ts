@@ -2,6 +2,7 @@ import type { NodePluginState } from "@arcade/contracts";
 import { type Logger, silentLogger } from "@arcade/core";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { MessageSigner } from "./message-signer.js";
 import type { NodeHeartbeat } from "./node-info.js";
 import { NodeRegistry, type NodeRegistryOptions } from "./node-registry.js";
 import { deleteByPrefix, eventually, TEST_REDIS_URL, uniquePrefix } from "./test-helpers.js";
@@ -40,11 +41,12 @@ describe.skipIf(!TEST_REDIS_URL)("NodeRegistry (real Redis)", () => {
   const registries: NodeRegistry[] = [];
 
   /** Each test gets its own prefix, so its nodes are the only ones in its cluster. */
-  function cluster() {
+  function cluster(defaults: Partial<NodeRegistryOptions> = {}) {
     const prefix = uniquePrefix("bus-registry");
     prefixes.push(prefix);
     return (options: Partial<NodeRegistryOptions> = {}) => {
       const registry = new NodeRegistry({
+        ...defaults,
         redis: admin,
         prefix,
         heartbeatIntervalMs: 100,
@@ -227,6 +229,72 @@ describe.skipIf(!TEST_REDIS_URL)("NodeRegistry (real Redis)", () => {
         applied: 0,
         failed: [],
         pending: [],
+      });
+    });
+
+    describe("acknowledgements", () => {
+      // pollMs far beyond the test timeout: only an acknowledgement can end these waits early.
+      const slow = { timeoutMs: 50_000, pollMs: 60_000 };
+
+      it("ends the wait the moment the last node acknowledges, and reports each node once", {
+        timeout: 15_000,
+      }, async () => {
+        const make = cluster({ clusterSecret: "s3cret" });
+        const [a, b, waiter] = [make(), make(), make()];
+        await a.heartbeat(state("a", 1));
+        await b.heartbeat(state("b", 1));
+        const reports: unknown[] = [];
+        const wait = waiter.waitForRevisionProgress({
+          revision: 2,
+          pluginId: PLUGIN,
+          onNode: (r) => reports.push(r),
+          ...slow,
+        });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await a.heartbeat(state("a", 2), { acknowledge: true });
+        await b.heartbeat(state("b", 2, [{ state: "error", error: "init threw" }]), { acknowledge: true });
+        await a.heartbeat(state("a", 2), { acknowledge: true }); // a repeat is not a second report
+        expect(await wait).toEqual({
+          expected: 2,
+          applied: 2,
+          failed: [{ nodeId: "b", error: "init threw" }],
+          pending: [],
+        });
+        expect(reports).toEqual([
+          { nodeId: "a", revision: 2, outcome: "applied" },
+          { nodeId: "b", revision: 2, outcome: "failed", error: "init threw" },
+        ]);
+      });
+
+      it("counts a node that joins and acknowledges during the wait", { timeout: 15_000 }, async () => {
+        const make = cluster({ clusterSecret: "s3cret" });
+        const [a, c, waiter] = [make(), make(), make()];
+        await a.heartbeat(state("a", 1));
+        const wait = waiter.waitForRevisionProgress({ revision: 2, ...slow });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await c.heartbeat(state("c", 2), { acknowledge: true });
+        await a.heartbeat(state("a", 2), { acknowledge: true });
+        expect(await wait).toEqual({ expected: 2, applied: 2, failed: [], pending: [] });
+      });
+
+      it("does not count a forged acknowledgement (no or a wrong signature)", async () => {
+        const make = cluster({ clusterSecret: "s3cret" });
+        const [a, waiter] = [make(), make()];
+        await a.heartbeat(state("a", 1));
+        const reports: unknown[] = [];
+        const wait = waiter.waitForRevisionProgress({
+          revision: 2,
+          timeoutMs: 600,
+          pollMs: 60_000,
+          onNode: (r) => reports.push(r),
+        });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const info = JSON.stringify({ ...state("a", 2), lastSeen: new Date().toISOString() });
+        const forger = new MessageSigner("another", waiter.names.prefix);
+        await admin.xadd(waiter.names.nodeAcks, "*", "node", info);
+        await admin.xadd(waiter.names.nodeAcks, "*", "node", forger.seal("node-ack", info));
+        expect(await wait).toEqual({ expected: 1, applied: 0, failed: [], pending: ["a"] });
+        expect(reports).toEqual([]);
       });
     });
 

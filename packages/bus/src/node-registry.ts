@@ -3,6 +3,7 @@ import {
   type Clock,
   type ConvergenceWaiter,
   type Logger,
+  type NodeReport,
   type NodesResult,
   systemClock,
 } from "@arcade/core";
@@ -13,7 +14,11 @@ import { consoleLogger, errorMessage } from "./logger.js";
 import { MessageSigner } from "./message-signer.js";
 import { assertHeartbeat, type NodeHeartbeat, type NodeInfo, parseNodeInfo } from "./node-info.js";
 import { type RevisionProgress, RevisionTally } from "./revision-tally.js";
-import { sleep, withTimeout } from "./timeout.js";
+import { StreamFeed, type StreamFollow } from "./stream-feed.js";
+import { withTimeout } from "./timeout.js";
+
+/** The stream entry field of a node acknowledgement (a signed node state). */
+const ACK_FIELD = "node";
 
 export interface NodeRegistryOptions {
   /** A shared ioredis client (not closed by us) or a redis:// URL (we open and close it). */
@@ -37,15 +42,30 @@ export interface NodeRegistryOptions {
    * so a forged entry is not a node (and is never waited for).
    */
   clusterSecret?: string;
+  /** Acknowledgements kept in the stream (XADD MAXLEN ~). Default 10000. */
+  ackMaxEntries?: number;
 }
 
 export interface WaitForRevisionOptions {
   revision: number;
   timeoutMs: number;
-  /** Registry poll period. Default 100 ms. */
+  /**
+   * Period of the registry re-read during a wait, for nodes that leave or join silently
+   * (acknowledgements end the wait the moment they arrive). Default 1000 ms.
+   */
   pollMs?: number;
   /** Report nodes whose entry for this plugin is in state "error" as failed. */
   pluginId?: string;
+  /** Called once per node that reached the revision, as it is seen. */
+  onNode?: (report: NodeReport) => void;
+}
+
+export interface HeartbeatOptions {
+  /**
+   * Also append this state to the acknowledgement stream, in the same transaction: the node
+   * has just applied a change, and waiting jobs hear it now rather than at their next read.
+   */
+  acknowledge?: boolean;
 }
 
 /**
@@ -69,8 +89,11 @@ return out
  * the index instead of SCANning the keyspace. Expiry is Redis' job; the index is
  * pruned lazily when listed.
  *
- * waitForRevision polls (default every 100 ms) rather than listening for reports:
- * one cheap script call per poll, no extra connection, and nothing to miss.
+ * Acknowledgements: a node that applied a change writes its heartbeat and appends the same
+ * signed state to the stream `<prefix>:node-acks` in one transaction (heartbeat(state,
+ * { acknowledge: true })). waitForRevision follows that stream (one blocking connection per
+ * registry, shared by its waits) and answers the moment the last live node reported; it re-reads
+ * the registry only every pollMs (default 1 s), for nodes that leave or join without a change.
  */
 export class NodeRegistry implements ConvergenceWaiter {
   readonly names: BusNames;
@@ -92,6 +115,8 @@ export class NodeRegistry implements ConvergenceWaiter {
   private running = false;
   private timer: NodeJS.Timeout | null = null;
   private getState: (() => NodeHeartbeat | Promise<NodeHeartbeat>) | null = null;
+  private readonly ackMaxEntries: number;
+  private ackFeed: StreamFeed | null = null;
 
   constructor(options: NodeRegistryOptions) {
     this.names = busNames(options.prefix);
@@ -106,6 +131,7 @@ export class NodeRegistry implements ConvergenceWaiter {
     this.logger = options.logger ?? consoleLogger;
     this.clock = options.clock ?? systemClock;
     this.signer = new MessageSigner(options.clusterSecret, this.names.prefix);
+    this.ackMaxEntries = options.ackMaxEntries ?? 10_000;
     if (!(this.heartbeatTtlMs > 0 && this.heartbeatIntervalMs > 0)) {
       throw new AppError("VALIDATION_FAILED", "heartbeatIntervalMs and heartbeatTtlMs must be positive");
     }
@@ -116,7 +142,7 @@ export class NodeRegistry implements ConvergenceWaiter {
    * change was applied). Answers the stored entry, or null once stop() has taken
    * the node out (until start() is called again).
    */
-  async heartbeat(state: NodeHeartbeat): Promise<NodeInfo | null> {
+  async heartbeat(state: NodeHeartbeat, options: HeartbeatOptions = {}): Promise<NodeInfo | null> {
     assertHeartbeat(state);
     return this.serial(async () => {
       if (this.left) return null;
@@ -124,11 +150,23 @@ export class NodeRegistry implements ConvergenceWaiter {
       const info: NodeInfo = { ...state, lastSeen: now.toISOString() };
       const key = this.names.nodeKey(state.nodeId);
       await this.call("heartbeat", async () => {
-        const replies = await this.client
+        const json = JSON.stringify(info);
+        const transaction = this.client
           .multi()
-          .set(key, this.signer.seal("heartbeat", JSON.stringify(info)), "PX", this.heartbeatTtlMs)
-          .zadd(this.names.nodeIndex, now.getTime(), state.nodeId)
-          .exec();
+          .set(key, this.signer.seal("heartbeat", json), "PX", this.heartbeatTtlMs)
+          .zadd(this.names.nodeIndex, now.getTime(), state.nodeId);
+        if (options.acknowledge) {
+          transaction.xadd(
+            this.names.nodeAcks,
+            "MAXLEN",
+            "~",
+            this.ackMaxEntries,
+            "*",
+            ACK_FIELD,
+            this.signer.seal("node-ack", json),
+          );
+        }
+        const replies = await transaction.exec();
         const failure = replies?.find(([error]) => error)?.[0];
         if (!replies || failure) throw failure ?? new Error("transaction aborted");
       });
@@ -198,16 +236,7 @@ export class NodeRegistry implements ConvergenceWaiter {
       const payload = this.signer.open("heartbeat", raw);
       const node = payload === null ? null : parseNodeInfo(payload);
       if (!node) {
-        // Listing is polled (every 100 ms during a wait): one line a minute is enough.
-        const now = Date.now();
-        if (now - this.skippedLoggedAt < 60_000) continue;
-        this.skippedLoggedAt = now;
-        this.logger.warn(
-          { entry: raw.slice(0, 200) },
-          payload === null
-            ? "node registry: skipped an entry without a valid signature (not written by a node of this cluster)"
-            : "node registry: skipped a malformed entry",
-        );
+        this.skipped(raw, payload === null);
         continue;
       }
       if (Date.parse(node.lastSeen) < oldest) continue;
@@ -230,28 +259,70 @@ export class NodeRegistry implements ConvergenceWaiter {
 
   /**
    * As waitForRevision, plus the ids still pending (for logs and diagnostics).
-   * Redis errors during the wait are tolerated; QUEUE_UNAVAILABLE only if no poll worked.
+   * Redis errors during the wait are tolerated; QUEUE_UNAVAILABLE only if no registry read worked.
    */
   async waitForRevisionProgress(options: WaitForRevisionOptions): Promise<RevisionProgress> {
-    const { revision, timeoutMs, pollMs = 100, pluginId } = options;
+    const { revision, timeoutMs, pollMs = 1000, pluginId, onNode } = options;
     if (!Number.isSafeInteger(revision) || revision < 0 || !(timeoutMs >= 0) || !(pollMs > 0)) {
       throw new AppError("VALIDATION_FAILED", "waitForRevision: bad revision, timeoutMs or pollMs");
     }
     const tally = new RevisionTally(revision, pluginId);
+    const reported = new Set<string>();
+    const report = (node: NodeInfo) => {
+      if (!onNode || reported.has(node.nodeId) || !tally.reached(node)) return;
+      reported.add(node.nodeId);
+      try {
+        onNode({ nodeId: node.nodeId, revision: node.appliedRevision, ...tally.outcomeOf(node) });
+      } catch (error) {
+        this.logger.warn({ err: errorMessage(error) }, "node registry: onNode callback failed");
+      }
+    };
     const deadline = Date.now() + timeoutMs;
+    const arrived: NodeInfo[] = [];
+    let wake: (() => void) | null = null;
+    // Follow from the stream's end BEFORE reading the registry: a node writes its heartbeat and
+    // its acknowledgement in one transaction, so each report is in the read or in the stream.
+    const acks = await this.followAcks((node) => {
+      arrived.push(node);
+      wake?.();
+    });
     let observed = false;
     let lastError: unknown;
-    for (;;) {
-      try {
-        tally.observe(await this.listNodes());
-        observed = true;
-      } catch (error) {
-        lastError = error;
+    try {
+      let refresh = true;
+      for (;;) {
+        if (refresh) {
+          try {
+            const live = await this.listNodes();
+            tally.observe(live);
+            observed = true;
+            for (const node of live) report(node);
+          } catch (error) {
+            lastError = error;
+          }
+        }
+        // Reports read after the registry are as new or newer than what it had.
+        for (const node of arrived.splice(0)) {
+          tally.acknowledge(node);
+          report(node);
+        }
+        if (observed && tally.done) break;
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) break;
+        // Without the stream (Redis trouble), fall back to reading the registry often.
+        const period = acks ? pollMs : Math.min(pollMs, 100);
+        refresh = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(true), Math.min(period, remaining));
+          wake = () => {
+            clearTimeout(timer);
+            resolve(false);
+          };
+          if (arrived.length > 0) wake();
+        });
+        wake = null;
       }
-      if (observed && tally.done) break;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) break;
-      await sleep(Math.min(pollMs, remaining));
+    } finally {
+      acks?.close();
     }
     if (!observed) {
       throw lastError instanceof AppError
@@ -261,9 +332,57 @@ export class NodeRegistry implements ConvergenceWaiter {
     return tally.result();
   }
 
+  /**
+   * Follows the acknowledgement stream from its current end; each validly signed report is passed
+   * on, others are dropped (logged at most once a minute). Null when Redis does not answer.
+   */
+  private async followAcks(onNode: (node: NodeInfo) => void): Promise<StreamFollow | null> {
+    let head: string;
+    try {
+      const rows = (await this.call("read acknowledgements", () =>
+        this.client.xrevrange(this.names.nodeAcks, "+", "-", "COUNT", 1),
+      )) as [string, string[]][];
+      head = rows[0]?.[0] ?? "0-0";
+    } catch (error) {
+      this.logger.warn(
+        { err: errorMessage(error) },
+        "node registry: acknowledgements unavailable; reading the registry instead",
+      );
+      return null;
+    }
+    this.ackFeed ??= new StreamFeed({
+      redis: this.client,
+      name: `${this.names.nodeAcks}:reader`,
+      logger: this.logger,
+    });
+    return this.ackFeed.follow(this.names.nodeAcks, head, (entries) => {
+      for (const { fields } of entries) {
+        const raw = fields[fields.indexOf(ACK_FIELD) + 1];
+        const payload = raw === undefined ? null : this.signer.open("node-ack", raw);
+        const node = payload === null ? null : parseNodeInfo(payload);
+        if (node) onNode(node);
+        else this.skipped(raw ?? "", payload === null);
+      }
+    });
+  }
+
+  /** Logs a refused registry entry or acknowledgement, at most once a minute (reads are frequent). */
+  private skipped(raw: string, unsigned: boolean): void {
+    const now = Date.now();
+    if (now - this.skippedLoggedAt < 60_000) return;
+    this.skippedLoggedAt = now;
+    this.logger.warn(
+      { entry: raw.slice(0, 200) },
+      unsigned
+        ? "node registry: skipped an entry without a valid signature (not written by a node of this cluster)"
+        : "node registry: skipped a malformed entry",
+    );
+  }
+
   /** stop(), then quit the connection if this registry opened it. */
   async close(): Promise<void> {
     await this.stop();
+    await this.ackFeed?.close();
     if (this.owned) await closeClient(this.client);
   }
 

@@ -35,6 +35,26 @@ export class RevisionTally {
     for (const node of liveNodes) this.latest.set(node.nodeId, node);
   }
 
+  /**
+   * One node's own report (its acknowledgement, pushed right after it applied a change): it is
+   * live and in this state now, whether or not the last registry read had it yet.
+   */
+  acknowledge(node: NodeInfo): void {
+    this.latest.set(node.nodeId, node);
+    this.liveNow = [...this.liveNow.filter((n) => n.nodeId !== node.nodeId), node];
+  }
+
+  /** Whether `node` has reached the revision (the moment to report it). */
+  reached(node: NodeInfo): boolean {
+    return this.hasApplied(node);
+  }
+
+  /** What `node` did with the revision: failed when it reports the job's plugin in error. */
+  outcomeOf(node: NodeInfo): { outcome: "applied" | "failed"; error?: string } {
+    const failure = this.failureOf(node);
+    return failure === null ? { outcome: "applied" } : { outcome: "failed", error: failure };
+  }
+
   /** Every live node has applied (also true when no node is live: nobody to wait for). */
   get done(): boolean {
     return this.liveNow.every((node) => this.hasApplied(node));
@@ -44,16 +64,9 @@ export class RevisionTally {
     const nodes = [...this.latest.values()];
     const applied = nodes.filter((node) => this.hasApplied(node));
     const failed: RevisionProgress["failed"] = [];
-    if (this.pluginId !== undefined) {
-      for (const node of applied) {
-        const entry = node.plugins.find((p) => p.pluginId === this.pluginId);
-        if (entry && (entry.state === "error" || entry.error)) {
-          failed.push({
-            nodeId: node.nodeId,
-            error: entry.error || `plugin ${this.pluginId} failed to load`,
-          });
-        }
-      }
+    for (const node of applied) {
+      const error = this.failureOf(node);
+      if (error !== null) failed.push({ nodeId: node.nodeId, error });
     }
     return {
       expected: nodes.length,
@@ -61,6 +74,13 @@ export class RevisionTally {
       failed,
       pending: nodes.filter((node) => !this.hasApplied(node)).map((node) => node.nodeId),
     };
+  }
+
+  private failureOf(node: NodeInfo): string | null {
+    if (this.pluginId === undefined) return null;
+    const entry = node.plugins.find((p) => p.pluginId === this.pluginId);
+    if (!entry || !(entry.state === "error" || entry.error)) return null;
+    return entry.error || `plugin ${this.pluginId} failed to load`;
   }
 
   private hasApplied(node: NodeInfo): boolean {

@@ -1,0 +1,30 @@
+import type { JobEvent } from "@arcade/contracts";
+
+/** The stream entry field that holds the event's JSON. */
+export const JOB_EVENT_FIELD = "event";
+
+const TYPES = new Set<JobEvent["type"]>(["state", "step", "node", "end"]);
+
+export function encodeJobEvent(event: JobEvent): string {
+  return JSON.stringify(event);
+}
+
+/**
+ * The event of one stream entry (its flat field list), or null for an entry this package did not
+ * write. Only the worker's user may write these keys (infra/services/redis.sh), so the check is
+ * about shape, not trust.
+ */
+export function decodeJobEvent(fields: readonly string[]): JobEvent | null {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] !== JOB_EVENT_FIELD) continue;
+    try {
+      const value = JSON.parse(fields[i + 1] as string) as { type?: unknown } | null;
+      if (typeof value === "object" && value !== null && TYPES.has(value.type as JobEvent["type"])) {
+        return value as JobEvent;
+      }
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
