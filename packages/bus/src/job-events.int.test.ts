@@ -54,7 +54,7 @@ describe.skipIf(!TEST_REDIS_URL)(
       await sink.publish("job-a", step("verify", 20));
       await sink.publish("job-a", { type: "state", state: "running", attempts: 2 });
       await eventually(() => expect(seen.map((e) => e.event.type)).toEqual(["step", "state"]));
-      expect((seen[0]?.event as { step: { name: string } }).step.name).toBe("verify");
+      expect(seen[0]?.event).toMatchObject({ step: { name: "verify" } });
       follow.close();
     });
 
