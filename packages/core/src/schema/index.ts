@@ -9,6 +9,7 @@ export * from "./platform-formats.js";
 export * from "./schema-compiler.js";
 export * from "./schema-dialect.js";
 export * from "./schema-patterns.js";
+export * from "./secret-fields.js";
 export * from "./string-cap.js";
 export * from "./validate-config.js";
 export * from "./validate-params.js";
