@@ -1,6 +1,8 @@
 /**
- * Dependency rules of the house plan: contracts <- core <- adapters <- apps.
+ * Dependency rules of the house plan: contracts <- core <- archive <- adapters <- apps.
  * Leaf utility packages (config, telemetry) depend on nothing of ours but contracts.
+ * archive (zip reading, inspection, extraction, the one SHA-256 stream) does file I/O, so it
+ * sits above core (which only names it through the ArchiveTools port) and below the adapters.
  */
 const ADAPTERS = "(db|storage|queue|bus|runtime|market)";
 
@@ -30,13 +32,27 @@ module.exports = {
       to: { path: "node_modules/(bullmq|typeorm|ioredis|@aws-sdk|hono|@hono|mysql2|better-sqlite3|pino)/" },
     },
     {
+      name: "core-no-file-system",
+      comment: "core does no I/O of its own: files are read through ports (ArchiveTools, JobFiles).",
+      severity: "error",
+      from: { path: "^packages/core/", pathNot: "\\.test\\.ts$" },
+      to: { dependencyTypes: ["core"], path: "^(node:)?fs(/promises)?$" },
+    },
+    {
+      name: "archive-only-core",
+      comment: "archive reads files for the layers above it; it uses only core and contracts.",
+      severity: "error",
+      from: { path: "^packages/archive/" },
+      to: { path: "^(packages|apps)/", pathNot: "^packages/(archive|core|contracts)/" },
+    },
+    {
       name: "adapters-independent",
       comment: "adapters do not import each other or any app.",
       severity: "error",
       from: { path: `^packages/${ADAPTERS}/` },
       to: {
         path: "^(packages|apps)/",
-        pathNot: [`^packages/$1/`, "^packages/(core|contracts|config|telemetry)/"],
+        pathNot: [`^packages/$1/`, "^packages/(core|contracts|archive|config|telemetry)/"],
       },
     },
     {

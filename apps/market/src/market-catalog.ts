@@ -1,8 +1,8 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { inspectArchive } from "@arcade/archive";
 import type { Manifest } from "@arcade/contracts";
 import {
-  inspectArchive,
   isAppError,
   type Logger,
   parseSignatureFile,

@@ -1,9 +1,9 @@
-import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
-import { Readable, Transform, type TransformCallback } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { type FailedCheck, Sha256Stream } from "@arcade/archive";
 import { AppError, isAppError } from "@arcade/core";
 import { describeFault, type HttpOptions, marketGet, Watchdog } from "./market-http.js";
 import { TransientFault } from "./retry.js";
@@ -28,34 +28,22 @@ function sizeMismatch(got: number | string, expected: number): AppError {
   });
 }
 
-/**
- * Counts and hashes what flows through it, and stops the download as soon as
- * it passes the size limit or the catalog's size: an oversized artifact never
- * fills the disk.
- */
-class GuardStream extends Transform {
-  readonly hash = createHash("sha256");
-  bytes = 0;
-
-  constructor(
-    private readonly expectedSize: number,
-    private readonly maxSize: number,
-    private readonly watchdog: Watchdog,
-  ) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.watchdog.touch();
-    this.bytes += chunk.length;
-    if (this.bytes > this.maxSize) {
-      callback(tooLarge(this.bytes, this.maxSize));
-    } else if (this.bytes > this.expectedSize) {
-      callback(sizeMismatch(`more than ${this.expectedSize}`, this.expectedSize));
-    } else {
-      this.hash.update(chunk);
-      callback(null, chunk);
-    }
+/** The market's wording of a failed check of the download's Sha256Stream. */
+function describeCheck(check: FailedCheck, expected: ExpectedArtifact): AppError {
+  switch (check.code) {
+    case "PAYLOAD_TOO_LARGE":
+      return tooLarge(check.bytes, check.maxBytes);
+    case "SIZE_MISMATCH":
+      return sizeMismatch(check.ended ? check.bytes : `more than ${check.expectedSize}`, check.expectedSize);
+    case "CHECKSUM_MISMATCH":
+      return new AppError(
+        "CHECKSUM_MISMATCH",
+        `the downloaded artifact's SHA-256 is ${check.sha256}; the market's catalog says ${expected.sha256}`,
+        {
+          detail: "The artifact was changed or corrupted after it was published: it is not installed.",
+          extras: { marketId: expected.marketId, version: expected.version },
+        },
+      );
   }
 }
 
@@ -98,7 +86,16 @@ export async function downloadArtifact(
       }
     }
     if (!response.body) throw new TransientFault(`GET ${url.pathname} answered without a body`);
-    const guard = new GuardStream(expected.size, maxSize, watchdog);
+    // Counts and hashes what flows through, and stops the download as soon as it passes the
+    // size limit or the catalog's size: an oversized artifact never fills the disk. The size
+    // and SHA-256 are compared with the catalog's before the stream ends.
+    const guard = new Sha256Stream({
+      maxBytes: maxSize,
+      expectedSize: expected.size,
+      expectedSha256: expected.sha256,
+      describe: (check) => describeCheck(check, expected),
+      onChunk: () => watchdog.touch(),
+    });
     const file = createWriteStream(destPath);
     let localFault: unknown = null;
     file.once("error", (error: NodeJS.ErrnoException) => {
@@ -115,18 +112,6 @@ export async function downloadArtifact(
       throw new TransientFault(`download of ${url.pathname} broke off: ${describeFault(error)}`, {
         cause: error,
       });
-    }
-    if (guard.bytes !== expected.size) throw sizeMismatch(guard.bytes, expected.size);
-    const sha256 = guard.hash.digest("hex");
-    if (sha256 !== expected.sha256) {
-      throw new AppError(
-        "CHECKSUM_MISMATCH",
-        `the downloaded artifact's SHA-256 is ${sha256}; the market's catalog says ${expected.sha256}`,
-        {
-          detail: "The artifact was changed or corrupted after it was published: it is not installed.",
-          extras: { marketId: expected.marketId, version: expected.version },
-        },
-      );
     }
   } catch (error) {
     await rm(destPath, { force: true }).catch(() => {});

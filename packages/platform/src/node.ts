@@ -1,9 +1,10 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { extractArchive } from "@arcade/archive";
 import { EventSubscriber, NodeRegistry } from "@arcade/bus";
 import type { ArcadeConfig } from "@arcade/config";
 import { PluginStatus } from "@arcade/contracts";
-import { artifactKey, extractArchive, type Logger, type ObjectStore, type PluginRepo } from "@arcade/core";
+import { artifactKey, type Logger, type ObjectStore, type PluginRepo } from "@arcade/core";
 import { type DesiredPlugin, PluginHost, Reconciler } from "@arcade/runtime";
 import { FsArtifactCache } from "@arcade/storage";
 import { hardenDataDir } from "./harden-data-dir.js";

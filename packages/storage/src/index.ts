@@ -8,7 +8,6 @@ export {
 export { createObjectStore, type ObjectStoreOptions } from "./create-object-store.js";
 export { classifyFsError } from "./fs/classify-fs-error.js";
 export { FsObjectStore, type FsObjectStoreOptions } from "./fs/fs-object-store.js";
-export { HashingStream, type HashingStreamOptions } from "./hashing-stream.js";
 export { assertValidKey, assertValidPrefix } from "./object-key.js";
 export { classifyS3Error, type S3ErrorContext } from "./s3/classify-s3-error.js";
 export { S3ObjectStore, type S3ObjectStoreOptions } from "./s3/s3-object-store.js";

@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, truncate, writeFile 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { type ArtifactRef, extractArchive } from "@arcade/core";
+import { extractArchive } from "@arcade/archive";
+import type { ArtifactRef } from "@arcade/core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FsObjectStore } from "../fs/fs-object-store.js";
 import { CountingStore } from "../testing/counting-store.js";

@@ -1,17 +1,17 @@
 import { chmod, lstat, mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
+import { Sha256Stream } from "@arcade/archive";
 import type { ArtifactCache, ArtifactRef, CachedArtifact, ObjectStore } from "@arcade/core";
 import { AppError, isAppError } from "@arcade/core";
 import { randomSuffix, syncDirectory, writeDurably } from "../durable-file.js";
 import { classifyFsError } from "../fs/classify-fs-error.js";
-import { HashingStream } from "../hashing-stream.js";
 import { assertPluginId, assertSha256, entryBase, parseEntryName } from "./cache-names.js";
 import { sha256OfFile } from "./hash-file.js";
 
 /**
  * Unpacks the zip at `zipPath` into `targetDir`, a fresh temp name that does
- * not exist yet. Core's `extractArchive(archivePath, targetDir, limits?)` fits
+ * not exist yet. @arcade/archive's `extractArchive(archivePath, targetDir, limits?)` fits
  * as it is; its result is ignored.
  */
 export type ExtractArchive = (zipPath: string, targetDir: string) => Promise<unknown>;
@@ -151,7 +151,7 @@ export class FsArtifactCache implements ArtifactCache {
       "fetching artifact",
     );
     const body = await this.store.get(ref.objectKey);
-    const hasher = new HashingStream({ expectedSha256: ref.sha256 });
+    const hasher = new Sha256Stream({ expectedSha256: ref.sha256 });
     const tmp = `${zipPath}.tmp-${randomSuffix()}`;
     try {
       await writeDurably(tmp, body, hasher);

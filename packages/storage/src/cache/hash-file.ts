@@ -1,15 +1,12 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { sha256File } from "@arcade/archive";
 
 /** Lowercase hex SHA-256 of a file, streamed; null when the file does not exist. */
 export async function sha256OfFile(path: string): Promise<string | null> {
-  const hash = createHash("sha256");
   try {
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+    return (await sha256File(path)).sha256;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "EISDIR" || code === "ENOTDIR") return null;
     throw error;
   }
-  return hash.digest("hex");
 }

@@ -2,9 +2,9 @@ import type { Dirent } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { Readable } from "node:stream";
+import { Sha256Stream } from "@arcade/archive";
 import type { ObjectInfo, ObjectStore, PutOptions, PutResult } from "@arcade/core";
 import { randomSuffix, syncDirectory, writeDurably } from "../durable-file.js";
-import { HashingStream } from "../hashing-stream.js";
 import { mapStreamErrors } from "../map-stream-errors.js";
 import { assertValidKey, assertValidPrefix } from "../object-key.js";
 import { classifyFsError } from "./classify-fs-error.js";
@@ -52,7 +52,7 @@ export class FsObjectStore implements ObjectStore {
   async put(key: string, body: Readable, options: PutOptions = {}): Promise<PutResult> {
     this.checkKey(key);
     const file = pathOfKey(this.root, key);
-    const hasher = new HashingStream({
+    const hasher = new Sha256Stream({
       expectedSha256: options.sha256,
       expectedSize: options.size,
       maxBytes: options.maxBytes,

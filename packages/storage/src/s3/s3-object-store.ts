@@ -1,4 +1,5 @@
 import { pipeline, Readable } from "node:stream";
+import { Sha256Stream } from "@arcade/archive";
 import type { ObjectInfo, ObjectStore, PutOptions, PutResult } from "@arcade/core";
 import { AppError } from "@arcade/core";
 import {
@@ -12,7 +13,6 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { HashingStream } from "../hashing-stream.js";
 import { mapStreamErrors } from "../map-stream-errors.js";
 import { assertValidKey, assertValidPrefix } from "../object-key.js";
 import { classifyS3Error } from "./classify-s3-error.js";
@@ -106,7 +106,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async put(key: string, body: Readable, options: PutOptions = {}): Promise<PutResult> {
     assertValidKey(key);
-    const hasher = new HashingStream({
+    const hasher = new Sha256Stream({
       expectedSha256: options.sha256,
       expectedSize: options.size,
       maxBytes: options.maxBytes,

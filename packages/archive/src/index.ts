@@ -1,4 +1,5 @@
 export * from "./archive-error.js";
+export * from "./archive-tools.js";
 export * from "./build-single-file-archive.js";
 export * from "./check-central-directory.js";
 export * from "./check-local-headers.js";
@@ -7,7 +8,7 @@ export * from "./entry-name.js";
 export * from "./entry-type.js";
 export * from "./extract-archive.js";
 export * from "./inspect-archive.js";
-export * from "./limits.js";
+export * from "./reading-limits.js";
 export * from "./resolve-inside.js";
 export * from "./scan-archive.js";
 export * from "./sha256.js";

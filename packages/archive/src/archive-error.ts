@@ -1,5 +1,5 @@
 import type { ErrorCode, FieldError } from "@arcade/contracts";
-import { AppError } from "../errors/app-error.js";
+import { AppError } from "@arcade/core";
 
 const NEXT_STEP: Partial<Record<ErrorCode, string>> = {
   ARCHIVE_INVALID: "Upload a .zip made with a standard zip tool (or `arcade-plugins pack`).",

@@ -1,9 +1,10 @@
 import type { ErrorCode, FieldError } from "@arcade/contracts";
-import { capFieldErrors } from "../schema/field-errors.js";
+import type { ArchiveLimits } from "@arcade/core";
+import { capFieldErrors } from "@arcade/core";
 import { archiveError, entryError } from "./archive-error.js";
 import { entryCollisionKey, entryNameProblem, isDirectoryName } from "./entry-name.js";
 import { unixFileType } from "./entry-type.js";
-import { type ArchiveLimits, RATIO_GRACE_BYTES } from "./limits.js";
+import { RATIO_GRACE_BYTES } from "./reading-limits.js";
 import type { ZipEntry } from "./zip-reader.js";
 
 const STORED = 0;

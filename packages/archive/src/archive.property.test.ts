@@ -1,8 +1,8 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
+import { AppError } from "@arcade/core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppError } from "../errors/app-error.js";
 import { extractArchive } from "./extract-archive.js";
 import { inspectArchive } from "./inspect-archive.js";
 import { pluginEntries, rewriteZip, scratchDir, yazlZip } from "./zip-fixtures.js";

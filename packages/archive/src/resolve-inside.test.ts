@@ -1,5 +1,5 @@
+import { AppError } from "@arcade/core";
 import { describe, expect, it } from "vitest";
-import { AppError } from "../errors/app-error.js";
 import { resolveInside } from "./resolve-inside.js";
 
 describe("resolveInside", () => {

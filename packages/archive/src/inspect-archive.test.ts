@@ -2,10 +2,10 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { ErrorCode } from "@arcade/contracts";
+import type { ArchiveLimits } from "@arcade/core";
+import { AppError } from "@arcade/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppError } from "../errors/app-error.js";
 import { inspectArchive } from "./inspect-archive.js";
-import type { ArchiveLimits } from "./limits.js";
 import {
   type FixtureEntry,
   MINIMAL_MANIFEST,

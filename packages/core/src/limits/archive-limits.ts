@@ -1,6 +1,9 @@
 const MiB = 1024 * 1024;
 
-/** Bounds on an uploaded plugin archive. The worker passes the values from `[plugin]` config. */
+/**
+ * Bounds on an uploaded plugin archive. The worker passes the values from `[plugin]` config.
+ * A domain setting (jobs carry it in their settings), so it lives in core; @arcade/archive enforces it.
+ */
 export interface ArchiveLimits {
   /** Size of the .zip file itself (config `max_plugin_size`). */
   maxCompressedBytes: number;
@@ -10,7 +13,7 @@ export interface ArchiveLimits {
   maxUncompressedBytes: number;
   /**
    * Uncompressed/compressed, per entry and for the whole archive (`max_compression_ratio`).
-   * Checked once the uncompressed side passes RATIO_GRACE_BYTES: small, highly
+   * Checked once the uncompressed side passes 1 MiB (@arcade/archive's RATIO_GRACE_BYTES): small, highly
    * repetitive files are normal and harmless.
    */
   maxCompressionRatio: number;
@@ -25,12 +28,6 @@ export const DEFAULT_ARCHIVE_LIMITS: Readonly<ArchiveLimits> = Object.freeze({
   maxCompressionRatio: 100,
   maxManifestBytes: 1 * MiB,
 });
-
-/** Below this many uncompressed bytes the compression ratio is not checked. */
-export const RATIO_GRACE_BYTES = 1 * MiB;
-
-/** Longest entry name (bytes of UTF-8); the zip format allows 64 KiB. */
-export const MAX_ENTRY_NAME_BYTES = 1024;
 
 /** The defaults with any given values on top. */
 export function resolveArchiveLimits(limits: Partial<ArchiveLimits> = {}): ArchiveLimits {

@@ -2,25 +2,16 @@ import { stat } from "node:fs/promises";
 import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Manifest } from "@arcade/contracts";
-import { AppError } from "../errors/app-error.js";
-import { assertValidManifest, validateManifestJson } from "../manifest/validate-manifest.js";
+import type { ArchiveEntry, ArchiveLimits } from "@arcade/core";
+import { AppError, assertValidManifest, validateManifestJson } from "@arcade/core";
 import { archiveError, asArchiveError } from "./archive-error.js";
 import { checkCentralDirectory } from "./check-central-directory.js";
 import { checkLocalHeaders } from "./check-local-headers.js";
 import { EntryGuard } from "./entry-guard.js";
 import { isDirectoryName } from "./entry-name.js";
-import type { ArchiveLimits } from "./limits.js";
 import { type ZipEntry, ZipReader } from "./zip-reader.js";
 
 export const MANIFEST_ENTRY = "manifest.json";
-
-export interface ArchiveEntry {
-  /** As in the archive; folders end with "/". */
-  name: string;
-  /** Uncompressed bytes. */
-  size: number;
-  compressedSize: number;
-}
 
 export interface ScannedArchive {
   manifest: Manifest;

@@ -1,5 +1,5 @@
-import { relativePathProblem } from "../manifest/relative-path.js";
-import { MAX_ENTRY_NAME_BYTES } from "./limits.js";
+import { relativePathProblem } from "@arcade/core";
+import { MAX_ENTRY_NAME_BYTES } from "./reading-limits.js";
 
 /** Directory entries end with "/" (the zip spec's convention). */
 export function isDirectoryName(name: string): boolean {

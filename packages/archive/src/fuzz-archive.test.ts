@@ -6,7 +6,7 @@
  * with an AppError of the archive/manifest family; anything else is a defect.
  *
  * Deterministic by default (fixed seed, bounded runs); a longer run:
- *   FUZZ_RUNS=20000 FUZZ_SEED=42 pnpm exec vitest run --config test/vitest.config.ts packages/core/src/archive/fuzz-archive.test.ts
+ *   FUZZ_RUNS=20000 FUZZ_SEED=42 pnpm exec vitest run --config test/vitest.config.ts packages/archive/src/fuzz-archive.test.ts
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -16,14 +16,13 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ErrorCode } from "@arcade/contracts";
+import type { ArchiveLimits } from "@arcade/core";
+import { AppError, validateManifest } from "@arcade/core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppError } from "../errors/app-error.js";
-import { validateManifest } from "../manifest/validate-manifest.js";
 import { entryNameProblem } from "./entry-name.js";
 import { extractArchive } from "./extract-archive.js";
 import { inspectArchive } from "./inspect-archive.js";
-import type { ArchiveLimits } from "./limits.js";
 import { pluginEntries, scratchDir, yazlZip } from "./zip-fixtures.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
@@ -45,7 +44,7 @@ const ALLOWED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 /** Small limits, so that mutated sizes and counts reach ARCHIVE_TOO_LARGE too. */
 const LIMITS: Partial<ArchiveLimits> = { maxEntries: 64, maxUncompressedBytes: 4 * 1024 * 1024 };
 
-const CORPUS = path.resolve(import.meta.dirname, "../../../../test/hostile/corpus");
+const CORPUS = path.resolve(import.meta.dirname, "../../../test/hostile/corpus");
 
 let scratch: Awaited<ReturnType<typeof scratchDir>>;
 let seeds: Buffer[] = [];
@@ -402,10 +401,14 @@ function inspectInChild(file: string): { status: number | null; output: string }
     `const { inspectArchive } = await import(${JSON.stringify(inspect)});`,
     `inspectArchive(${JSON.stringify(file)}).then(() => console.log("ok"), (e) => console.log("code:" + (e?.code ?? e)));`,
   ].join("\n");
-  const child = spawnSync(process.execPath, ["--import", tsx, "--input-type=module", "-e", script], {
-    encoding: "utf8",
-    timeout: HANG_MS,
-  });
+  const child = spawnSync(
+    process.execPath,
+    ["--conditions=source", "--import", tsx, "--input-type=module", "-e", script],
+    {
+      encoding: "utf8",
+      timeout: HANG_MS,
+    },
+  );
   return { status: child.status, output: `${child.stdout}${child.stderr}`.trim() };
 }
 

@@ -1,18 +1,7 @@
-import type { Manifest } from "@arcade/contracts";
+import { type ArchiveInspection, type ArchiveLimits, resolveArchiveLimits } from "@arcade/core";
 import { discardSink } from "./discard-sink.js";
-import { type ArchiveLimits, resolveArchiveLimits } from "./limits.js";
-import { type ArchiveEntry, scanArchive } from "./scan-archive.js";
+import { scanArchive } from "./scan-archive.js";
 import { sha256File } from "./sha256.js";
-
-export interface ArchiveInspection {
-  manifest: Manifest;
-  entries: ArchiveEntry[];
-  totalUncompressed: number;
-  /** Lowercase hex SHA-256 of the whole .zip file. */
-  sha256: string;
-  /** Bytes of the .zip file. */
-  size: number;
-}
 
 /**
  * Checks a plugin archive staged on disk without extracting it: every rule of

@@ -1,9 +1,9 @@
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { crc32 } from "node:zlib";
+import { AppError } from "@arcade/core";
 import { describe, expect, it } from "vitest";
 import type yauzl from "yauzl";
-import { AppError } from "../errors/app-error.js";
 import { EntryGuard } from "./entry-guard.js";
 import type { ZipEntry } from "./zip-reader.js";
 

@@ -1,29 +1,19 @@
 import { createWriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
-import { PassThrough, type Readable } from "node:stream";
+import { PassThrough } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import yazl from "yazl";
-import { AppError } from "../errors/app-error.js";
-import { normaliseEntryPoint } from "../manifest/entry-point.js";
 import {
+  AppError,
   assertValidManifest,
+  type BuiltArchive,
+  normaliseEntryPoint,
+  type SingleFileArchiveInput,
   validateManifest,
   validateManifestJson,
-} from "../manifest/validate-manifest.js";
+} from "@arcade/core";
+import yazl from "yazl";
 import { MANIFEST_ENTRY } from "./scan-archive.js";
-import { type Digest, sha256Stream } from "./sha256.js";
-
-export interface SingleFileArchiveInput {
-  /** The `manifest` form field: a parsed object or its JSON text. */
-  manifest: unknown;
-  /** Name of the uploaded module, e.g. `slack.mjs`; the manifest's entryPoint must equal it. */
-  fileName: string;
-  content: Readable | Buffer;
-}
-
-export interface BuiltArchive extends Digest {
-  path: string;
-}
+import { sha256Stream } from "./sha256.js";
 
 // Fixed timestamps make the same inputs give the same bytes (and checksum), so a
 // retried job that rebuilds the archive produces the identical artifact. A Date built

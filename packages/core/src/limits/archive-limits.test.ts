@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_ARCHIVE_LIMITS, resolveArchiveLimits } from "./limits.js";
+import { DEFAULT_ARCHIVE_LIMITS, resolveArchiveLimits } from "./archive-limits.js";
 
 describe("limits", () => {
   it("has sensible defaults", () => {

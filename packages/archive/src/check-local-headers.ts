@@ -1,5 +1,5 @@
 import type { FieldError } from "@arcade/contracts";
-import { capFieldErrors } from "../schema/field-errors.js";
+import { capFieldErrors } from "@arcade/core";
 import { archiveError, entryError } from "./archive-error.js";
 import type { ZipEntry, ZipReader } from "./zip-reader.js";
 
