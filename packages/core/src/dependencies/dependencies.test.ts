@@ -2,7 +2,6 @@ import { PluginStatus } from "@arcade/contracts";
 import { describe, expect, it } from "vitest";
 import type { AppError } from "../errors/app-error.js";
 import { checkDependencies } from "./check-dependencies.js";
-import { dependencyOrder } from "./dependency-order.js";
 import type { DependencyPlugin } from "./dependency-plugin.js";
 import {
   assertNoEnabledDependents,
@@ -164,7 +163,6 @@ describe("dependents", () => {
     const x = plugin("x", "1.0.0", { y: "*" });
     const y = plugin("y", "1.0.0", { x: "*" });
     expect(cascadeOrder("x", [x, y]).map((p) => p.name)).toEqual(["y"]);
-    expect(dependencyOrder([y, x]).map((p) => p.name)).toHaveLength(2);
   });
 
   it("refuses an update that leaves an enabled dependent's range (DEPENDENCY_VERSION)", () => {
@@ -172,14 +170,5 @@ describe("dependents", () => {
     expect(error.code).toBe("DEPENDENCY_VERSION");
     expect(error.message).toContain("b needs ^1.0.0");
     expect(() => checkDependentsAccept(a, "1.9.0", chain)).not.toThrow();
-  });
-});
-
-describe("dependencyOrder", () => {
-  it("loads what a plugin depends on before the plugin", () => {
-    expect(dependencyOrder([c, b, a]).map((p) => p.name)).toEqual(["a", "b", "c"]);
-    const z = plugin("z", "1.0.0");
-    const m = plugin("m", "1.0.0", { z: "*" });
-    expect(dependencyOrder([c, z, b, a, m]).map((p) => p.name)).toEqual(["a", "b", "c", "z", "m"]);
   });
 });
