@@ -1,4 +1,4 @@
-import type { NodePluginState } from "@arcade/contracts";
+import type { JobEvent, NodePluginState } from "@arcade/contracts";
 import type { ArchiveLimits, Clock, JobQueue, JobRepo, Logger, ObjectStore, PluginRepo } from "@arcade/core";
 import type { AuthOptions } from "./http/auth.js";
 import type { RateLimiterSet } from "./http/rate-limit.js";
@@ -17,6 +17,21 @@ export interface NodeApi {
 
 export interface ClusterView {
   listNodes(): Promise<{ nodeId: string; appliedRevision: number; plugins: NodePluginState[] }[]>;
+}
+
+/**
+ * The jobs' live events (JobEventReader of @arcade/bus over Redis streams): where a job's stream
+ * ends now, and every event after a position as it arrives.
+ */
+export interface JobEventFeed {
+  head(jobId: string): Promise<string>;
+  follow(
+    jobId: string,
+    afterId: string,
+    onEvent: (entry: { id: string; event: JobEvent }) => void,
+    /** The feed closed (shutdown): open streams end, clients reconnect elsewhere. */
+    onClosed?: () => void,
+  ): { close(): void };
 }
 
 export interface ReadinessCheck {
@@ -58,6 +73,8 @@ export interface ApiDeps {
   readiness: ReadinessCheck[];
   node: NodeApi | null;
   cluster: ClusterView | null;
+  /** Live job events; absent: GET /jobs/{jobId}/events answers 503 and `?wait` reads the database. */
+  jobEvents?: JobEventFeed | null;
   /** Prometheus text exposition, for /metrics. */
   metricsText?: () => Promise<string>;
   onRequest?: (info: { method: string; route: string; status: number; seconds: number }) => void;

@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import type { Server } from "node:http";
 import { join } from "node:path";
-import { NodeRegistry } from "@arcade/bus";
+import { JobEventReader, NodeRegistry } from "@arcade/bus";
 import { describeConfig } from "@arcade/config";
 import { systemClock } from "@arcade/core";
 import {
@@ -74,6 +74,8 @@ async function main(): Promise<void> {
     authFailures: { perMinute: config.server.rateLimitAuthFailuresPerMinute, keyPrefix: `${rl}:auth` },
     token: { perMinute: config.server.rateLimitPerMinute, keyPrefix: `${rl}:token` },
   });
+  // Live job events (GET /jobs/{jobId}/events, ?wait): one blocking connection for every follower.
+  const jobEvents = new JobEventReader({ redis: config.redis.url, prefix: config.redis.keyPrefix, logger });
   const workDir = join(config.server.dataDir, "tmp", "api");
   await mkdir(workDir, { recursive: true });
 
@@ -135,6 +137,7 @@ async function main(): Promise<void> {
     ],
     node: nodeApi,
     cluster,
+    jobEvents,
     metricsText: async () => {
       if (node) {
         metrics.nodeAppliedRevision.set(node.reconciler.appliedRevision ?? 0);
@@ -181,6 +184,8 @@ async function main(): Promise<void> {
   });
 
   onShutdown(logger, config.worker.shutdownTimeout, async () => {
+    // Ends the open event streams first: the server waits for its open requests to finish.
+    await jobEvents.close().catch(() => {});
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await node?.stop();
     if (!node) await cluster.close().catch(() => {});

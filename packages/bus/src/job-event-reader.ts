@@ -84,16 +84,23 @@ export class JobEventReader {
 
   /**
    * Calls `onEvent` for every event of the job after `afterId`, in order, as each arrives, until
-   * close(). RATE_LIMITED when this process already serves maxFollowers.
+   * close(); `onClosed` when the reader itself closes (shutdown). RATE_LIMITED when this process
+   * already serves maxFollowers.
    */
-  follow(jobId: string, afterId: string, onEvent: (entry: JobEventEntry) => void): StreamFollow {
-    return this.feed.follow(this.names.jobEvents(jobId), afterId, (entries: StreamEntry[]) => {
+  follow(
+    jobId: string,
+    afterId: string,
+    onEvent: (entry: JobEventEntry) => void,
+    onClosed?: () => void,
+  ): StreamFollow {
+    const deliver = (entries: StreamEntry[]) => {
       for (const { id, fields } of entries) {
         const event = decodeJobEvent(fields);
         if (event) onEvent({ id, event });
         else this.logger.warn({ jobId, id }, "job events: skipped an entry that is not a job event");
       }
-    });
+    };
+    return this.feed.follow(this.names.jobEvents(jobId), afterId, deliver, onClosed);
   }
 
   async close(): Promise<void> {

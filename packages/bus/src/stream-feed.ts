@@ -34,6 +34,8 @@ interface Follower {
   /** Id of the last entry handed to this follower: it gets only newer ones. */
   last: string;
   deliver(entries: StreamEntry[]): void;
+  /** The feed closed (process shutting down): no more entries will come. */
+  closed?: () => void;
 }
 
 /**
@@ -80,7 +82,12 @@ export class StreamFeed {
   }
 
   /** Delivers every entry of `key` after `afterId` ("0-0": all), as batches in stream order. */
-  follow(key: string, afterId: string, deliver: (entries: StreamEntry[]) => void): StreamFollow {
+  follow(
+    key: string,
+    afterId: string,
+    deliver: (entries: StreamEntry[]) => void,
+    closed?: () => void,
+  ): StreamFollow {
     if (this.closed) throw new AppError("QUEUE_UNAVAILABLE", "stream feed closed");
     const max = this.options.maxFollowers ?? 1000;
     if (this.followers.size >= max) {
@@ -89,7 +96,7 @@ export class StreamFeed {
         extras: { retryAfterSeconds: 5 },
       });
     }
-    const follower: Follower = { key, last: afterId, deliver };
+    const follower: Follower = { key, last: afterId, deliver, ...(closed ? { closed } : {}) };
     this.followers.add(follower);
     this.generation++;
     this.ensureRunning();
@@ -105,7 +112,9 @@ export class StreamFeed {
   /** Stops the loop and closes the blocking connection (and the shared one if it is ours). */
   async close(): Promise<void> {
     this.closed = true;
+    const followers = [...this.followers];
     this.followers.clear();
+    for (const follower of followers) follower.closed?.();
     this.wakeIdle?.();
     this.wakeIdle = null;
     const blocker = this.blocker;

@@ -16,3 +16,10 @@ export type JobEvent =
   | { type: "end"; job: JobResource };
 
 export type JobEventType = JobEvent["type"];
+
+/**
+ * What `GET /jobs/{jobId}/events` sends: the job's events, opened by one `job` event (not on a
+ * resume) with the job as the database had it when the stream opened; its `id:` is the stream
+ * position that snapshot covers, so a reconnect with it misses nothing.
+ */
+export type JobStreamEvent = JobEvent | { type: "job"; job: JobResource };

@@ -9,6 +9,7 @@ import {
   type SubmitRequest,
   submitJob,
 } from "@arcade/core";
+import type { JobEventFeed } from "../deps.js";
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -34,6 +35,8 @@ export class JobSubmitter {
     private readonly jobs: JobRepo,
     private readonly queue: JobQueue,
     private readonly clock: Clock,
+    /** The live job events; without them wait() reads the database every half second. */
+    private readonly events: JobEventFeed | null = null,
   ) {}
 
   /** `requestedBy:key`, so two callers cannot collide on a key; 400 on a malformed key. */
@@ -78,17 +81,53 @@ export class JobSubmitter {
     return operation;
   }
 
-  /** Polls the operation until it finishes or `seconds` pass. */
+  /**
+   * The job once it has finished, or as it is after `seconds`. Listens for the job's `end` event
+   * and then reads the row once: the answer comes the moment the job ends, with no polling.
+   * Without live events (or over their limit), it reads the row at growing intervals instead.
+   */
   async wait(jobId: string, seconds: number): Promise<JobRecord | null> {
     const deadline = Date.now() + seconds * 1000;
+    let ended!: () => void;
+    const end = new Promise<void>((resolve) => {
+      ended = resolve;
+    });
+    let follow: { close(): void } | null = null;
+    try {
+      // From the start of the stream: an `end` appended before this call counts too.
+      follow = this.events?.follow(jobId, "0-0", ({ event }) => event.type === "end" && ended()) ?? null;
+    } catch {
+      follow = null; // over the limit of live followers: poll this one
+    }
+    if (!follow) return this.poll(jobId, deadline);
+    try {
+      const first = await this.jobs.get(jobId);
+      if (!first || isFinished(first)) return first;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        end,
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, deadline - Date.now()))),
+      ]);
+      clearTimeout(timer);
+    } finally {
+      follow.close();
+    }
+    return this.jobs.get(jobId);
+  }
+
+  private async poll(jobId: string, deadline: number): Promise<JobRecord | null> {
     let delay = 50;
     for (;;) {
       const op = await this.jobs.get(jobId);
-      if (!op || op.state === "succeeded" || op.state === "failed" || Date.now() >= deadline) return op;
+      if (!op || isFinished(op) || Date.now() >= deadline) return op;
       await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(0, deadline - Date.now()))));
       delay = Math.min(delay * 2, 500);
     }
   }
+}
+
+function isFinished(job: JobRecord): boolean {
+  return job.state === "succeeded" || job.state === "failed";
 }
 
 function assertSameTarget(found: JobRecord, target: JobTarget): void {
