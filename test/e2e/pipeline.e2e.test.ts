@@ -150,7 +150,7 @@ function pipelineSuite(database: DatabaseKind, storage: StorageKind): void {
       workers: 2,
       label: `pipeline-${database}-${storage}`,
       // A killed worker's job goes to another worker after this, instead of 30 s.
-      workerEnv: { ARCADE_TEST_LOCK_DURATION_MS: "3000" },
+      workerEnv: { ARCADE_WORKER_LOCK_DURATION: "3s" },
       // Room for archives big enough that the store step takes a moment.
       env: { ARCADE_PLUGIN_MAX_PLUGIN_SIZE: "100MiB" },
     });

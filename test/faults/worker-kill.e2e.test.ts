@@ -22,7 +22,7 @@ import {
 } from "./support/probes.js";
 
 // SIGKILL a worker in the middle of each step of an install. Another worker must pick the job
-// up (the BullMQ lock of the dead one expires after ARCADE_TEST_LOCK_DURATION_MS) and finish it
+// up (the BullMQ lock of the dead one expires after worker.lock_duration, ARCADE_WORKER_LOCK_DURATION) and finish it
 // exactly once: one plugin row, one version row, one config row, only the current version's
 // object under plugins/<id>/, no staged upload left, one "operation succeeded".
 //
@@ -46,7 +46,7 @@ const suite = useFaultPlatform({
     database: "mysql",
     storage: "s3",
     env: { ARCADE_PLUGIN_MAX_PLUGIN_SIZE: "100MiB" },
-    workerEnv: { ARCADE_TEST_LOCK_DURATION_MS: "2000" },
+    workerEnv: { ARCADE_WORKER_LOCK_DURATION: "2s" },
   },
 });
 

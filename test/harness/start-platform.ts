@@ -27,7 +27,7 @@ export interface PlatformOptions {
   env?: Record<string, string>;
   /** Extra variables for the API processes only (e.g. ARCADE_PLUGIN_MAX_PLUGIN_SIZE). */
   apiEnv?: Record<string, string>;
-  /** Extra variables for the worker processes only (e.g. ARCADE_TEST_LOCK_DURATION_MS). */
+  /** Extra variables for the worker processes only (e.g. ARCADE_WORKER_LOCK_DURATION). */
   workerEnv?: Record<string, string>;
   /** Label in the run folder's name. */
   label?: string;

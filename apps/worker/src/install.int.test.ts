@@ -191,7 +191,7 @@ describeOnBackends("install", { attempts: 3, backoffMs: 50 }, (pipeline) => {
       error: { code: "QUEUE_UNAVAILABLE", message: "enqueue timed out" },
     });
     // The enqueue did reach Redis after all.
-    await p.producer.enqueue("install", jobId, payload);
+    await p.producer.enqueue({ jobId, type: "install" });
 
     const job = await p.settledJob(jobId);
     expect(await job.getState()).toBe("completed");

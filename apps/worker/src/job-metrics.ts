@@ -1,12 +1,13 @@
-import type { JobType } from "@arcade/contracts";
+import { JOB_TYPES, type JobType } from "@arcade/contracts";
 import type { JobRecord, JobRepo, Logger } from "@arcade/core";
+import type { EndedJob } from "@arcade/queue";
 import type { ArcadeMetrics } from "@arcade/telemetry";
-import type { Job, Worker } from "bullmq";
 
 export type JobMetrics = Pick<ArcadeMetrics, "jobsTotal" | "jobDurationSeconds" | "jobStepDurationSeconds">;
 
 export interface JobMetricsOptions {
-  worker: Worker;
+  /** The queue worker whose ended jobs are counted (JobWorker of @arcade/queue). */
+  worker: { onEnded(listener: (job: EndedJob) => void): void };
   /** Read once per finished job (its state and step times); a failed read only loses the steps. */
   jobs: Pick<JobRepo, "get">;
   metrics: JobMetrics;
@@ -29,8 +30,8 @@ export function observeJobMetrics(options: JobMetricsOptions): void {
   const { worker, metrics, logger } = options;
   const counted = new Set<string>();
 
-  const record = async (job: Job, state: "succeeded" | "failed") => {
-    const jobId = job.id;
+  const record = async (job: EndedJob) => {
+    const { jobId, state } = job;
     if (!jobId || counted.has(jobId)) return;
     let operation: JobRecord | null | undefined;
     try {
@@ -44,10 +45,11 @@ export function observeJobMetrics(options: JobMetricsOptions): void {
     counted.add(jobId);
     if (counted.size > REMEMBERED) counted.delete(counted.values().next().value as string);
 
-    const type = job.name as JobType;
+    // The row's type; the queue's name only when the row could not be read (and it is a known type).
+    const type: JobType | undefined = operation?.type ?? JOB_TYPES.find((t) => t === job.name);
+    if (type === undefined) return;
     metrics.jobsTotal.inc({ type, state });
-    const end = job.finishedOn ?? Date.now();
-    metrics.jobDurationSeconds.observe({ type }, Math.max(0, end - job.timestamp) / 1000);
+    metrics.jobDurationSeconds.observe({ type }, Math.max(0, job.finishedAt - job.enqueuedAt) / 1000);
     for (const step of operation?.steps ?? []) {
       if (!step.startedAt || !step.finishedAt) continue;
       const seconds = (Date.parse(step.finishedAt) - Date.parse(step.startedAt)) / 1000;
@@ -57,8 +59,5 @@ export function observeJobMetrics(options: JobMetricsOptions): void {
     }
   };
 
-  worker.on("completed", (job) => void record(job, "succeeded"));
-  worker.on("failed", (job) => {
-    if (job && typeof job.finishedOn === "number") void record(job, "failed");
-  });
+  worker.onEnded((job) => void record(job));
 }

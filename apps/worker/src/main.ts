@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { NodeRegistry, RedisEventBus } from "@arcade/bus";
+import { archiveTools } from "@arcade/archive";
+import { NodeRegistry, RedisEventBus, RedisJobEventSink } from "@arcade/bus";
 import { describeConfig } from "@arcade/config";
 import {
   checkForUpdates,
@@ -28,8 +29,9 @@ import {
 } from "@arcade/queue";
 import { createLogger, createMetrics } from "@arcade/telemetry";
 import { observeJobMetrics } from "./job-metrics.js";
+import { createJobRunner } from "./job-runner.js";
+import { LocalJobFiles } from "./local-job-files.js";
 import { type MetricsServer, startMetricsServer } from "./metrics-server.js";
-import { createOperationWorker } from "./operation-worker.js";
 import { sweepScratch } from "./scratch-sweep.js";
 
 const PRUNE_EVERY_MS = 3600_000;
@@ -75,18 +77,22 @@ async function main(): Promise<void> {
         logger: logger.child({ component: "market" }),
       })
     : null;
+  const files = new LocalJobFiles(join(config.server.dataDir, "tmp", "worker"));
   const services: JobServices = {
     plugins: database.plugins,
     jobs: database.jobs,
     store,
+    archives: archiveTools,
     events,
+    // Live job events for GET /jobs/{jobId}/events and ?wait: one Redis stream per job.
+    jobEvents: new RedisJobEventSink({ redis: config.redis.url, prefix: config.redis.keyPrefix, logger }),
     convergence: registry,
     market: market,
     signatures: new SignaturePolicy(config.signature),
     clock: systemClock,
     logger,
+    files,
     settings: {
-      workDir: join(config.server.dataDir, "tmp", "worker"),
       retainVersions: config.plugin.retainVersions,
       archiveLimits: archiveLimits(config),
       maxPluginSize: config.plugin.maxPluginSize,
@@ -96,15 +102,13 @@ async function main(): Promise<void> {
     },
   };
   const connection = createQueueConnection(config.redis.url);
-  const worker = createOperationWorker({
+  const worker = createJobRunner({
     services,
     connection,
     prefix: config.redis.keyPrefix,
     concurrency: config.worker.concurrency,
+    lockDurationMs: config.worker.lockDuration,
     logger,
-    ...(process.env.ARCADE_TEST_LOCK_DURATION_MS
-      ? { lockDurationMs: Number(process.env.ARCADE_TEST_LOCK_DURATION_MS) }
-      : {}),
   });
 
   const metrics = createMetrics({});
@@ -170,7 +174,7 @@ async function main(): Promise<void> {
     recovering = true;
     try {
       await worker.recovery.sweep();
-      await sweepScratch(services.settings.workDir, database.jobs);
+      await sweepScratch(files.workDir, database.jobs);
     } catch (error) {
       logger.debug({ err: error }, "recovery pass did not finish; trying again later");
     } finally {

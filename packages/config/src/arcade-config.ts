@@ -146,6 +146,11 @@ export interface WorkerConfig {
   jobRetentionDays: number;
   /** Milliseconds. */
   shutdownTimeout: number;
+  /**
+   * Milliseconds: how long a worker's hold on a running job lasts without renewal (renewed at
+   * half of it while the worker lives), so a killed worker's job goes to another worker after it.
+   */
+  lockDuration: number;
   /** Port of the worker's /metrics, /healthz and /readyz (on server.host); 0: not served. */
   metricsPort: number;
 }
@@ -190,6 +195,23 @@ export interface ClusterConfig {
   secret: string;
 }
 
+/** One key-encryption key of config secrets. */
+export interface SecretKey {
+  /** Named in every ciphertext it wraps, so decryption finds it after the active key changed. */
+  id: string;
+  /** 32 bytes (AES-256). Named `secret` so the logger censors it by name too. */
+  secret: Buffer;
+}
+
+export interface SecretsConfig {
+  /** Absolute; the file of `id:base64` lines that was read, if one is configured. */
+  keysFile?: string;
+  /** From `secrets.keys` and the keys file, merged; empty: config secrets cannot be encrypted. */
+  keys: SecretKey[];
+  /** Id of the key new values are encrypted with; "" exactly when there are no keys. */
+  activeKey: string;
+}
+
 export interface LogConfig {
   level: LogLevel;
   pretty: boolean;
@@ -208,6 +230,7 @@ export interface ArcadeConfig {
   signature: SignatureConfig;
   runtime: RuntimeConfig;
   cluster: ClusterConfig;
+  secrets: SecretsConfig;
   log: LogConfig;
   /** The TOML file that was read, if any (absolute). */
   file?: string;

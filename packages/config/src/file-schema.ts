@@ -264,6 +264,7 @@ export const WorkerSchema = section("worker", {
   backoff_ms: duration(1_000, 0, "ms"),
   job_retention_days: int(0, 3650, 7),
   shutdown_timeout: duration(30_000),
+  lock_duration: duration(30_000, 1_000),
   // 9464: the port the Prometheus exporter registry lists for Node's own exporters.
   metrics_port: Type.Integer({
     minimum: 0,
@@ -325,6 +326,21 @@ export const ClusterSchema = section("cluster", {
   }),
 });
 
+// Issue 13: key-encryption keys of plugin config secrets (envelope encryption, @arcade/secrets).
+export const SecretsSchema = section("secrets", {
+  keys_file: text({ fallback: "" }),
+  keys: Type.Array(Type.String({ minLength: 1 }), {
+    default: [],
+    secret: true,
+    description: 'an array of "<id>:<base64 key>" strings (in env: a comma list or a JSON array)',
+  }),
+  active_key: Type.String({
+    pattern: "^(|[A-Za-z0-9_.-]{1,64})$",
+    default: "",
+    description: 'a key id of 1 to 64 letters, digits, _, . or - (or "" for none)',
+  }),
+});
+
 export const LogSchema = section("log", {
   level: oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"], "info"),
   pretty: bool(false),
@@ -344,6 +360,7 @@ export const FileSchema = Type.Object(
     signature: SignatureSchema,
     runtime: RuntimeSchema,
     cluster: ClusterSchema,
+    secrets: SecretsSchema,
     log: LogSchema,
   },
   { additionalProperties: false, description: "a TOML document of sections" },

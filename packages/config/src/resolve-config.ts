@@ -5,6 +5,7 @@ import { resolveTokens } from "./auth-tokens.js";
 import type { ConfigIssue } from "./config-error.js";
 import type { ConfigOrigins } from "./config-origins.js";
 import type { FileConfig } from "./file-schema.js";
+import { resolveSecretKeys } from "./secret-keys.js";
 import { resolveTrustedKeys } from "./trusted-keys.js";
 
 export interface ResolveContext {
@@ -183,8 +184,13 @@ export function resolveConfig(
   );
   const auth = resolveTokens(raw.auth.tokens, context.adminToken, origins);
   const trusted = resolveTrustedKeys(raw.signature.trusted_keys, origins);
+  const secretKeys = resolveSecretKeys(
+    raw.secrets,
+    raw.secrets.keys_file === "" ? undefined : pathOf("secrets", "keys_file", raw.secrets.keys_file),
+    origins,
+  );
 
-  const warnings = [...auth.warnings, ...controlPlaneWarnings(raw)];
+  const warnings = [...auth.warnings, ...controlPlaneWarnings(raw), ...secretKeys.warnings];
   if (raw.auth.disabled) {
     warnings.push("auth is disabled (auth.disabled = true): every request is treated as admin");
   } else if (auth.tokens.length === 0) {
@@ -261,6 +267,7 @@ export function resolveConfig(
       backoffMs: raw.worker.backoff_ms,
       jobRetentionDays: raw.worker.job_retention_days,
       shutdownTimeout: raw.worker.shutdown_timeout,
+      lockDuration: raw.worker.lock_duration,
       metricsPort: raw.worker.metrics_port,
     },
     market: {
@@ -282,9 +289,16 @@ export function resolveConfig(
       warmSpare: raw.runtime.warm_spare,
     },
     cluster: { secret: raw.cluster.secret },
+    secrets: secretKeys.secrets,
     log: { level: raw.log.level, pretty: raw.log.pretty },
   };
 
-  const issues = [...databaseIssues, ...auth.issues, ...trusted.issues, ...crossChecks(raw, origins)];
+  const issues = [
+    ...databaseIssues,
+    ...auth.issues,
+    ...trusted.issues,
+    ...secretKeys.issues,
+    ...crossChecks(raw, origins),
+  ];
   return { config, issues, warnings };
 }

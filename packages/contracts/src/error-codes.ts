@@ -27,6 +27,11 @@ export const ERROR_STATUS = {
   /** An update asks for more permissions than the installed version has; retry with acceptPermissions=true. */
   PERMISSIONS_ESCALATED: 409,
   IDEMPOTENCY_KEY_REUSED: 409,
+  /**
+   * The queued job (its BullMQ name or data in Redis) disagrees with the job's row: someone
+   * rewrote it. The job fails without running; its row records this code (never retried).
+   */
+  JOB_TAMPERED: 409,
   PLUGIN_NOT_LOADED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -64,6 +69,10 @@ export const ERROR_STATUS = {
   QUEUE_UNAVAILABLE: 503,
   OBJECT_NOT_FOUND: 404,
   STORAGE_ACCESS_DENIED: 500,
+  /** A stored config secret names a key id the keyring does not hold (secrets.keys), or no key is active. */
+  SECRET_KEY_UNKNOWN: 500,
+  /** A stored config secret does not decrypt: tampered, moved to another plugin or field, or corrupt. */
+  SECRET_DECRYPT_FAILED: 500,
   INTERNAL: 500,
 } as const;
 

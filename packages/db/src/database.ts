@@ -7,7 +7,7 @@ import { type MigrationPreview, previewMigrations } from "./legacy/migration-pre
 import { dropLegacyTables, runMigrations } from "./migrate.js";
 import { attachMigrationLog } from "./migration-log.js";
 import { Mutex, mutexForFile } from "./mutex.js";
-import { TypeOrmJobRepo } from "./repos/operation-repo.js";
+import { TypeOrmJobRepo } from "./repos/job-repo.js";
 import { TypeOrmPluginRepo } from "./repos/plugin-repo.js";
 import { DbSession } from "./session.js";
 

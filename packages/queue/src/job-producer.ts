@@ -1,23 +1,28 @@
-import type { JobPayloads, JobType } from "@arcade/contracts";
-import { AppError, assertJobPayload } from "@arcade/core";
+import type { JobType } from "@arcade/contracts";
+import { AppError, type JobQueue, retryOf } from "@arcade/core";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { type JobSpec, jobCatalog, QUEUE_NAME } from "./job-catalog.js";
+import { QUEUE_NAME } from "./queue-name.js";
 
 export interface JobProducerOptions {
   connection: Redis;
   queueName?: string;
   prefix?: string;
-  defaults: JobSpec;
+  /** worker.attempts and worker.backoff_ms: the retry of every job type whose definition says "configured". */
+  defaults: { attempts: number; backoffMs: number };
   /** Finished jobs are kept in Redis this long (the database keeps the history). */
   retentionSeconds?: number;
   /** How long an enqueue may wait for Redis before the API answers 503. */
   enqueueTimeoutMs?: number;
 }
 
-export class JobProducer {
+/**
+ * The JobQueue port on BullMQ. A queued job is its id (the row's job id), its name (the type, so
+ * people looking at Redis see what it is) and empty data: the worker runs what the row records.
+ */
+export class JobProducer implements JobQueue {
   readonly queue: Queue;
-  private readonly catalog: Record<JobType, JobSpec>;
+  private readonly defaults: { attempts: number; backoffMs: number };
   private readonly retention: number;
   private readonly enqueueTimeoutMs: number;
 
@@ -26,22 +31,25 @@ export class JobProducer {
       connection: options.connection,
       ...(options.prefix ? { prefix: options.prefix } : {}),
     });
-    this.catalog = jobCatalog(options.defaults);
+    this.defaults = options.defaults;
     this.retention = options.retentionSeconds ?? 7 * 24 * 3600;
     this.enqueueTimeoutMs = options.enqueueTimeoutMs ?? 3000;
   }
 
-  /** Enqueues under our own job id (the operation row's id), so a repeated call is a no-op. */
-  async enqueue<T extends JobType>(type: T, jobId: string, payload: JobPayloads[T]): Promise<void> {
-    assertJobPayload(type, payload);
-    const spec = this.catalog[type];
-    const add = this.queue.add(type, payload, {
-      jobId,
-      attempts: spec.attempts,
-      backoff: { type: "exponential", delay: spec.backoffMs },
-      removeOnComplete: { age: this.retention },
-      removeOnFail: { age: this.retention },
-    });
+  /** Enqueues under our own job id, so a repeated call is a no-op. */
+  async enqueue(job: { jobId: string; type: JobType }): Promise<void> {
+    const retry = retryOf(job.type, this.defaults);
+    const add = this.queue.add(
+      job.type,
+      {},
+      {
+        jobId: job.jobId,
+        attempts: retry.attempts,
+        backoff: { type: "exponential", delay: retry.backoffMs },
+        removeOnComplete: { age: this.retention },
+        removeOnFail: { age: this.retention },
+      },
+    );
     let timer: NodeJS.Timeout | undefined;
     let gaveUp = false;
     const timeout = new Promise<never>((_, reject) => {
@@ -52,10 +60,10 @@ export class JobProducer {
     });
     // ioredis queues commands while disconnected: an add we gave up on may still
     // land once Redis is back. Remove it then (the worker also skips jobs whose
-    // operation row is failed).
+    // row is failed).
     add.then(
-      (job) => {
-        if (gaveUp) job.remove().catch(() => {});
+      (added) => {
+        if (gaveUp) added.remove().catch(() => {});
       },
       () => {},
     );

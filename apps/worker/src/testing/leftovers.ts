@@ -43,6 +43,6 @@ export async function leftovers(
   const newObjects = after.pluginObjects.filter((k) => !before.pluginObjects.includes(k));
   if (newObjects.length > 0) found.push(`objects ${newObjects.join(", ")}`);
   if ((await pipeline.objects("staging/")).includes(`staging/${op.jobId}`)) found.push("staged upload");
-  if (await exists(join(pipeline.services.settings.workDir, op.jobId))) found.push("scratch folder");
+  if (await exists(join(pipeline.files.workDir, op.jobId))) found.push("scratch folder");
   return found;
 }

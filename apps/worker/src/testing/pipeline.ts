@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { Readable } from "node:stream";
+import { archiveTools } from "@arcade/archive";
 import { EventSubscriber, NodeRegistry, RedisEventBus } from "@arcade/bus";
 import type { JobPayloads, JobType, PluginChangedEvent, StagedArtifact } from "@arcade/contracts";
 import {
@@ -15,11 +16,12 @@ import { createQueueConnection, JobProducer } from "@arcade/queue";
 import { createLogger } from "@arcade/telemetry";
 import type { Job } from "bullmq";
 import type { Redis } from "ioredis";
-import { createOperationWorker, type OperationWorker } from "../operation-worker.js";
+import { createJobRunner, type JobRunner } from "../job-runner.js";
+import { LocalJobFiles } from "../local-job-files.js";
 import type { Backend, BackendResources } from "./backends.js";
 import { FaultyPluginRepo } from "./faulty-plugin-repo.js";
 import { FaultyObjectStore } from "./faulty-store.js";
-import { operationRow } from "./operation-row.js";
+import { jobRow } from "./job-row.js";
 
 export interface PipelineOptions {
   /** Attempts per job, the first included. Default 3. */
@@ -61,8 +63,10 @@ export class Pipeline {
   readonly store: FaultyObjectStore;
   readonly plugins: FaultyPluginRepo;
   readonly services: JobServices;
+  /** The scratch files of the workers (the folder the leftover checks look in). */
+  readonly files: LocalJobFiles;
   readonly producer: JobProducer;
-  readonly workers: OperationWorker[] = [];
+  readonly workers: JobRunner[] = [];
   private readonly connections: Redis[] = [];
   private readonly bus: RedisEventBus;
   private readonly registry: NodeRegistry;
@@ -86,17 +90,19 @@ export class Pipeline {
         this.events.push(event);
       },
     });
+    this.files = new LocalJobFiles(join(resources.dir, "work"));
     this.services = {
       plugins: this.plugins,
       jobs: resources.database.jobs,
       store: this.store,
+      archives: archiveTools,
       events: this.bus,
       convergence: this.registry,
       market: null,
       clock: systemClock,
       logger,
+      files: this.files,
       settings: {
-        workDir: join(resources.dir, "work"),
         retainVersions: options.retainVersions ?? 3,
         archiveLimits: resolveArchiveLimits({}),
         maxPluginSize: 50 * 1024 * 1024,
@@ -119,8 +125,8 @@ export class Pipeline {
   }
 
   /** One more worker on its own connection (as another process would have). */
-  startWorker(): OperationWorker {
-    const worker = createOperationWorker({
+  startWorker(): JobRunner {
+    const worker = createJobRunner({
       services: this.services,
       connection: this.connection(),
       prefix: this.prefix,
@@ -161,8 +167,8 @@ export class Pipeline {
     if (options.pluginId !== undefined) overrides.pluginId = options.pluginId;
     if (options.lockKey !== undefined) overrides.lockKey = options.lockKey;
     if (options.createdAt !== undefined) overrides.createdAt = options.createdAt;
-    await this.database.jobs.create(operationRow(jobId, type, payload, overrides));
-    if (options.enqueue !== false) await this.producer.enqueue(type, jobId, payload);
+    await this.database.jobs.create(jobRow(jobId, type, payload, overrides));
+    if (options.enqueue !== false) await this.producer.enqueue({ jobId, type });
     return jobId;
   }
 

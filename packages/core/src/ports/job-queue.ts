@@ -1,6 +1,10 @@
-import type { JobPayloads, JobType } from "@arcade/contracts";
+import type { JobType } from "@arcade/contracts";
 
-/** The queue as its producers see it: enqueue under our own job id (a repeat is a no-op). */
+/**
+ * The queue as its producers see it. It carries only the job's id (and its type, for people
+ * looking at the queue): the worker runs what the job's row recorded, never what Redis says.
+ * Enqueueing under our own job id makes a repeat a no-op.
+ */
 export interface JobQueue {
-  enqueue<T extends JobType>(type: T, jobId: string, payload: JobPayloads[T]): Promise<void>;
+  enqueue(job: { jobId: string; type: JobType }): Promise<void>;
 }

@@ -1,0 +1,334 @@
+import type { JobPayloads, JobResult, PluginEventOp } from "@arcade/contracts";
+import { PluginStatus } from "@arcade/contracts";
+import { AppError, isAppError } from "../errors/app-error.js";
+import type { ArtifactSignature } from "../signature/index.js";
+import { activate } from "./activate.js";
+import {
+  checkCompatibility,
+  checkUpdate,
+  claimName,
+  requirePlugin,
+  signaturePolicy,
+} from "./artifact-checks.js";
+import type { FailedJob } from "./define-job.js";
+import type { JobContext } from "./job-context.js";
+import { replacedLegacyColumns } from "./legacy-plugin.js";
+import { artifactKey } from "./object-keys.js";
+import { sweepPluginObjects } from "./orphan-sweep.js";
+import { checkPermissions } from "./permission-checks.js";
+import { manifestColumns, newPluginRecord } from "./plugin-record.js";
+import type { JobServices } from "./services.js";
+
+export const ARTIFACT_STEPS = [
+  "fetch",
+  "verify",
+  "inspect",
+  "store",
+  "persist",
+  "activate",
+  "cleanup",
+] as const;
+
+type ArtifactPayload = JobPayloads["install"] | JobPayloads["update"];
+
+interface Fetched {
+  size: number;
+  sha256: string;
+  kind: "zip" | "module";
+  marketId: string | null;
+  /** The publisher's signature over `sha256`, as the market or the uploader sent it. */
+  signature: ArtifactSignature | null;
+}
+
+interface Persisted {
+  version: string;
+  checksum: string;
+  revision: number | null;
+}
+
+/**
+ * install and update (install-job.ts, update-job.ts): fetch -> verify -> inspect -> store -> persist -> activate -> cleanup.
+ * Every step is idempotent, so a retried attempt, or one re-run after its worker
+ * died mid-step, ends in the same state as one that ran once.
+ */
+export async function runArtifactJob(
+  svc: JobServices,
+  ctx: JobContext,
+  target:
+    | { type: "install"; payload: JobPayloads["install"] }
+    | { type: "update"; payload: JobPayloads["update"] },
+): Promise<JobResult> {
+  const { steps, jobId } = ctx;
+  const { type, payload } = target;
+  const { raw: rawPath, zip: zipPath } = await svc.files.scratch(jobId);
+
+  const existing = target.type === "update" ? await requirePlugin(svc, target.payload.pluginId) : null;
+
+  const fetched = await steps.run("fetch", () => fetchArtifact(svc, ctx, payload, rawPath));
+  if (fetched === "already-persisted") {
+    // An earlier attempt committed the change and removed the staged upload:
+    // only the steps after persist are left to do.
+    for (const name of ["verify", "inspect", "store", "persist"] as const) await steps.skip(name);
+    const done = committedResult(ctx.job.result);
+    const pluginId = ctx.job.pluginId ?? existing?.pluginId ?? "";
+    const nodes = await steps.run("activate", () =>
+      activate(svc, {
+        pluginId,
+        op: type,
+        version: done.version,
+        checksum: done.checksum,
+        jobId,
+        revision: null,
+      }),
+    );
+    await steps.run("cleanup", () => cleanup(svc, payload, pluginId, jobId));
+    return { version: done.version, checksum: done.checksum, ...(nodes ? { nodes } : {}) };
+  }
+
+  const signedBy = await steps.run("verify", async () => {
+    await verify(svc, rawPath, fetched);
+    // The SHA-256 checked is the one just computed over the bytes, never one we were told.
+    return signaturePolicy(svc).check({
+      source: payload.artifact.source,
+      sha256: fetched.sha256,
+      signature: fetched.signature,
+    });
+  });
+
+  const inspected = await steps.run("inspect", async () => {
+    const archivePath =
+      fetched.kind === "module" ? await buildModuleArchive(svc, payload, rawPath, zipPath) : rawPath;
+    const inspection = await svc.archives.inspect(archivePath, svc.settings.archiveLimits);
+    const manifest = inspection.manifest;
+    await checkCompatibility(svc, manifest, existing);
+    const approval = await checkPermissions(svc, manifest, payload, existing);
+    const pluginId =
+      target.type === "update" && existing
+        ? await checkUpdate(svc, existing, manifest, inspection.sha256, target.payload)
+        : await claimName(svc, ctx, manifest);
+    // An update to exactly what is installed (same version and bytes, not put there by an earlier
+    // attempt of this job) changes nothing: the result says so instead of looking like an update.
+    const unchanged =
+      existing?.version === manifest.version &&
+      existing.checksum === inspection.sha256 &&
+      typeof ctx.job.result?.version !== "string";
+    return {
+      unchanged,
+      archivePath,
+      manifest,
+      checksum: inspection.sha256,
+      size: inspection.size,
+      pluginId,
+      approval,
+    };
+  });
+  const { manifest, checksum, pluginId, approval } = inspected;
+  const key = artifactKey(pluginId, manifest.version);
+
+  await steps.run("store", async () => {
+    const head = await svc.store.head(key);
+    if (head && head.sha256 === checksum && head.size === inspected.size) return;
+    await svc.store.put(key, svc.files.open(inspected.archivePath), {
+      sha256: checksum,
+      size: inspected.size,
+    });
+  });
+
+  const persisted = await steps.run("persist", async () => {
+    const now = svc.clock.now();
+    const revision = await svc.plugins.transaction(async (tx) => {
+      const current = await tx.findById(pluginId);
+      if (current && current.version === manifest.version && current.checksum === checksum) return null;
+      if (type === "install") {
+        if (current) return null;
+        await tx.insertPlugin(
+          newPluginRecord({
+            pluginId,
+            manifest,
+            checksum,
+            source: payload.artifact.source,
+            marketId: fetched.marketId,
+            now,
+            status: PluginStatus.Enabled,
+          }),
+        );
+        await tx.setConfig(pluginId, manifest.defaultConfig ?? {});
+      } else {
+        await tx.updatePlugin(pluginId, {
+          ...manifestColumns(manifest, checksum, pluginId),
+          ...(existing ? replacedLegacyColumns(existing, manifest) : {}),
+          source: payload.artifact.source,
+          ...(fetched.marketId ? { marketId: fetched.marketId } : {}),
+          updateTime: now,
+        });
+      }
+      await tx.upsertVersion({
+        pluginId,
+        version: manifest.version,
+        checksum,
+        objectKey: key,
+        size: inspected.size,
+        manifest,
+        createdAt: now,
+        permissions: approval.permissions,
+        permissionsApprovedBy: approval.approvedBy,
+        // Kept so every node can check it again against its own keys before each load.
+        ...storedSignature(signedBy, fetched.signature),
+      });
+      await pruneVersions(tx, pluginId, manifest.version, svc.settings.retainVersions);
+      return tx.bumpRevision();
+    });
+    const result: Persisted = { version: manifest.version, checksum, revision };
+    await svc.jobs.update(jobId, { pluginId, result: { ...result }, updatedAt: svc.clock.now() });
+    return result;
+  });
+
+  const nodes = await steps.run("activate", () =>
+    activate(svc, {
+      pluginId,
+      op: type satisfies PluginEventOp,
+      version: manifest.version,
+      checksum,
+      jobId,
+      revision: persisted.revision,
+    }),
+  );
+  await steps.run("cleanup", () => cleanup(svc, payload, pluginId, jobId));
+  return {
+    version: manifest.version,
+    checksum,
+    ...(signedBy ? { signedBy } : {}),
+    ...(inspected.unchanged ? { changed: false } : {}),
+    // The audit trail: what this version may touch, and which grants this request approved.
+    permissions: approval.permissions,
+    permissionsApproval: { approvedBy: approval.approvedBy, granted: approval.granted },
+    ...(nodes ? { nodes } : {}),
+  };
+}
+
+async function fetchArtifact(
+  svc: JobServices,
+  ctx: JobContext,
+  payload: ArtifactPayload,
+  rawPath: string,
+): Promise<Fetched | "already-persisted"> {
+  const artifact = payload.artifact;
+  if (artifact.source === "market") {
+    if (!svc.market) {
+      throw new AppError("MARKET_DISABLED", "the plugin market is disabled on this platform", {
+        detail:
+          "Set plugin.enable_market = true and plugin.market_api, or upload the plugin with source=local.",
+      });
+    }
+    const got = await svc.market.fetch({ marketId: artifact.marketId, version: artifact.version }, rawPath);
+    return {
+      size: got.size,
+      sha256: got.sha256,
+      kind: "zip",
+      marketId: got.marketId,
+      signature: got.signature,
+    };
+  }
+  try {
+    await svc.files.write(rawPath, await svc.store.get(artifact.staged.key));
+  } catch (error) {
+    if (isAppError(error) && error.code === "OBJECT_NOT_FOUND") {
+      if (ctx.job.result && "version" in ctx.job.result) return "already-persisted";
+      throw new AppError("OBJECT_NOT_FOUND", "the staged upload of this job is missing", { cause: error });
+    }
+    throw error;
+  }
+  return {
+    size: artifact.staged.size,
+    sha256: artifact.staged.sha256,
+    kind: artifact.staged.kind,
+    marketId: null,
+    signature: artifact.staged.signature
+      ? { keyId: artifact.staged.signature.keyId, signature: artifact.staged.signature.signature }
+      : null,
+  };
+}
+
+/** What persist recorded on the row (version and checksum); fetch found the change already made. */
+function committedResult(result: JobResult | null): { version: string; checksum: string } {
+  if (typeof result?.version === "string" && typeof result.checksum === "string") {
+    return { version: result.version, checksum: result.checksum };
+  }
+  throw new AppError("INTERNAL", "the staged upload is gone but no committed version is recorded");
+}
+
+/** The signature columns of a version: only a signature the policy verified is kept. */
+function storedSignature(
+  signedBy: string | null,
+  signature: ArtifactSignature | null,
+): { signature: string | null; signatureKeyId: string | null } {
+  if (!signedBy || !signature) return { signature: null, signatureKeyId: null };
+  return { signature: signature.signature.trim(), signatureKeyId: signedBy };
+}
+
+async function verify(svc: JobServices, path: string, expected: Fetched): Promise<void> {
+  const { size, sha256 } = await svc.archives.digestFile(path);
+  if (size !== expected.size) {
+    throw new AppError("SIZE_MISMATCH", `artifact is ${size} bytes, expected ${expected.size}`);
+  }
+  if (sha256 !== expected.sha256) {
+    throw new AppError("CHECKSUM_MISMATCH", `artifact SHA-256 is ${sha256}, expected ${expected.sha256}`);
+  }
+}
+
+async function buildModuleArchive(
+  svc: JobServices,
+  payload: ArtifactPayload,
+  rawPath: string,
+  zipPath: string,
+): Promise<string> {
+  if (payload.artifact.source !== "local") throw new Error("module artifacts are local uploads");
+  const staged = payload.artifact.staged;
+  await svc.archives.buildSingleFile(
+    { manifest: staged.manifest, fileName: staged.fileName, content: svc.files.open(rawPath) },
+    zipPath,
+  );
+  return zipPath;
+}
+
+/** Keeps the newest `retain` versions (the current one always), deleting older rows. */
+async function pruneVersions(
+  tx: Parameters<Parameters<JobServices["plugins"]["transaction"]>[0]>[0],
+  pluginId: string,
+  currentVersion: string,
+  retain: number,
+): Promise<void> {
+  const versions = await tx.versions(pluginId);
+  const keep = new Set([currentVersion]);
+  for (const v of versions) {
+    if (keep.size >= Math.max(1, retain)) break;
+    keep.add(v.version);
+  }
+  for (const v of versions) {
+    if (!keep.has(v.version)) await tx.deleteVersion(pluginId, v.version);
+  }
+}
+
+async function cleanup(
+  svc: JobServices,
+  payload: ArtifactPayload,
+  pluginId: string,
+  jobId: string,
+): Promise<void> {
+  if (payload.artifact.source === "local") await svc.store.delete(payload.artifact.staged.key);
+  if (pluginId) await sweepPluginObjects(svc.store, svc.plugins, pluginId);
+  await svc.files.remove(jobId);
+}
+
+/**
+ * install/update after a final failure: the staged upload goes, and so does every stored object
+ * of the plugin that no retained version references (what the failed attempt stored).
+ */
+export async function compensateArtifactJob(
+  svc: JobServices,
+  job: FailedJob,
+  payload: ArtifactPayload,
+): Promise<void> {
+  if (payload.artifact.source === "local") await svc.store.delete(payload.artifact.staged.key);
+  if (job.pluginId) await sweepPluginObjects(svc.store, svc.plugins, job.pluginId);
+}
