@@ -18,16 +18,13 @@ import { requestDeadline } from "./http/request-deadline.js";
 import { routeGuard } from "./http/route-guard.js";
 import { securityHeaders } from "./http/security-headers.js";
 import { clusterRoutes } from "./routes/cluster.js";
-import { healthRoutes } from "./routes/health.js";
 import { jobRoutes } from "./routes/jobs.js";
-import { nodeRoutes } from "./routes/node.js";
-import { pluginReadRoutes } from "./routes/plugins-read.js";
-import { pluginWriteRoutes } from "./routes/plugins-write.js";
-import { validateManifestRoutes } from "./routes/validate-manifest.js";
+import { pluginRoutes } from "./routes/plugins.js";
+import { systemRoutes } from "./routes/system.js";
 
 /** The HTTP API as a Hono app; main.ts serves it, tests call app.request(). */
 export function createApp(deps: ApiDeps): Hono {
-  // strict: false makes `/plugins/` the same route as `/plugins`, as the method table already has it.
+  // strict: false makes `/plugins/` the same route as `/plugins` (the route guard allows both).
   const app = new Hono({ strict: false });
   const trust = { trustProxy: deps.trustProxy ?? false };
   const limiters =
@@ -57,30 +54,21 @@ export function createApp(deps: ApiDeps): Hono {
   app.use(hostAllowList(deps.allowedHosts ?? []));
   app.use("/metrics", limitByAddress(limiters.address, trust));
   app.use("/api/*", limitByAddress(limiters.address, trust));
-  app.use(routeGuard());
-  app.route("/", healthRoutes(deps));
-  // Any token reads the metrics, including one of the metrics role (give Prometheus that one).
-  if (deps.metricsText) {
-    const text = deps.metricsText;
-    app.get("/metrics", metricsReader, async (c) =>
-      c.body(await text(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }),
-    );
-  }
+  app.use(routeGuard(() => app.routes));
+  // Probes, /metrics, /api/v1/openapi.json and /docs: before the API's authentication.
+  app.route("/", systemRoutes(deps, metricsReader));
 
+  // One router per resource, each mounted once; every route comes from its contract
+  // (packages/contracts/src/http), which the OpenAPI document is built from too.
   const api = new Hono({ strict: false });
   api.use(authenticated);
   api.use(limitByToken(limiters.token, trust));
-  // Static paths before /plugins/:pluginId.
-  api.route("/plugins/validate-manifest", validateManifestRoutes(deps));
-  api.route("/plugins", nodeRoutes(deps));
-  api.route("/plugins", pluginWriteRoutes(deps));
-  api.route("/plugins", pluginReadRoutes(deps));
+  api.route("/plugins", pluginRoutes(deps));
   api.route("/jobs", jobRoutes(deps));
   api.route("/cluster", clusterRoutes(deps));
   app.route("/api/v1", api);
 
-  // Unknown paths and wrong methods never get here (routeGuard); this is a known
-  // path whose handler is absent in this process, e.g. /metrics without metricsText.
+  // Unknown paths and wrong methods never get here: routeGuard answers them from the same routes.
   app.notFound((c) =>
     problem(c, new AppError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path.slice(0, 200)}`)),
   );

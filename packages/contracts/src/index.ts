@@ -1,5 +1,6 @@
 export * from "./error-codes.js";
 export * from "./events.js";
+export * from "./http/index.js";
 export * from "./job.js";
 export * from "./job-events.js";
 export * from "./job-payloads.js";

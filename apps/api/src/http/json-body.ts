@@ -62,13 +62,3 @@ function unsupported(type: string): AppError {
     detail: "Send the body with Content-Type: application/json.",
   });
 }
-
-export function asObject(value: unknown, what: string): Record<string, unknown> {
-  if (value === undefined) return {};
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new AppError("VALIDATION_FAILED", `${what} must be a JSON object`, {
-      errors: [{ path: "", message: "must be object" }],
-    });
-  }
-  return value as Record<string, unknown>;
-}

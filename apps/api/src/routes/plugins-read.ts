@@ -1,9 +1,7 @@
-import { PLUGIN_TYPES } from "@arcade/contracts";
+import type { getPlugin, getPluginConfig, listPlugins, listPluginVersions } from "@arcade/contracts";
 import { AppError, isPluginId, type PluginRecord } from "@arcade/core";
-import { Hono } from "hono";
 import type { ApiDeps } from "../deps.js";
-import { requireRole } from "../http/auth.js";
-import { QueryReader } from "../http/query.js";
+import type { RouteHandler } from "../http/contract-router.js";
 import { pluginView, versionView } from "../views/plugin-view.js";
 
 export async function findPluginOr404(deps: ApiDeps, pluginId: string): Promise<PluginRecord> {
@@ -41,58 +39,53 @@ async function listByName(
   return { items: filter.page === 1 ? [found] : [], total: 1 };
 }
 
-export function pluginReadRoutes(deps: ApiDeps): Hono {
-  const app = new Hono();
-  const viewer = requireRole("viewer");
-
-  app.get("/", viewer, async (c) => {
-    const query = new QueryReader(c.req.query());
-    const status = query.oneOf("status", ["0", "1", "2"]) ?? query.oneOf("isEnabled", ["0", "1", "2"]);
+/** GET /plugins, /plugins/{pluginId}, its versions and config. */
+export function pluginReadHandlers(deps: ApiDeps) {
+  const list: RouteHandler<typeof listPlugins> = async (c, { query }) => {
+    const status = query.status ?? query.isEnabled;
     const filter = {
-      pluginType: query.oneOf("pluginType", PLUGIN_TYPES),
-      source: query.oneOf("source", ["local", "market"] as const),
-      q: query.text("q", 200),
-      page: query.int("page", 1, 1, 1_000_000),
-      pageSize: query.int("pageSize", 20, 1, 200),
-      ...(status !== undefined ? { status: Number(status) as 0 | 1 | 2 } : {}),
+      pluginType: query.pluginType,
+      source: query.source,
+      q: query.q,
+      page: query.page,
+      pageSize: query.pageSize,
+      ...(status !== undefined ? { status } : {}),
     };
-    const name = query.text("name", 200);
-    query.done();
     const { items, total } =
-      name === undefined ? await deps.plugins.list(filter) : await listByName(deps, name, filter);
+      query.name === undefined ? await deps.plugins.list(filter) : await listByName(deps, query.name, filter);
     return c.json({
       items: items.map((p) => pluginView(p)),
       total,
       page: filter.page,
       pageSize: filter.pageSize,
     });
-  });
+  };
 
-  app.get("/:pluginId", viewer, async (c) => {
-    const plugin = await findPluginOr404(deps, c.req.param("pluginId"));
+  const get: RouteHandler<typeof getPlugin> = async (c, { params }) => {
+    const plugin = await findPluginOr404(deps, params.pluginId);
     const nodes = deps.cluster
       ? (await deps.cluster.listNodes().catch(() => [])).flatMap((n) =>
           n.plugins.filter((p) => p.pluginId === plugin.pluginId).map((p) => ({ ...p, nodeId: n.nodeId })),
         )
       : [];
     return c.json(pluginView(plugin, nodes));
-  });
+  };
 
-  app.get("/:pluginId/versions", viewer, async (c) => {
-    const plugin = await findPluginOr404(deps, c.req.param("pluginId"));
-    const versions = await deps.plugins.versions(plugin.pluginId);
+  const versions: RouteHandler<typeof listPluginVersions> = async (c, { params }) => {
+    const plugin = await findPluginOr404(deps, params.pluginId);
+    const all = await deps.plugins.versions(plugin.pluginId);
     return c.json({
-      items: versions.map((v) => versionView(v, plugin.version)),
-      total: versions.length,
+      items: all.map((v) => versionView(v, plugin.version)),
+      total: all.length,
       page: 1,
-      pageSize: versions.length,
+      pageSize: all.length,
     });
-  });
+  };
 
-  app.get("/:pluginId/config", viewer, async (c) => {
-    const plugin = await findPluginOr404(deps, c.req.param("pluginId"));
+  const config: RouteHandler<typeof getPluginConfig> = async (c, { params }) => {
+    const plugin = await findPluginOr404(deps, params.pluginId);
     return c.json((await deps.plugins.getConfig(plugin.pluginId)) ?? plugin.defaultConfig ?? {});
-  });
+  };
 
-  return app;
+  return { list, get, versions, config };
 }

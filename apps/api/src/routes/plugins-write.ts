@@ -1,44 +1,80 @@
-import type { JobType } from "@arcade/contracts";
-import { AppError, stagingKey, validateConfig } from "@arcade/core";
-import { type Context, Hono } from "hono";
+import type {
+  disablePlugin,
+  enablePlugin,
+  installPlugin,
+  JobType,
+  rollbackPlugin,
+  setPluginConfig,
+  uninstallPlugin,
+  updatePlugin,
+} from "@arcade/contracts";
+import { AppError, type PluginRecord, stagingKey, validateConfig } from "@arcade/core";
+import type { Context, MiddlewareHandler } from "hono";
 import type { ApiDeps } from "../deps.js";
-import { requireRole } from "../http/auth.js";
-import { asObject, readJsonBody } from "../http/json-body.js";
-import { QueryReader } from "../http/query.js";
+import type { Principal } from "../http/context.js";
+import type { RouteHandler } from "../http/contract-router.js";
 import { JobSubmitter, newJobId } from "../services/job-submitter.js";
 import { readMultipartUpload } from "../uploads/multipart-upload.js";
 import { artifactSource } from "./artifact-source.js";
-import { readWaitSeconds, respondWithJob } from "./job-response.js";
+import { respondWithJob } from "./job-response.js";
 import { findPluginOr404 } from "./plugins-read.js";
 
 type StateJob = Exclude<JobType, "install" | "update">;
 
+/** What the head of a state mutation found, for the handler after the body is read. */
+interface MutationHead {
+  wait: number;
+  principal: Principal;
+  key: string | null;
+  plugin: PluginRecord;
+}
+
+declare module "hono" {
+  interface ContextVariableMap {
+    mutation: MutationHead;
+  }
+}
+
 /**
  * Every mutation: validate cheaply (wait, idempotent replay, plugin exists,
  * plugin idle) before reading a body, stage what must be staged, write the
- * operation row, enqueue, answer 202.
+ * job row, enqueue, answer 202.
  */
-export function pluginWriteRoutes(deps: ApiDeps): Hono {
-  const app = new Hono();
-  const submitter = new JobSubmitter(deps.jobs, deps.queue, deps.clock);
-  const admin = requireRole("admin");
-  const operator = requireRole("operator");
+export function pluginWriteHandlers(deps: ApiDeps) {
+  const submitter = new JobSubmitter(deps.jobs, deps.queue, deps.clock, deps.jobEvents ?? null);
 
   /**
    * Shared head of every mutation. The replay comes before the plugin lookup:
    * a retried DELETE must get its job back even though the plugin is gone.
    */
   async function begin(c: Context, type: JobType, pluginId: string | null) {
-    const wait = readWaitSeconds(c);
     const principal = c.get("principal");
     const key = submitter.scopeIdempotencyKey(principal.name, c.req.header("idempotency-key"));
     const replay = await submitter.replay(key, { type, pluginId });
-    return { wait, principal, key, replay };
+    return { principal, key, replay };
   }
 
-  async function artifactRequest(c: Context, type: "install" | "update") {
-    const rawId = type === "update" ? (c.req.param("pluginId") ?? "") : null;
-    const { wait, principal, key, replay } = await begin(c, type, rawId);
+  /** Before the JSON body of a state mutation: a replay answers here, an unknown plugin is 404. */
+  function stateHead(type: StateJob): MiddlewareHandler {
+    return async function stateHeadMiddleware(c, next) {
+      const wait = (c.req.valid("query" as never) as { wait: number }).wait;
+      const rawId = c.req.param("pluginId") ?? "";
+      const { principal, key, replay } = await begin(c, type, rawId);
+      if (replay) return respondWithJob(c, submitter, replay, wait);
+      const plugin = await findPluginOr404(deps, rawId);
+      c.set("mutation", { wait, principal, key, plugin });
+      return next();
+    };
+  }
+
+  async function artifactRequest(
+    c: Context,
+    type: "install" | "update",
+    wait: number,
+    rawId: string | null,
+    acceptFromQuery: boolean,
+  ) {
+    const { principal, key, replay } = await begin(c, type, rawId);
     if (replay) return respondWithJob(c, submitter, replay, wait);
     const pluginId = rawId === null ? null : (await findPluginOr404(deps, rawId)).pluginId;
     if (pluginId) await submitter.assertIdle(pluginId);
@@ -56,7 +92,7 @@ export function pluginWriteRoutes(deps: ApiDeps): Hono {
         requestedRole: principal.role,
         requestId: c.get("requestId"),
       };
-      const operation =
+      const job =
         pluginId === null
           ? await submitter.submit({
               jobId,
@@ -75,33 +111,28 @@ export function pluginWriteRoutes(deps: ApiDeps): Hono {
                 pluginId,
                 artifact,
                 ...(upload.fields.allowDowngrade === "true" ? { allowDowngrade: true } : {}),
-                ...(acceptPermissions(c, upload.fields) ? { acceptPermissions: true } : {}),
+                // Approves permissions beyond the installed version's only when asked to.
+                ...(acceptFromQuery || upload.fields.acceptPermissions === "true"
+                  ? { acceptPermissions: true }
+                  : {}),
               },
               requestedBy: principal.name,
               idempotencyKey: key,
             });
       // A concurrent request with the same key won: its job has its own staged copy.
-      if (operation.jobId !== jobId && upload.file) await deps.store.delete(staged).catch(() => {});
-      return respondWithJob(c, submitter, operation, wait);
+      if (job.jobId !== jobId && upload.file) await deps.store.delete(staged).catch(() => {});
+      return respondWithJob(c, submitter, job, wait);
     } catch (error) {
       if (upload.file) await deps.store.delete(staged).catch(() => {});
       throw error;
     }
   }
 
-  async function stateRequest(
-    c: Context,
-    type: StateJob,
-    build: (body: Record<string, unknown>) => Record<string, unknown>,
-  ) {
-    const { wait, principal, key, replay } = await begin(c, type, c.req.param("pluginId") ?? "");
-    if (replay) return respondWithJob(c, submitter, replay, wait);
-    const plugin = await findPluginOr404(deps, c.req.param("pluginId") ?? "");
-    const body = asObject(await readJsonBody(c, deps.limits.jsonBodyBytes), "the body");
-    const extra = build(body);
+  async function stateRequest(c: Context, type: StateJob, extra: Record<string, unknown>) {
+    const { wait, principal, key, plugin } = c.get("mutation");
     if (type === "configure") assertConfigFits(plugin.configSchema, extra.config);
     await submitter.assertIdle(plugin.pluginId);
-    const operation = await submitter.submit({
+    const job = await submitter.submit({
       jobId: newJobId(),
       type,
       pluginId: plugin.pluginId,
@@ -114,47 +145,28 @@ export function pluginWriteRoutes(deps: ApiDeps): Hono {
       requestedBy: principal.name,
       idempotencyKey: key,
     });
-    return respondWithJob(c, submitter, operation, wait);
+    return respondWithJob(c, submitter, job, wait);
   }
 
-  function cascadeOf(c: Context, body: Record<string, unknown>): { cascade?: boolean } {
-    const query = new QueryReader(c.req.query());
-    const fromQuery = query.bool("cascade");
-    query.done();
-    const cascade = fromQuery ?? (body.cascade === true ? true : undefined);
-    return cascade ? { cascade } : {};
-  }
+  /** `?cascade=true`, or `{ "cascade": true }` in the body (any other body value is ignored). */
+  const cascadeOf = (fromQuery: boolean | undefined, body: { cascade?: unknown }) =>
+    (fromQuery ?? (body.cascade === true ? true : undefined)) ? { cascade: true } : {};
 
-  app.post("/install", admin, (c) => artifactRequest(c, "install"));
-  app.put("/:pluginId", admin, (c) => artifactRequest(c, "update"));
-  app.delete("/:pluginId", admin, (c) => stateRequest(c, "uninstall", (body) => cascadeOf(c, body)));
-  app.post("/:pluginId/enable", operator, (c) => stateRequest(c, "enable", () => ({})));
-  app.post("/:pluginId/disable", operator, (c) => stateRequest(c, "disable", (body) => cascadeOf(c, body)));
-  app.put("/:pluginId/config", operator, (c) => stateRequest(c, "configure", (config) => ({ config })));
-  app.post("/:pluginId/rollback", admin, (c) =>
-    stateRequest(c, "rollback", (body) => {
-      if (body.version === undefined) return {};
-      if (typeof body.version !== "string" || body.version.length === 0 || body.version.length > 64) {
-        throw new AppError("VALIDATION_FAILED", "version must be a version string", {
-          errors: [{ path: "/version", message: "must be a string like 1.0.0" }],
-        });
-      }
-      return { version: body.version };
-    }),
-  );
+  const install: RouteHandler<typeof installPlugin> = (c, { query }) =>
+    artifactRequest(c, "install", query.wait, null, false);
+  const update: RouteHandler<typeof updatePlugin> = (c, { params, query }) =>
+    artifactRequest(c, "update", query.wait, params.pluginId, query.acceptPermissions === true);
+  const uninstall: RouteHandler<typeof uninstallPlugin> = (c, { query, body }) =>
+    stateRequest(c, "uninstall", cascadeOf(query.cascade, body));
+  const enable: RouteHandler<typeof enablePlugin> = (c) => stateRequest(c, "enable", {});
+  const disable: RouteHandler<typeof disablePlugin> = (c, { query, body }) =>
+    stateRequest(c, "disable", cascadeOf(query.cascade, body));
+  const configure: RouteHandler<typeof setPluginConfig> = (c, { body }) =>
+    stateRequest(c, "configure", { config: body });
+  const rollback: RouteHandler<typeof rollbackPlugin> = (c, { body }) =>
+    stateRequest(c, "rollback", body.version === undefined ? {} : { version: body.version });
 
-  return app;
-}
-
-/**
- * An update approves permissions beyond the installed version's only when asked to:
- * `acceptPermissions=true` as a form field or in the query.
- */
-function acceptPermissions(c: Context, fields: Record<string, string>): boolean {
-  const query = new QueryReader(c.req.query());
-  const fromQuery = query.bool("acceptPermissions");
-  query.done();
-  return fromQuery === true || fields.acceptPermissions === "true";
+  return { stateHead, install, update, uninstall, enable, disable, configure, rollback };
 }
 
 /** 422 CONFIG_INVALID with every error, before a job is made for a config the worker would refuse. */

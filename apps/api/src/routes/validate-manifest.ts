@@ -3,19 +3,19 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
-import type { FieldError, Manifest } from "@arcade/contracts";
+import { inspectArchive } from "@arcade/archive";
+import type { FieldError, Manifest, validateManifest as validateManifestRoute } from "@arcade/contracts";
 import {
   AppError,
   adminOnlyPermissions,
   hostPathProblems,
-  inspectArchive,
   isAppError,
   permissionsOf,
   validateManifest,
 } from "@arcade/core";
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
 import type { ApiDeps } from "../deps.js";
-import { requireRole } from "../http/auth.js";
+import type { RouteHandler } from "../http/contract-router.js";
 import { readJsonBody } from "../http/json-body.js";
 import { readMultipart } from "../uploads/multipart-reader.js";
 import { writeScratchFile } from "../uploads/scratch-file.js";
@@ -27,9 +27,8 @@ import { writeScratchFile } from "../uploads/scratch-file.js";
  * scratch file for the length of the request. A viewer may call it: it is a
  * POST only because it takes a body.
  */
-export function validateManifestRoutes(deps: ApiDeps): Hono {
-  const app = new Hono();
-  app.post("/", requireRole("viewer"), async (c) => {
+export function validateManifestHandler(deps: ApiDeps): RouteHandler<typeof validateManifestRoute> {
+  return async (c) => {
     const type = (c.req.header("content-type") ?? "").toLowerCase();
     if (type.startsWith("application/json") || /^application\/[a-z0-9.-]+\+json/.test(type)) {
       const body = await readJsonBody(c, deps.limits.jsonBodyBytes);
@@ -55,8 +54,7 @@ export function validateManifestRoutes(deps: ApiDeps): Hono {
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", "send application/json (a manifest) or a zip", {
       detail: "Content types: application/json, application/zip, multipart/form-data with a file part.",
     });
-  });
-  return app;
+  };
 }
 
 /**

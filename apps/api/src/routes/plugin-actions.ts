@@ -1,38 +1,22 @@
+import type { invokeAction, loadedPlugins } from "@arcade/contracts";
 import { AppError, isPluginId } from "@arcade/core";
-import { Hono } from "hono";
 import type { ApiDeps } from "../deps.js";
-import { requireRole } from "../http/auth.js";
-import { asObject, readJsonBody } from "../http/json-body.js";
+import type { RouteHandler } from "../http/contract-router.js";
 
 const ACTION_NAME = /^[A-Za-z_$][\w$]{0,99}$/;
-const MAX_TIMEOUT_MS = 300_000;
 
 /** Endpoints served by this process as a runtime node: invoke an action, list loaded plugins. */
-export function nodeRoutes(deps: ApiDeps): Hono {
-  const app = new Hono();
+export function nodeHandlers(deps: ApiDeps) {
+  const loaded: RouteHandler<typeof loadedPlugins> = (c) => c.json(requireNode(deps).metrics());
 
-  app.get("/metrics", requireRole("viewer"), (c) => c.json(requireNode(deps).metrics()));
-
-  app.post("/:pluginId/actions/:action", requireRole("operator"), async (c) => {
+  const invoke: RouteHandler<typeof invokeAction> = async (c, { params, body }) => {
     const node = requireNode(deps);
-    const pluginId = c.req.param("pluginId");
-    const action = c.req.param("action");
+    const { pluginId, action } = params;
     if (!isPluginId(pluginId))
       throw new AppError("PLUGIN_NOT_FOUND", `no plugin with id ${String(pluginId).slice(0, 100)}`);
     if (!ACTION_NAME.test(action))
       throw new AppError("ACTION_NOT_FOUND", `no action named ${action.slice(0, 100)}`);
-    const body = asObject(await readJsonBody(c, deps.limits.jsonBodyBytes), "the body");
     const timeoutMs = body.timeoutMs ?? deps.limits.actionTimeoutMs;
-    if (
-      typeof timeoutMs !== "number" ||
-      !Number.isInteger(timeoutMs) ||
-      timeoutMs < 1 ||
-      timeoutMs > MAX_TIMEOUT_MS
-    ) {
-      throw new AppError("VALIDATION_FAILED", "timeoutMs is out of range", {
-        errors: [{ path: "/timeoutMs", message: `must be an integer from 1 to ${MAX_TIMEOUT_MS}` }],
-      });
-    }
     const started = performance.now();
     const { result, version } = await node
       .invoke(pluginId, action, body.params ?? {}, { timeoutMs })
@@ -44,9 +28,9 @@ export function nodeRoutes(deps: ApiDeps): Hono {
       node: node.nodeId,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
     });
-  });
+  };
 
-  return app;
+  return { loaded, invoke };
 }
 
 /**

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { allowedMethods } from "./method-table.js";
+import { createStubApp } from "../testing/stub-app.js";
+import { allowedMethods, routeTable } from "./route-table.js";
 
-describe("allowedMethods", () => {
+/** The table the route guard answers 404/405 from, derived from the app's own routes. */
+describe("allowedMethods over the app's routes", () => {
+  const table = routeTable(createStubApp().routes);
+  const allowed = (path: string) => allowedMethods(table, path);
+
   it.each([
     ["/healthz", ["GET", "HEAD"]],
     ["/readyz", ["GET", "HEAD"]],
@@ -21,16 +26,20 @@ describe("allowedMethods", () => {
     ["/api/v1/plugins/p/actions/send", ["POST"]],
     ["/api/v1/jobs", ["GET", "HEAD"]],
     ["/api/v1/jobs/some-id", ["GET", "HEAD"]],
+    ["/api/v1/jobs/some-id/events", ["GET", "HEAD"]],
     ["/api/v1/cluster/nodes", ["GET", "HEAD"]],
+    ["/api/v1/openapi.json", ["GET", "HEAD"]],
+    ["/docs", ["GET", "HEAD"]],
+    ["/docs/swagger-ui.css", ["GET", "HEAD"]],
   ])("%s allows %j", (path, methods) => {
-    expect(allowedMethods(path)).toEqual(methods);
+    expect(allowed(path)).toEqual(methods);
   });
 
   it("a static path wins over the parameter route it also matches", () => {
     // Otherwise GET /plugins/install would be allowed (as GET /plugins/:id).
-    expect(allowedMethods("/api/v1/plugins/install")).not.toContain("GET");
-    expect(allowedMethods("/api/v1/plugins/validate-manifest")).not.toContain("DELETE");
-    expect(allowedMethods("/api/v1/plugins/metrics")).not.toContain("PUT");
+    expect(allowed("/api/v1/plugins/install")).not.toContain("GET");
+    expect(allowed("/api/v1/plugins/validate-manifest")).not.toContain("DELETE");
+    expect(allowed("/api/v1/plugins/metrics")).not.toContain("PUT");
   });
 
   it.each([
@@ -52,13 +61,19 @@ describe("allowedMethods", () => {
     "//healthz",
     "/api/v1/plugins?x=1",
     "/api/v1/plugins\n",
+    "/api/v1/openapi_json",
   ])("%j is unknown (null)", (path) => {
-    expect(allowedMethods(path)).toBeNull();
+    expect(allowed(path)).toBeNull();
   });
 
   it("no regex metacharacter in a path can widen a match", () => {
-    expect(allowedMethods("/api/v1/plugins/.*")).toEqual(["GET", "HEAD", "PUT", "DELETE"]);
-    expect(allowedMethods("/api/v1/plugins/.*/x")).toBeNull();
-    expect(allowedMethods("/api/v1/jobs/(a|b)")).toEqual(["GET", "HEAD"]);
+    expect(allowed("/api/v1/plugins/.*")).toEqual(["GET", "HEAD", "PUT", "DELETE"]);
+    expect(allowed("/api/v1/plugins/.*/x")).toBeNull();
+    expect(allowed("/api/v1/jobs/(a|b)")).toEqual(["GET", "HEAD"]);
+  });
+
+  it("a route the process does not serve is not in its table (/metrics without metricsText)", () => {
+    const bare = routeTable(createStubApp({ metricsText: undefined }).routes);
+    expect(allowedMethods(bare, "/metrics")).toBeNull();
   });
 });

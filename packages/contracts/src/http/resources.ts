@@ -1,0 +1,192 @@
+import { Type } from "@sinclair/typebox";
+import { ERROR_CODES } from "../error-codes.js";
+import { JOB_STATES, JOB_TYPES, type JobError, type JobResult } from "../job.js";
+import { ManifestSchema, PLUGIN_TYPES } from "../manifest.js";
+import { FieldErrorSchema, Literals, PagedSchema } from "./common.js";
+
+/**
+ * The resources as the API answers them (architecture §4), as schemas: the OpenAPI document
+ * shows them and the typed client returns their static types. resources-types.ts checks at
+ * compile time that each agrees with the TypeScript interface the server builds it from.
+ */
+
+const Timestamp = Type.String({ format: "date-time" });
+const JsonObject = Type.Record(Type.String(), Type.Unknown());
+const literals = Literals;
+
+export const NodePluginStateSchema = Type.Object(
+  {
+    nodeId: Type.String(),
+    pluginId: Type.String(),
+    version: Type.String(),
+    checksum: Type.String(),
+    state: literals(["loaded", "error", "loading", "unloaded"] as const),
+    error: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  },
+  { $id: "NodePluginState" },
+);
+
+export const PluginPermissionsSchema = Type.Object(
+  {
+    fs: Type.Object({ read: Type.Array(Type.String()), write: Type.Array(Type.String()) }),
+    network: Type.Object({ hosts: Type.Array(Type.String()), raw: Type.Boolean() }),
+    process: Type.Boolean(),
+    env: Type.Array(Type.String()),
+  },
+  { $id: "PluginPermissions", description: "What the plugin may touch, every part spelled out." },
+);
+
+const PluginLegacySchema = Type.Object({
+  pluginId: Type.String(),
+  name: Type.String(),
+  pluginType: Type.String(),
+  installPath: Type.Union([Type.String(), Type.Null()]),
+  checksum: Type.Union([Type.String(), Type.Null()]),
+  isEnabled: Type.Union([Type.Literal(0), Type.Literal(1)]),
+  importedAt: Type.String(),
+});
+
+const ManifestRef = Type.Unsafe<import("../manifest.js").Manifest>({ ...ManifestSchema, $id: "Manifest" });
+
+export const PluginSchema = Type.Object(
+  {
+    pluginId: Type.String(),
+    name: Type.String(),
+    version: Type.String(),
+    description: Type.String(),
+    author: Type.String(),
+    pluginType: literals(PLUGIN_TYPES),
+    entryPoint: Type.String(),
+    configSchema: Type.Union([JsonObject, Type.Null()]),
+    paramsSchema: Type.Union([JsonObject, Type.Null()]),
+    defaultConfig: Type.Union([JsonObject, Type.Null()]),
+    icon: Type.String(),
+    repository: Type.String(),
+    documentation: Type.String(),
+    isEnabled: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], {
+      description: "0 disabled, 1 enabled, 2 error",
+    }),
+    isBuiltin: Type.Literal(0),
+    checksum: Type.String({ description: "Lowercase hex SHA-256 of the package." }),
+    source: literals(["local", "market"] as const),
+    s3Path: Type.String(),
+    manifest: ManifestRef,
+    permissions: PluginPermissionsSchema,
+    installTime: Timestamp,
+    updateTime: Timestamp,
+    error: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    legacy: Type.Optional(Type.Union([PluginLegacySchema, Type.Null()])),
+    latestVersion: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    updateAvailable: Type.Optional(Type.Boolean()),
+    nodes: Type.Optional(Type.Array(NodePluginStateSchema, { description: "Detail view only." })),
+  },
+  { $id: "Plugin" },
+);
+
+export const PluginVersionSchema = Type.Object(
+  {
+    pluginId: Type.String(),
+    version: Type.String(),
+    checksum: Type.String(),
+    size: Type.Integer({ minimum: 0 }),
+    objectKey: Type.String(),
+    manifest: ManifestRef,
+    permissions: PluginPermissionsSchema,
+    permissionsApprovedBy: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Timestamp,
+    current: Type.Boolean(),
+    legacy: Type.Optional(
+      Type.Union([
+        Type.Object({
+          pluginType: Type.String(),
+          installPath: Type.Union([Type.String(), Type.Null()]),
+          checksum: Type.Union([Type.String(), Type.Null()]),
+          isEnabled: Type.Union([Type.Literal(0), Type.Literal(1)]),
+        }),
+        Type.Null(),
+      ]),
+    ),
+  },
+  { $id: "PluginVersion" },
+);
+
+const StepNameSchema = literals([
+  "fetch",
+  "verify",
+  "inspect",
+  "store",
+  "persist",
+  "activate",
+  "cleanup",
+] as const);
+
+export const JobStepSchema = Type.Object({
+  name: StepNameSchema,
+  state: literals(["pending", "running", "succeeded", "failed", "skipped"] as const),
+  startedAt: Type.Optional(Type.String()),
+  finishedAt: Type.Optional(Type.String()),
+});
+
+/** Typed by job.ts's interfaces: the job owners extend them (e.g. result.nodes) without touching the HTTP layer. */
+const JobErrorSchema = Type.Unsafe<JobError>(
+  Type.Object(
+    {
+      code: literals(ERROR_CODES),
+      message: Type.String(),
+      detail: Type.Optional(Type.String()),
+      errors: Type.Optional(Type.Array(FieldErrorSchema)),
+    },
+    { additionalProperties: true },
+  ),
+);
+
+const JobResultSchema = Type.Unsafe<JobResult>(
+  Type.Object(
+    {
+      version: Type.Optional(Type.String()),
+      checksum: Type.Optional(Type.String()),
+      changed: Type.Optional(Type.Boolean()),
+      signedBy: Type.Optional(Type.String()),
+      cascaded: Type.Optional(Type.Array(Type.String())),
+      nodes: Type.Optional(Type.Unknown({ description: "What the nodes did with the change." })),
+    },
+    { additionalProperties: true },
+  ),
+);
+
+export const JobSchema = Type.Object(
+  {
+    jobId: Type.String(),
+    type: literals(JOB_TYPES),
+    pluginId: Type.Union([Type.String(), Type.Null()]),
+    state: literals(JOB_STATES),
+    step: Type.Union([StepNameSchema, Type.Null()]),
+    progress: Type.Integer({ minimum: 0, maximum: 100 }),
+    steps: Type.Array(JobStepSchema),
+    attempts: Type.Integer({ minimum: 0 }),
+    error: Type.Union([JobErrorSchema, Type.Null()]),
+    result: Type.Union([JobResultSchema, Type.Null()]),
+    createdAt: Timestamp,
+    finishedAt: Type.Union([Timestamp, Type.Null()]),
+    requestedBy: Type.String(),
+  },
+  { $id: "Job" },
+);
+
+export const ClusterNodeSchema = Type.Object(
+  {
+    nodeId: Type.String(),
+    host: Type.Optional(Type.String()),
+    pid: Type.Optional(Type.Integer()),
+    version: Type.Optional(Type.String()),
+    url: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    appliedRevision: Type.Integer(),
+    plugins: Type.Array(NodePluginStateSchema),
+    lastSeen: Type.Optional(Type.String()),
+  },
+  { $id: "ClusterNode", additionalProperties: true },
+);
+
+export const PluginPageSchema = PagedSchema(PluginSchema, "PluginPage");
+export const PluginVersionPageSchema = PagedSchema(PluginVersionSchema, "PluginVersionPage");
+export const JobPageSchema = PagedSchema(JobSchema, "JobPage");
