@@ -1,4 +1,4 @@
-import { AppError } from "@arcade/core";
+import { AppError, retry } from "@arcade/core";
 
 /** A fault that may pass: the connection failed or timed out, or the market answered 5xx/429. */
 export class TransientFault extends Error {
@@ -26,16 +26,11 @@ export interface RetryEvent {
   what: string;
 }
 
-/** Backoff before retry `attempt` + 1: doubling, capped, with up to 20 % jitter off. */
-export function retryDelay(policy: RetryPolicy, attempt: number): number {
-  const base = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(base * (0.8 + Math.random() * 0.2));
-}
-
 /**
- * Runs `work` until it succeeds, fails with something other than a
+ * Runs `work` through core's `retry` until it succeeds, fails with something other than a
  * TransientFault (thrown as it is), or runs out of attempts: then AppError
- * MARKET_UNAVAILABLE, which the job worker retries again later.
+ * MARKET_UNAVAILABLE, which the job worker retries again later. Waits double from
+ * `baseDelayMs` up to `maxDelayMs`, with up to 20 % jitter off.
  */
 export async function withRetries<T>(
   what: string,
@@ -44,20 +39,20 @@ export async function withRetries<T>(
   work: (attempt: number) => Promise<T>,
 ): Promise<T> {
   const attempts = Math.max(1, policy.attempts);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work(attempt);
-    } catch (error) {
-      if (!(error instanceof TransientFault)) throw error;
-      if (attempt >= attempts) {
-        throw new AppError("MARKET_UNAVAILABLE", `the market is unavailable: ${what}: ${error.message}`, {
-          cause: error,
-          detail: `Tried ${attempts} times. Check that plugin.market_api is reachable; the job retries later.`,
-        });
-      }
-      const delayMs = retryDelay(policy, attempt);
-      onRetry?.({ attempt, delayMs, error, what });
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-    }
+  try {
+    return await retry(work, {
+      attempts,
+      baseDelayMs: policy.baseDelayMs,
+      maxDelayMs: policy.maxDelayMs,
+      jitter: 0.2,
+      retryable: (error) => error instanceof TransientFault,
+      onRetry: ({ attempt, delayMs, error }) => onRetry?.({ attempt, delayMs, error: error as Error, what }),
+    });
+  } catch (error) {
+    if (!(error instanceof TransientFault)) throw error;
+    throw new AppError("MARKET_UNAVAILABLE", `the market is unavailable: ${what}: ${error.message}`, {
+      cause: error,
+      detail: `Tried ${attempts} times. Check that plugin.market_api is reachable; the job retries later.`,
+    });
   }
 }

@@ -5,6 +5,7 @@ import { mkdir, open, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { retry } from "@arcade/core";
 
 /** Suffix for temp names: unique per writer, so parallel writers never share a file. */
 export function randomSuffix(): string {
@@ -37,16 +38,15 @@ export async function writeDurably(
  * folder vanishes between mkdir and open (a parallel delete prunes empty folders).
  */
 async function openExclusive(path: string): Promise<WriteStream> {
-  for (let attempt = 1; ; attempt += 1) {
-    await mkdir(dirname(path), { recursive: true });
-    const stream = createWriteStream(path, { flags: "wx", flush: true });
-    try {
+  return retry(
+    async () => {
+      await mkdir(dirname(path), { recursive: true });
+      const stream = createWriteStream(path, { flags: "wx", flush: true });
       await once(stream, "open");
       return stream;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 5) throw error;
-    }
-  }
+    },
+    { attempts: 5, retryable: (error) => (error as NodeJS.ErrnoException).code === "ENOENT" },
+  );
 }
 
 /** Makes completed renames in `dir` durable (the rename lives in the directory, not the file). */

@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { Sha256Stream } from "@arcade/archive";
 import type { ArtifactCache, ArtifactRef, CachedArtifact, ObjectStore } from "@arcade/core";
-import { AppError, isAppError } from "@arcade/core";
+import { AppError, isAppError, retry } from "@arcade/core";
 import { randomSuffix, syncDirectory, writeDurably } from "../durable-file.js";
 import { classifyFsError } from "../fs/classify-fs-error.js";
 import { assertPluginId, assertSha256, entryBase, parseEntryName } from "./cache-names.js";
@@ -191,24 +191,12 @@ export class FsArtifactCache implements ArtifactCache {
 
   /** Renames a complete folder into place, moving whatever was there aside first. */
   private async installFolder(staging: string, target: string): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await rename(staging, target);
-        return;
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code !== "ENOTEMPTY" && code !== "EEXIST" && code !== "ENOTDIR") throw error;
-        if (attempt >= 5) throw error;
-      }
+    await retry(() => rename(staging, target), {
+      attempts: 5,
+      retryable: (error) => IN_THE_WAY.has((error as NodeJS.ErrnoException).code ?? ""),
       // An incomplete or foreign folder is in the way: move it aside in one step, then drop it.
-      const trash = `${target}.trash-${randomSuffix()}`;
-      try {
-        await rename(target, trash);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      }
-      await rm(trash, { recursive: true, force: true });
-    }
+      onRetry: () => moveAside(target),
+    });
   }
 
   /** After a bad fetch, leaves nothing of this artifact that does not verify. */
@@ -260,4 +248,18 @@ async function markerMatches(folder: string, sha256: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** What rename answers when a folder is already at the target. */
+const IN_THE_WAY = new Set(["ENOTEMPTY", "EEXIST", "ENOTDIR"]);
+
+/** Moves `target` aside in one step (if it is there at all), then removes it. */
+async function moveAside(target: string): Promise<void> {
+  const trash = `${target}.trash-${randomSuffix()}`;
+  try {
+    await rename(target, trash);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  await rm(trash, { recursive: true, force: true });
 }
