@@ -54,6 +54,12 @@ export function describeConfig(config: ArcadeConfig): Record<string, unknown> {
     },
     runtime: config.runtime,
     cluster: { secret: secret(config.cluster.secret) },
+    // Key ids only: which keys are loaded and which one encrypts.
+    secrets: {
+      ...(config.secrets.keysFile !== undefined ? { keysFile: config.secrets.keysFile } : {}),
+      keys: config.secrets.keys.map((k) => k.id),
+      activeKey: config.secrets.activeKey,
+    },
     log: config.log,
   };
 }

@@ -13,6 +13,8 @@ export type {
   RedisConfig,
   Role,
   RuntimeConfig,
+  SecretKey,
+  SecretsConfig,
   ServerConfig,
   SignatureConfig,
   StorageConfig,

@@ -10,6 +10,8 @@ import { loadConfig } from "./load-config.js";
 const MiB = 1024 ** 2;
 const HASH = "AB".repeat(32);
 const RAW_KEY = "ZoPbmOcLXuXjRrMzLtVXwqyZ5g9X++nMJUt+E6pYn1k=";
+const SECRET_KEYS_FILE = join(import.meta.dirname, "testing", "sample-secret-keys");
+const SECRET_KEY = "uG0wqSStuJaJqJ12CpW1o04YQHyucIvEA+X00UWUNGo=";
 
 let dir: string;
 beforeEach(() => {
@@ -122,6 +124,7 @@ const SAMPLES: Record<string, { env: string; toml: unknown; expected: unknown }>
   "worker.backoff_ms": { env: "250", toml: 250, expected: 250 },
   "worker.job_retention_days": { env: "30", toml: 30, expected: 30 },
   "worker.shutdown_timeout": { env: "10s", toml: "10s", expected: 10_000 },
+  "worker.lock_duration": { env: "2m", toml: "2m", expected: 120_000 },
   "worker.metrics_port": { env: "9100", toml: 9100, expected: 9100 },
   "market.request_timeout": { env: "5s", toml: "5s", expected: 5000 },
   "market.token": { env: "mt", toml: "mt", expected: "mt" },
@@ -149,6 +152,14 @@ const SAMPLES: Record<string, { env: string; toml: unknown; expected: unknown }>
   },
   "runtime.warm_spare": { env: "false", toml: false, expected: false },
   "cluster.secret": { env: "s".repeat(32), toml: "s".repeat(32), expected: "s".repeat(32) },
+  // The file and the list hold the same key: merged into one.
+  "secrets.keys_file": { env: SECRET_KEYS_FILE, toml: SECRET_KEYS_FILE, expected: SECRET_KEYS_FILE },
+  "secrets.keys": {
+    env: `sample:${SECRET_KEY}`,
+    toml: [`sample:${SECRET_KEY}`],
+    expected: [{ id: "sample", secret: Buffer.from(SECRET_KEY, "base64") }],
+  },
+  "secrets.active_key": { env: "sample", toml: "sample", expected: "sample" },
   "log.level": { env: "debug", toml: "debug", expected: "debug" },
   "log.pretty": { env: "true", toml: true, expected: true },
 };
@@ -268,6 +279,7 @@ describe("defaults", () => {
       backoffMs: 1000,
       jobRetentionDays: 7,
       shutdownTimeout: 30_000,
+      lockDuration: 30_000,
       metricsPort: 9464,
     });
     expect(config.market).toEqual({ requestTimeout: 10_000 });
