@@ -52,8 +52,15 @@ module.exports = {
       from: { path: `^packages/${ADAPTERS}/` },
       to: {
         path: "^(packages|apps)/",
-        pathNot: [`^packages/$1/`, "^packages/(core|contracts|archive|config|telemetry)/"],
+        pathNot: [`^packages/$1/`, "^packages/(core|contracts|archive|config|telemetry|secrets)/"],
       },
+    },
+    {
+      name: "secrets-over-core",
+      comment: "secrets (config secret encryption) builds on core's secret fields; adapters and apps use it.",
+      severity: "error",
+      from: { path: "^packages/secrets/" },
+      to: { path: "^(packages|apps)/", pathNot: "^packages/(secrets|core|contracts)/" },
     },
     {
       name: "leaves-stay-leaves",
