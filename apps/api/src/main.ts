@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     ? await startRuntimeNode({ config, logger, plugins: database.plugins, store, url })
     : null;
   const cluster =
-    node?.registry ??
+    node?.presence ??
     new NodeRegistry({
       redis: config.redis.url,
       prefix: config.redis.keyPrefix,

@@ -1,21 +1,7 @@
 import type { FieldError, NodePluginState } from "@arcade/contracts";
-import { AppError } from "@arcade/core";
+import { AppError, type NodeHeartbeat } from "@arcade/core";
 
-/** What a node reports about itself on each heartbeat. */
-export interface NodeHeartbeat {
-  nodeId: string;
-  host: string;
-  pid: number;
-  /** ISO time the process started. */
-  startedAt: string;
-  /** Highest cluster revision this node has reconciled to. */
-  appliedRevision: number;
-  plugins: NodePluginState[];
-  /** Platform version the node runs. */
-  version: string;
-  /** Where the node's API answers, if it has one. */
-  url?: string | null;
-}
+export type { NodeHeartbeat };
 
 /** A live node as listed: the last heartbeat plus when it was written. */
 export interface NodeInfo extends NodeHeartbeat {

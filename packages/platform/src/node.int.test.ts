@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { LEGACY_NATIVE_PLUGIN_ERROR, PluginStatus } from "@arcade/contracts";
 import { newPluginRecord, type PluginRepo } from "@arcade/core";
 import { type Database, openDatabase } from "@arcade/db";
+import { desiredPluginsReader } from "@arcade/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { desiredPluginsReader } from "./node.js";
 
 const CHECKSUM = "a".repeat(64);
 

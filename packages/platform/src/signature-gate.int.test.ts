@@ -6,8 +6,8 @@ import { PluginStatus } from "@arcade/contracts";
 import { type AppError, ed25519KeyId, newPluginRecord, signSha256Hex } from "@arcade/core";
 import { type Database, openDatabase } from "@arcade/db";
 import type { DesiredPlugin } from "@arcade/runtime";
+import { desiredPluginsReader } from "@arcade/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { desiredPluginsReader } from "./node.js";
 import { signatureGate } from "./signature-gate.js";
 
 const CHECKSUM = "c".repeat(64);

@@ -1,8 +1,10 @@
+export * from "./desired-plugins.js";
 export * from "./keyed-serial.js";
 export { effectiveConfig } from "./plugin-entry.js";
 export * from "./plugin-host.js";
 export * from "./plugin-types.js";
 export * from "./reconciler.js";
+export * from "./runtime-node.js";
 export * from "./sandbox/address-space.js";
 export * from "./sandbox/bootstrap-path.js";
 export * from "./sandbox/entry-path.js";

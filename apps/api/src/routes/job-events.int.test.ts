@@ -201,7 +201,7 @@ describeWithRedis("GET /jobs/{jobId}/events (real Redis streams)", () => {
     const open = await Promise.all(Array.from({ length: 40 }, () => app.request("/jobs/job-busy/events")));
     const refused = await app.request("/jobs/job-busy/events");
     expect(refused.status).toBe(429);
-    expect((await refused.json()).code).toBe("RATE_LIMITED");
+    expect(((await refused.json()) as { code: string }).code).toBe("RATE_LIMITED");
     await Promise.all(open.map((res) => res.body?.cancel()));
     await sink.publish("job-busy", endOf("job-busy"));
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -214,7 +214,7 @@ describeWithRedis("GET /jobs/{jobId}/events (real Redis streams)", () => {
     const res = await app.request("/jobs/no-such-job/events");
     expect(res.status).toBe(404);
     expect(res.headers.get("content-type")).toContain("application/problem+json");
-    expect((await res.json()).code).toBe("JOB_NOT_FOUND");
+    expect(((await res.json()) as { code: string }).code).toBe("JOB_NOT_FOUND");
     const bad = await app.request("/jobs/job-done/events", { headers: { "Last-Event-ID": "yesterday" } });
     expect(bad.status).toBe(400);
   });

@@ -6,5 +6,6 @@ export * from "./job-events.js";
 export * from "./job-files.js";
 export * from "./job-queue.js";
 export * from "./logger.js";
+export * from "./node-presence.js";
 export * from "./object-store.js";
 export * from "./plugin-repo.js";
