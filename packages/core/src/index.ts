@@ -1,3 +1,4 @@
+export * from "./concurrency/index.js";
 export * from "./dependencies/index.js";
 export * from "./errors/app-error.js";
 export * from "./ids/index.js";

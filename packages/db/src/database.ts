@@ -1,12 +1,13 @@
 import path from "node:path";
 import type { JobRepo, PluginRepo } from "@arcade/core";
+import { Mutex } from "@arcade/core";
 import type { DataSource } from "typeorm";
 import { createDataSource, type DatabaseOptions, type DataSourceDeps } from "./data-source.js";
 import { guard } from "./errors.js";
 import { type MigrationPreview, previewMigrations } from "./legacy/migration-preview.js";
 import { dropLegacyTables, runMigrations } from "./migrate.js";
 import { attachMigrationLog } from "./migration-log.js";
-import { Mutex, mutexForFile } from "./mutex.js";
+import { mutexForFile } from "./mutex.js";
 import { TypeOrmJobRepo } from "./repos/job-repo.js";
 import { TypeOrmPluginRepo } from "./repos/plugin-repo.js";
 import { DbSession } from "./session.js";

@@ -1,21 +1,4 @@
-/** A FIFO async lock: `run` waits for every earlier holder to finish before calling `work`. */
-export class Mutex {
-  private tail: Promise<void> = Promise.resolve();
-
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    const previous = this.tail;
-    let release!: () => void;
-    this.tail = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    await previous;
-    try {
-      return await work();
-    } finally {
-      release();
-    }
-  }
-}
+import { Mutex } from "@arcade/core";
 
 const fileMutexes = new Map<string, Mutex>();
 

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import type { Mutex } from "@arcade/core";
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from "typeorm";
 import { guard, toDbError, unavailable } from "./errors.js";
-import type { Mutex } from "./mutex.js";
 
 export type DriverKind = "mysql" | "sqlite";
 
