@@ -17,7 +17,7 @@ export interface EventSubscriberOptions {
   /** A validated event, in arrival order. Not awaited; a throw or rejection is logged. */
   onEvent(event: PluginChangedEvent): void | Promise<void>;
   /**
-   * The subscription is live again after it was lost (or after resume()). Events
+   * The subscription is live again after it was lost. Events
    * published meanwhile are gone: reconcile fully. Never fired for the
    * subscription that start() waited for.
    */
@@ -41,8 +41,8 @@ type Settle = { resolve(): void; reject(error: unknown): void };
  * Resubscribing is done here, not by ioredis' autoResubscribe: ioredis emits
  * "ready" before its own resubscribe is confirmed, and onReconnect must only fire
  * once events really flow again (otherwise a reconcile started by onReconnect
- * could miss an event published in between). Every subscribe/unsubscribe runs on
- * one serial chain so pause/resume and reconnects cannot interleave.
+ * could miss an event published in between). Every subscribe runs on one serial
+ * chain so reconnects cannot interleave.
  */
 export class EventSubscriber {
   readonly names: BusNames;
@@ -52,7 +52,6 @@ export class EventSubscriber {
   /** Bumped on every close: work started for an older connection is dropped. */
   private epoch = 0;
   private live = false;
-  private paused = false;
   private stopped = false;
   private clientId: number | null = null;
   private errorLogged = false;
@@ -69,7 +68,7 @@ export class EventSubscriber {
     this.logger = options.logger ?? consoleLogger;
   }
 
-  /** True while subscribed and not paused. */
+  /** True while subscribed. */
   get isLive(): boolean {
     return this.live;
   }
@@ -92,7 +91,7 @@ export class EventSubscriber {
       lazyConnect: true,
       autoResubscribe: false,
       // A command from a dead connection must not be replayed on the next one
-      // (a stale SUBSCRIBE would undo a pause), and none may hang the serial chain.
+      // (establish() subscribes each new connection itself), and none may hang the serial chain.
       autoResendUnfulfilledCommands: false,
       enableOfflineQueue: false,
       commandTimeout: 5000,
@@ -151,28 +150,6 @@ export class EventSubscriber {
     this.clientId = null;
   }
 
-  /**
-   * Test hook: drop the subscription without telling the app, as a node that
-   * silently misses events. The connection stays up.
-   */
-  async pause(): Promise<void> {
-    this.paused = true;
-    await this.enqueue(async () => {
-      this.live = false;
-      const conn = this.conn;
-      if (conn?.status === "ready") await conn.unsubscribe(this.names.pluginEvents);
-    });
-  }
-
-  /**
-   * Test hook: subscribe again and fire onReconnect, as after a lost connection.
-   * If the connection is down, the subscription (and onReconnect) follow its return.
-   */
-  async resume(): Promise<void> {
-    this.paused = false;
-    await this.enqueue(() => this.establish());
-  }
-
   private enqueue(op: () => Promise<void>): Promise<void> {
     const next = this.ops.then(op).catch((error: unknown) => {
       if (!this.stopped) {
@@ -187,12 +164,12 @@ export class EventSubscriber {
   private async establish(): Promise<void> {
     const conn = this.conn;
     const epoch = this.epoch;
-    if (!conn || this.stopped || this.paused || this.live || conn.status !== "ready") return;
+    if (!conn || this.stopped || this.live || conn.status !== "ready") return;
     const id = await conn.client("ID");
     if (epoch !== this.epoch) return;
     this.clientId = Number(id);
     await conn.subscribe(this.names.pluginEvents);
-    if (epoch !== this.epoch || this.paused || this.stopped) return;
+    if (epoch !== this.epoch || this.stopped) return;
     this.live = true;
     if (this.startWaiter) {
       this.startWaiter.resolve();
@@ -212,9 +189,9 @@ export class EventSubscriber {
   }
 
   private handleMessage(channel: string, message: string): void {
-    // Gate on pause/stop only: a message can arrive in the same read as the
+    // Gate on stop only: a message can arrive in the same read as the
     // SUBSCRIBE reply, before establish() has marked the subscription live.
-    if (channel !== this.names.pluginEvents || this.paused || this.stopped) return;
+    if (channel !== this.names.pluginEvents || this.stopped) return;
     const payload = this.signer.open("plugin-event", message);
     if (payload === null) {
       this.refuse(message);
