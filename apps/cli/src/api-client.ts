@@ -1,13 +1,49 @@
+import {
+  fillPath,
+  type RouteContract,
+  type RouteJsonBody,
+  type RouteOkBody,
+  type RouteParams,
+  type RouteQuery,
+} from "@arcade/contracts";
 import { ApiError, ConnectionError, type ProblemInfo } from "./errors.js";
 
 export type Query = Record<string, string | number | boolean | undefined>;
+
+/** A streamed body with its own headers (multipart uploads, raw zips). */
+export interface StreamedBody {
+  stream: ReadableStream<Uint8Array>;
+  contentType: string;
+  contentLength: number;
+}
+
+/**
+ * What a call of `route` takes, typed from its contract (packages/contracts/src/http):
+ * its path parameters (required when it has any), its query, and its body: JSON for a route
+ * with a JSON body, a streamed body for an upload route.
+ */
+export type CallInput<R extends RouteContract> = (R["params"] extends object
+  ? { params: RouteParams<R> }
+  : { params?: undefined }) & {
+  query?: RouteQuery<R>;
+  headers?: Record<string, string>;
+} & JsonPart<R> &
+  (R["body"] extends { content: object } ? { body?: StreamedBody } : { body?: undefined });
+
+/** A JSON body: the route's schema, or any document where an upload route also takes JSON. */
+type JsonPart<R extends RouteContract> = [RouteJsonBody<R>] extends [never]
+  ? R["body"] extends { content: infer C }
+    ? "application/json" extends keyof C
+      ? { json?: unknown }
+      : { json?: undefined }
+    : { json?: undefined }
+  : { json?: RouteJsonBody<R> };
 
 export interface RequestOptions {
   query?: Query;
   /** Sent as application/json. */
   json?: unknown;
-  /** A streamed body with its own headers (multipart uploads, raw zips). */
-  body?: { stream: ReadableStream<Uint8Array>; contentType: string; contentLength: number };
+  body?: StreamedBody;
   headers?: Record<string, string>;
 }
 
@@ -37,24 +73,53 @@ const UNREACHABLE = new Set([
   "UND_ERR_SOCKET",
 ]);
 
-/** A thin fetch wrapper over /api/v1: bearer auth, JSON in and out, problem+json errors as ApiError. */
+/**
+ * The API's client: `call(route, input)` with a route contract from @arcade/contracts (the
+ * definitions the server mounts and the OpenAPI document describes), typed from it; under it a
+ * thin fetch wrapper: bearer auth, JSON in and out, problem+json errors as ApiError. Only the
+ * contracts (schemas, no I/O) are imported, never server code.
+ */
 export class ApiClient {
+  /** `<baseUrl>/api/v1`. */
   readonly root: string;
+  /** `<baseUrl>`: contract paths are absolute (`/api/v1/plugins/{pluginId}`). */
+  readonly origin: string;
   private readonly token: string | undefined;
   private readonly fetchFn: typeof fetch;
 
   constructor(options: ApiClientOptions) {
-    this.root = `${options.baseUrl.replace(/\/+$/, "").replace(/\/api\/v1$/, "")}/api/v1`;
+    this.origin = options.baseUrl.replace(/\/+$/, "").replace(/\/api\/v1$/, "");
+    this.root = `${this.origin}/api/v1`;
     this.token = options.token;
     this.fetchFn = options.fetch ?? fetch;
   }
 
+  /** Calls one route of the contract; answers its success body, typed from the contract. */
+  async call<R extends RouteContract>(
+    route: R,
+    input: NoInfer<CallInput<R>>,
+  ): Promise<ApiResponse<RouteOkBody<R>>> {
+    const path = fillPath(route.path, (input.params ?? {}) as Record<string, string>);
+    return this.send<RouteOkBody<R>>(route.method, `${this.origin}${path}`, {
+      ...(input.query ? { query: input.query as Query } : {}),
+      ...(input.json !== undefined ? { json: input.json } : {}),
+      ...(input.body ? { body: input.body } : {}),
+      ...(input.headers ? { headers: input.headers } : {}),
+    });
+  }
+
+  /** An untyped GET under /api/v1 (the caller names the type): prefer `call` with a route. */
   async get<T>(path: string, query?: Query): Promise<T> {
     return (await this.request<T>("GET", path, query ? { query } : {})).body;
   }
 
+  /** An untyped request under /api/v1: prefer `call` with a route. */
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
-    const url = this.url(path, options.query);
+    return this.send<T>(method, this.root + path, options);
+  }
+
+  private async send<T>(method: string, target: string, options: RequestOptions): Promise<ApiResponse<T>> {
+    const url = this.url(target, options.query);
     const headers: Record<string, string> = { accept: "application/json", ...options.headers };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     const init: RequestInit & { duplex?: "half" } = { method, headers };
@@ -86,8 +151,8 @@ export class ApiClient {
     return { status: response.status, headers: response.headers, body: parseJson(text) as T };
   }
 
-  private url(path: string, query?: Query): string {
-    const url = new URL(this.root + path);
+  private url(target: string, query?: Query): string {
+    const url = new URL(target);
     for (const [key, value] of Object.entries(query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }

@@ -2,8 +2,10 @@ export {
   ApiClient,
   type ApiClientOptions,
   type ApiResponse,
+  type CallInput,
   type Query,
   type RequestOptions,
+  type StreamedBody,
 } from "./api-client.js";
 export type { CliContext } from "./cli-context.js";
 export { ApiError, ConnectionError, EXIT, type ProblemInfo, UsageError } from "./errors.js";

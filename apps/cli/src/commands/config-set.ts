@@ -1,12 +1,11 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { JobResource } from "@arcade/contracts";
+import { setPluginConfig } from "@arcade/contracts";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import type { CommandHost } from "../command-host.js";
 import { UsageError } from "../errors.js";
 import { completeMutation } from "../jobs/complete-mutation.js";
-import { pluginPath } from "./paths.js";
 
 /** `config set <pluginId> <file.json|->`: replaces the config (the server checks it against configSchema). */
 export async function runConfigSet(ctx: CliContext, pluginId: string, source: string): Promise<number> {
@@ -20,8 +19,9 @@ export async function runConfigSet(ctx: CliContext, pluginId: string, source: st
   if (config === null || typeof config !== "object" || Array.isArray(config)) {
     throw new UsageError("the config must be a JSON object", 'e.g. { "channel": "#ops" }');
   }
-  const { body } = await ctx.client.request<JobResource>("PUT", pluginPath(pluginId, "/config"), {
-    json: config,
+  const { body } = await ctx.client.call(setPluginConfig, {
+    params: { pluginId },
+    json: config as Record<string, unknown>,
   });
   return completeMutation(ctx, body);
 }

@@ -1,16 +1,16 @@
-import type { JobResource } from "@arcade/contracts";
+import { disablePlugin } from "@arcade/contracts";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import type { CommandHost } from "../command-host.js";
 import { completeMutation } from "../jobs/complete-mutation.js";
-import { pluginPath } from "./paths.js";
 
 export async function runDisable(
   ctx: CliContext,
   pluginId: string,
   flags: { cascade?: boolean },
 ): Promise<number> {
-  const { body } = await ctx.client.request<JobResource>("POST", pluginPath(pluginId, "/disable"), {
+  const { body } = await ctx.client.call(disablePlugin, {
+    params: { pluginId },
     ...(flags.cascade ? { query: { cascade: true } } : {}),
   });
   return completeMutation(ctx, body);

@@ -1,12 +1,11 @@
-import type { JobResource } from "@arcade/contracts";
+import { enablePlugin } from "@arcade/contracts";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import type { CommandHost } from "../command-host.js";
 import { completeMutation } from "../jobs/complete-mutation.js";
-import { pluginPath } from "./paths.js";
 
 export async function runEnable(ctx: CliContext, pluginId: string): Promise<number> {
-  const { body } = await ctx.client.request<JobResource>("POST", pluginPath(pluginId, "/enable"));
+  const { body } = await ctx.client.call(enablePlugin, { params: { pluginId } });
   return completeMutation(ctx, body);
 }
 

@@ -1,15 +1,14 @@
-import type { PluginResource } from "@arcade/contracts";
+import { getPlugin } from "@arcade/contracts";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import type { CommandHost } from "../command-host.js";
 import { EXIT } from "../errors.js";
 import { shortTime, statusName } from "../output/format.js";
 import { renderTable } from "../output/table.js";
-import { pluginPath } from "./paths.js";
 
 /** `get <pluginId>`: the plugin resource and its load state on every node. */
 export async function runGet(ctx: CliContext, pluginId: string): Promise<number> {
-  const plugin = await ctx.client.get<PluginResource>(pluginPath(pluginId));
+  const plugin = (await ctx.client.call(getPlugin, { params: { pluginId } })).body;
   const { out } = ctx;
   out.data(plugin);
   out.line(`${plugin.pluginId}  ${plugin.name} ${plugin.version} (${plugin.pluginType})`);

@@ -24,16 +24,24 @@ export async function runInstall(
   }
   let job: Awaited<ReturnType<typeof sendArtifact>>;
   if (flags.market) {
-    job = await sendArtifact(ctx, "POST", "/plugins/install", {
-      marketId: flags.market,
-      ...(flags.version ? { version: flags.version } : {}),
-    });
+    job = await sendArtifact(
+      ctx,
+      { install: true },
+      {
+        marketId: flags.market,
+        ...(flags.version ? { version: flags.version } : {}),
+      },
+    );
   } else if (file) {
-    job = await sendArtifact(ctx, "POST", "/plugins/install", {
-      file,
-      ...(flags.manifest ? { manifest: flags.manifest } : {}),
-      ...(flags.signature ? { signature: flags.signature } : {}),
-    });
+    job = await sendArtifact(
+      ctx,
+      { install: true },
+      {
+        file,
+        ...(flags.manifest ? { manifest: flags.manifest } : {}),
+        ...(flags.signature ? { signature: flags.signature } : {}),
+      },
+    );
   } else {
     throw new UsageError(
       "install needs a plugin: a .zip, a .js/.mjs file with --manifest, or --market <marketId>",

@@ -1,24 +1,16 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { invokeAction } from "@arcade/contracts";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import type { CommandHost } from "../command-host.js";
 import { EXIT, UsageError } from "../errors.js";
 import { positiveInt } from "./option-parsers.js";
-import { pluginPath } from "./paths.js";
 
 export interface InvokeFlags {
   /** JSON text, or @file.json. */
   params?: string;
   timeout?: number;
-}
-
-interface InvokeResponse {
-  result: unknown;
-  pluginId: string;
-  version: string;
-  node: string;
-  durationMs: number;
 }
 
 /** `invoke <pluginId> <action>`: runs the action on the node that answers; prints its result as JSON. */
@@ -29,11 +21,10 @@ export async function runInvoke(
   flags: InvokeFlags,
 ): Promise<number> {
   const params = await readParams(ctx, flags.params);
-  const { body } = await ctx.client.request<InvokeResponse>(
-    "POST",
-    pluginPath(pluginId, `/actions/${encodeURIComponent(action)}`),
-    { json: { params, ...(flags.timeout === undefined ? {} : { timeoutMs: flags.timeout }) } },
-  );
+  const { body } = await ctx.client.call(invokeAction, {
+    params: { pluginId, action },
+    json: { params, ...(flags.timeout === undefined ? {} : { timeoutMs: flags.timeout }) },
+  });
   if (ctx.out.json) {
     ctx.out.data(body);
   } else {

@@ -1,4 +1,4 @@
-import type { JobResource } from "@arcade/contracts";
+import { getJob } from "@arcade/contracts";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import type { CommandHost } from "../command-host.js";
@@ -7,7 +7,6 @@ import { followJob, isFinished } from "../jobs/follow-job.js";
 import { shortTime } from "../output/format.js";
 import { jobResultLines, stepLine } from "../output/job-format.js";
 import { reportJobOutcome } from "../output/job-report.js";
-import { jobPath } from "./paths.js";
 
 /**
  * `jobs get <jobId> [--follow]`: one job; with --follow, polls and prints each
@@ -18,7 +17,7 @@ export async function runJobsGet(
   jobId: string,
   flags: { follow?: boolean },
 ): Promise<number> {
-  const job = await ctx.client.get<JobResource>(jobPath(jobId));
+  const job = (await ctx.client.call(getJob, { params: { jobId } })).body;
   if (flags.follow) {
     const final = await followJob(ctx.client, job, ctx.out, { intervalMs: ctx.pollIntervalMs });
     return reportJobOutcome(final, ctx.out);

@@ -1,4 +1,4 @@
-import type { JobResource, Paged } from "@arcade/contracts";
+import { type JobResource, type JobState, type JobType, listJobs } from "@arcade/contracts";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import type { CommandHost } from "../command-host.js";
@@ -18,12 +18,15 @@ export interface JobsListFlags {
 
 /** `jobs`: recent operations, newest first. */
 export async function runJobsList(ctx: CliContext, flags: JobsListFlags): Promise<number> {
-  const page = await ctx.client.get<Paged<JobResource>>("/jobs", {
-    pluginId: flags.plugin,
-    state: flags.state,
-    type: flags.type,
-    page: flags.page,
-    pageSize: flags.pageSize,
+  // state and type were checked against the known values when the options were parsed.
+  const { body: page } = await ctx.client.call(listJobs, {
+    query: {
+      pluginId: flags.plugin,
+      state: flags.state as JobState | undefined,
+      type: flags.type as JobType | undefined,
+      page: flags.page,
+      pageSize: flags.pageSize,
+    },
   });
   const { out } = ctx;
   out.data(page);

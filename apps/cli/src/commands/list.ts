@@ -1,4 +1,4 @@
-import type { Paged, PluginResource } from "@arcade/contracts";
+import { listPlugins, type PluginResource, type PluginType } from "@arcade/contracts";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import type { CommandHost } from "../command-host.js";
@@ -19,17 +19,27 @@ export interface ListFlags {
   pageSize?: number;
 }
 
-const STATUS_VALUES: Record<string, number> = { disabled: 0, enabled: 1, error: 2, "0": 0, "1": 1, "2": 2 };
+const STATUS_VALUES: Record<string, 0 | 1 | 2> = {
+  disabled: 0,
+  enabled: 1,
+  error: 2,
+  "0": 0,
+  "1": 1,
+  "2": 2,
+};
 
 export async function runList(ctx: CliContext, flags: ListFlags): Promise<number> {
-  const page = await ctx.client.get<Paged<PluginResource>>("/plugins", {
-    pluginType: flags.type,
-    status: flags.status === undefined ? undefined : STATUS_VALUES[flags.status],
-    source: flags.source,
-    q: flags.query,
-    name: flags.name,
-    page: flags.page,
-    pageSize: flags.pageSize,
+  // type, status and source were checked against the known values when the options were parsed.
+  const { body: page } = await ctx.client.call(listPlugins, {
+    query: {
+      pluginType: flags.type as PluginType | undefined,
+      status: flags.status === undefined ? undefined : STATUS_VALUES[flags.status],
+      source: flags.source as "local" | "market" | undefined,
+      q: flags.query,
+      name: flags.name,
+      page: flags.page,
+      pageSize: flags.pageSize,
+    },
   });
   const { out } = ctx;
   if (flags.ids) {

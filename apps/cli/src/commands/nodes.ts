@@ -1,4 +1,4 @@
-import type { NodePluginState } from "@arcade/contracts";
+import { listNodes, type NodePluginState } from "@arcade/contracts";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import type { CommandHost } from "../command-host.js";
@@ -20,7 +20,7 @@ export interface ClusterNode {
 
 /** `nodes`: the live cluster nodes, their revision and their plugins' load state. */
 export async function runNodes(ctx: CliContext): Promise<number> {
-  const nodes = await ctx.client.get<ClusterNode[]>("/cluster/nodes");
+  const nodes = (await ctx.client.call(listNodes, {})).body;
   const { out } = ctx;
   out.data(nodes);
   if (nodes.length === 0) {

@@ -1,16 +1,16 @@
-import type { JobResource } from "@arcade/contracts";
+import { rollbackPlugin } from "@arcade/contracts";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import type { CommandHost } from "../command-host.js";
 import { completeMutation } from "../jobs/complete-mutation.js";
-import { pluginPath } from "./paths.js";
 
 export async function runRollback(
   ctx: CliContext,
   pluginId: string,
   flags: { to?: string },
 ): Promise<number> {
-  const { body } = await ctx.client.request<JobResource>("POST", pluginPath(pluginId, "/rollback"), {
+  const { body } = await ctx.client.call(rollbackPlugin, {
+    params: { pluginId },
     json: flags.to ? { version: flags.to } : {},
   });
   return completeMutation(ctx, body);

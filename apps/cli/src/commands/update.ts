@@ -35,21 +35,18 @@ export async function runUpdate(
     ...(flags.allowDowngrade ? { allowDowngrade: "true" } : {}),
     ...(flags.acceptPermissions ? { acceptPermissions: "true" } : {}),
   };
-  const apiPath = `/plugins/${encodeURIComponent(pluginId)}`;
   let job: Awaited<ReturnType<typeof sendArtifact>>;
   if (flags.market) {
     job = await sendArtifact(
       ctx,
-      "PUT",
-      apiPath,
+      { update: pluginId },
       { marketId: flags.market, ...(flags.version ? { version: flags.version } : {}) },
       extra,
     );
   } else if (file) {
     job = await sendArtifact(
       ctx,
-      "PUT",
-      apiPath,
+      { update: pluginId },
       {
         file,
         ...(flags.manifest ? { manifest: flags.manifest } : {}),

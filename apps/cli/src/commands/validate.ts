@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { FieldError, Manifest } from "@arcade/contracts";
+import { type FieldError, type Manifest, validateManifest } from "@arcade/contracts";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import type { CommandHost } from "../command-host.js";
@@ -28,13 +28,10 @@ export async function runValidate(ctx: CliContext, file: string): Promise<number
     } catch (error) {
       throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
     }
-    response = (
-      await ctx.client.request<ValidationResponse>("POST", "/plugins/validate-manifest", { json: manifest })
-    ).body;
+    response = (await ctx.client.call(validateManifest, { json: manifest })).body as ValidationResponse;
   } else {
     const body = await fileBody(absolute, "application/zip");
-    response = (await ctx.client.request<ValidationResponse>("POST", "/plugins/validate-manifest", { body }))
-      .body;
+    response = (await ctx.client.call(validateManifest, { body })).body as ValidationResponse;
   }
 
   const { out } = ctx;

@@ -1,15 +1,14 @@
-import type { Paged, PluginVersionResource } from "@arcade/contracts";
+import { listPluginVersions, type PluginVersionResource } from "@arcade/contracts";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import type { CommandHost } from "../command-host.js";
 import { EXIT } from "../errors.js";
 import { humanSize, shortSha, shortTime } from "../output/format.js";
 import { renderTable } from "../output/table.js";
-import { pluginPath } from "./paths.js";
 
 /** `versions <pluginId>`: the retained versions a rollback can go to. */
 export async function runVersions(ctx: CliContext, pluginId: string): Promise<number> {
-  const page = await ctx.client.get<Paged<PluginVersionResource>>(pluginPath(pluginId, "/versions"));
+  const page = (await ctx.client.call(listPluginVersions, { params: { pluginId } })).body;
   ctx.out.data(page);
   const rows = renderTable(
     [

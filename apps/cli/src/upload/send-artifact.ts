@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { JobResource } from "@arcade/contracts";
+import { installPlugin, type JobResource, updatePlugin } from "@arcade/contracts";
+import type { StreamedBody } from "../api-client.js";
 import type { CliContext } from "../cli-context.js";
 import { UsageError } from "../errors.js";
 import { humanSize } from "../output/format.js";
@@ -24,11 +25,19 @@ export interface MarketArtifact {
 
 const MODULE_FILE = /\.m?js$/i;
 
+/** Where the artifact goes: a new plugin, or a new version of an installed one. */
+export type ArtifactTarget = { install: true } | { update: string };
+
+function upload(ctx: CliContext, target: ArtifactTarget, body: StreamedBody) {
+  return "update" in target
+    ? ctx.client.call(updatePlugin, { params: { pluginId: target.update }, body })
+    : ctx.client.call(installPlugin, { body });
+}
+
 /** Builds the install/update body (streamed for a file) and sends it; answers the job. */
 export async function sendArtifact(
   ctx: CliContext,
-  method: "POST" | "PUT",
-  apiPath: string,
+  target: ArtifactTarget,
   artifact: LocalArtifact | MarketArtifact,
   extraFields: Record<string, string> = {},
 ): Promise<JobResource> {
@@ -39,7 +48,7 @@ export async function sendArtifact(
       ...optional("version", artifact.version),
     };
     const body = await multipartBody({ ...fields, ...extraFields });
-    return (await ctx.client.request<JobResource>(method, apiPath, { body })).body;
+    return (await upload(ctx, target, body)).body;
   }
 
   const file = path.resolve(ctx.cwd, artifact.file);
@@ -51,7 +60,7 @@ export async function sendArtifact(
   const body = await multipartBody(fields, { field: "file", path: file }, (sent) => progress.update(sent));
   progress = uploadProgress(ctx.out, `upload ${path.basename(file)}`, body.contentLength, ctx.forceProgress);
   try {
-    const response = await ctx.client.request<JobResource>(method, apiPath, { body });
+    const response = await upload(ctx, target, body);
     progress.stop();
     // The file's size, as `ls` shows it: the multipart framing around it is not what was uploaded.
     ctx.out.progress(`uploaded ${path.basename(file)} (${humanSize(await fileSize(file))})`);
