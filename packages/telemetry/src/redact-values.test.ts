@@ -59,6 +59,59 @@ describe("redactValues", () => {
     expect(out).not.toContain("token=t");
   });
 
+  it("never cuts a JSON escape in half (a private key followed by an escaped quote)", () => {
+    const line = JSON.stringify({ msg: '-----BEGIN PRIVATE KEY-----\nAbC=\n"x" after', n: 1 });
+    const out = redactValues(line);
+    expect(JSON.parse(out)).toEqual({ msg: `-----BEGIN PRIVATE KEY-----${R}"x" after`, n: 1 });
+  });
+
+  it("keeps every JSON line parseable, whatever strings it holds (seeded random lines)", () => {
+    const parts = [
+      "://",
+      "@",
+      ":",
+      "?",
+      "&",
+      ";",
+      "=",
+      "token=",
+      "key=",
+      "Bearer ",
+      "basic ",
+      "xoxb-",
+      "ghp_",
+      "eyJ",
+      ".",
+      "-----BEGIN PRIVATE KEY-----",
+      "-----END PRIVATE KEY-----",
+      "\n",
+      '"',
+      "\\",
+      "'",
+      " ",
+      "abcdefgh",
+      "12345678",
+      "/",
+      "#",
+      "hooks.slack.com/services/",
+      "é",
+      "\u0000",
+    ];
+    let seed = 42;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed;
+    };
+    for (let i = 0; i < 2000; i++) {
+      let text = "";
+      const length = next() % 40;
+      for (let j = 0; j < length; j++) text += parts[next() % parts.length];
+      const line = JSON.stringify({ msg: text, [text.slice(0, 12)]: text, list: [text] });
+      const out = redactValues(line);
+      expect(() => JSON.parse(out), out).not.toThrow();
+    }
+  });
+
   it("is idempotent: redacted text stays as it is", () => {
     const once = redactValues("https://u:pw@h?token=abc Bearer abcdefghijkl");
     expect(redactValues(once)).toBe(once);

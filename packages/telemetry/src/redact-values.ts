@@ -64,10 +64,11 @@ export const VALUE_PATTERNS: readonly ValuePattern[] = [
   { name: "discord-webhook", source: `(discord(?:app)?\\.com/api/webhooks/)[A-Za-z0-9/_-]+` },
   // A JWT: three base64url parts, the first two JSON ("eyJ" is `{"`).
   { name: "jwt", source: `(\\beyJ)[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+` },
-  // A PEM private key; its newlines are `\n` escapes in a JSON line, which [^-] spans.
+  // A PEM private key: base64 and line breaks, which are `\n` escapes in a JSON line (an escape
+  // is matched whole, so a `\"` is never cut in half).
   {
     name: "private-key",
-    source: `(-----BEGIN [A-Z ]*PRIVATE KEY-----)[^-]*(?:-----END [A-Z ]*PRIVATE KEY-----)?`,
+    source: `(-----BEGIN [A-Z ]*PRIVATE KEY-----)(?:[A-Za-z0-9+/= \\t]|\\\\[nrt])*(?:-----END [A-Z ]*PRIVATE KEY-----)?`,
   },
 ];
 
