@@ -1,7 +1,9 @@
 import { API_ROUTES, buildOpenApiDocument } from "@arcade/contracts";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, it } from "vitest";
+import { NOT_IN_CATALOG, ROUTES } from "../testing/route-catalog.js";
 import { createStubApp } from "../testing/stub-app.js";
+import { honoPath } from "./contract-router.js";
 
 const BASE = "http://localhost";
 const METHODS = ["get", "put", "post", "delete", "patch"];
@@ -45,6 +47,14 @@ describe("the OpenAPI document", () => {
     expect(new Set(ids).size).toBe(ids.length);
     const keys = API_ROUTES.map((r) => `${r.method} ${r.path}`);
     expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it("the auth matrix's route catalog has every route (or says why not)", () => {
+    const catalog = [
+      ...ROUTES.map((r) => `${r.method} ${r.path}`),
+      ...NOT_IN_CATALOG.map((r) => `${r.method} ${honoPath(r.path)}`),
+    ];
+    expect(catalog.sort()).toEqual(API_ROUTES.map((r) => `${r.method} ${honoPath(r.path)}`).sort());
   });
 
   it("documents the SSE route as text/event-stream and errors as problem+json", () => {

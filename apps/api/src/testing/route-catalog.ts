@@ -1,14 +1,42 @@
+import {
+  disablePlugin,
+  docsAsset,
+  docsPage,
+  enablePlugin,
+  getJob,
+  getPlugin,
+  getPluginConfig,
+  healthz,
+  installPlugin,
+  invokeAction,
+  jobEvents,
+  listJobs,
+  listNodes,
+  listPlugins,
+  listPluginVersions,
+  loadedPlugins,
+  metrics,
+  openApiDocument,
+  type RouteContract,
+  readyz,
+  rollbackPlugin,
+  setPluginConfig,
+  uninstallPlugin,
+  updatePlugin,
+  validateManifest,
+} from "@arcade/contracts";
 import type { Role } from "../http/context.js";
+import { honoPath } from "../http/contract-router.js";
 import { multipartBody, pluginZip } from "./fixtures.js";
 import type { CallOptions } from "./http-helpers.js";
 import type { TestApp } from "./test-app.js";
 import { bearer } from "./test-tokens.js";
 
 /**
- * Every route of architecture §4 (plus the unauthenticated probes), with the
- * least role it needs and how to make a request that succeeds for an allowed
- * caller. `prepare` builds fresh state per call, because a mutation leaves its
- * plugin busy (409) for the next one.
+ * Every route of the API (its contracts in @arcade/contracts), with how to make a request that
+ * succeeds for an allowed caller. Method, path and the least role come from the contract;
+ * `prepare` builds fresh state per call, because a mutation leaves its plugin busy (409) for
+ * the next one.
  */
 export interface RouteCase {
   method: string;
@@ -40,35 +68,33 @@ const get =
     options: {},
   });
 
+/** Method, path (as the router writes it) and least role, from the route's contract. */
+function of(route: RouteContract): Pick<RouteCase, "method" | "path" | "role"> {
+  const role = route.access === "public" ? null : route.access === "metrics" ? "viewer" : route.access;
+  return { method: route.method, path: honoPath(route.path), role };
+}
+
 export const ROUTES: RouteCase[] = [
-  { method: "GET", path: "/healthz", role: null, okStatus: 200, prepare: get(async () => "/healthz") },
-  { method: "GET", path: "/readyz", role: null, okStatus: 200, prepare: get(async () => "/readyz") },
-  { method: "GET", path: "/metrics", role: "viewer", okStatus: 200, prepare: get(async () => "/metrics") },
+  { ...of(healthz), okStatus: 200, prepare: get(async () => "/healthz") },
+  { ...of(readyz), okStatus: 200, prepare: get(async () => "/readyz") },
+  { ...of(metrics), okStatus: 200, prepare: get(async () => "/metrics") },
   {
-    method: "GET",
-    path: "/api/v1/plugins",
-    role: "viewer",
+    ...of(listPlugins),
     okStatus: 200,
     prepare: get(async () => "/api/v1/plugins"),
   },
   {
-    method: "GET",
-    path: "/api/v1/plugins/:pluginId",
-    role: "viewer",
+    ...of(getPlugin),
     okStatus: 200,
     prepare: get(async (t) => `/api/v1/plugins/${(await plugin(t)).pluginId}`),
   },
   {
-    method: "POST",
-    path: "/api/v1/plugins/install",
-    role: "admin",
+    ...of(installPlugin),
     okStatus: 202,
     prepare: async () => ({ path: "/api/v1/plugins/install", options: await zipUpload() }),
   },
   {
-    method: "PUT",
-    path: "/api/v1/plugins/:pluginId",
-    role: "admin",
+    ...of(updatePlugin),
     okStatus: 202,
     prepare: async (t) => ({
       path: `/api/v1/plugins/${(await plugin(t)).pluginId}`,
@@ -76,37 +102,27 @@ export const ROUTES: RouteCase[] = [
     }),
   },
   {
-    method: "DELETE",
-    path: "/api/v1/plugins/:pluginId",
-    role: "admin",
+    ...of(uninstallPlugin),
     okStatus: 202,
     prepare: get(async (t) => `/api/v1/plugins/${(await plugin(t)).pluginId}`),
   },
   {
-    method: "POST",
-    path: "/api/v1/plugins/:pluginId/enable",
-    role: "operator",
+    ...of(enablePlugin),
     okStatus: 202,
     prepare: get(async (t) => `/api/v1/plugins/${(await plugin(t)).pluginId}/enable`),
   },
   {
-    method: "POST",
-    path: "/api/v1/plugins/:pluginId/disable",
-    role: "operator",
+    ...of(disablePlugin),
     okStatus: 202,
     prepare: get(async (t) => `/api/v1/plugins/${(await plugin(t)).pluginId}/disable`),
   },
   {
-    method: "GET",
-    path: "/api/v1/plugins/:pluginId/config",
-    role: "viewer",
+    ...of(getPluginConfig),
     okStatus: 200,
     prepare: get(async (t) => `/api/v1/plugins/${(await plugin(t)).pluginId}/config`),
   },
   {
-    method: "PUT",
-    path: "/api/v1/plugins/:pluginId/config",
-    role: "operator",
+    ...of(setPluginConfig),
     okStatus: 202,
     prepare: async (t) => ({
       path: `/api/v1/plugins/${(await plugin(t)).pluginId}/config`,
@@ -114,16 +130,12 @@ export const ROUTES: RouteCase[] = [
     }),
   },
   {
-    method: "GET",
-    path: "/api/v1/plugins/:pluginId/versions",
-    role: "viewer",
+    ...of(listPluginVersions),
     okStatus: 200,
     prepare: get(async (t) => `/api/v1/plugins/${(await plugin(t)).pluginId}/versions`),
   },
   {
-    method: "POST",
-    path: "/api/v1/plugins/:pluginId/rollback",
-    role: "admin",
+    ...of(rollbackPlugin),
     okStatus: 202,
     prepare: async (t) => ({
       path: `/api/v1/plugins/${(await plugin(t)).pluginId}/rollback`,
@@ -131,9 +143,7 @@ export const ROUTES: RouteCase[] = [
     }),
   },
   {
-    method: "POST",
-    path: "/api/v1/plugins/:pluginId/actions/:action",
-    role: "operator",
+    ...of(invokeAction),
     okStatus: 200,
     prepare: async (t) => ({
       path: `/api/v1/plugins/${(await plugin(t)).pluginId}/actions/send`,
@@ -141,17 +151,13 @@ export const ROUTES: RouteCase[] = [
     }),
   },
   {
-    method: "GET",
-    path: "/api/v1/plugins/metrics",
-    role: "viewer",
+    ...of(loadedPlugins),
     okStatus: 200,
     prepare: get(async () => "/api/v1/plugins/metrics"),
   },
   {
     // Read-only (changes nothing), so a viewer may call it although it is a POST.
-    method: "POST",
-    path: "/api/v1/plugins/validate-manifest",
-    role: "viewer",
+    ...of(validateManifest),
     okStatus: 200,
     prepare: async () => ({
       path: "/api/v1/plugins/validate-manifest",
@@ -159,9 +165,7 @@ export const ROUTES: RouteCase[] = [
     }),
   },
   {
-    method: "GET",
-    path: "/api/v1/jobs/:jobId",
-    role: "viewer",
+    ...of(getJob),
     okStatus: 200,
     prepare: async (t) => {
       const p = await plugin(t);
@@ -174,20 +178,25 @@ export const ROUTES: RouteCase[] = [
     },
   },
   {
-    method: "GET",
-    path: "/api/v1/jobs",
-    role: "viewer",
+    ...of(listJobs),
     okStatus: 200,
     prepare: get(async () => "/api/v1/jobs"),
   },
   {
-    method: "GET",
-    path: "/api/v1/cluster/nodes",
-    role: "viewer",
+    ...of(listNodes),
     okStatus: 200,
     prepare: get(async () => "/api/v1/cluster/nodes"),
   },
+  { ...of(openApiDocument), okStatus: 200, prepare: get(async () => "/api/v1/openapi.json") },
+  { ...of(docsPage), okStatus: 200, prepare: get(async () => "/docs") },
+  { ...of(docsAsset), okStatus: 200, prepare: get(async () => "/docs/docs-init.js") },
 ];
+
+/**
+ * Routes not in ROUTES, with why: the test app has no live job events (503 for every allowed
+ * caller); routes/job-events.int.test.ts covers that route over a real feed.
+ */
+export const NOT_IN_CATALOG: readonly RouteContract[] = [jobEvents];
 
 const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
 

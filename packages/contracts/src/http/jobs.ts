@@ -53,10 +53,11 @@ export const jobEvents = defineRoute({
   params: JobIdParams,
   ok: {
     status: [200],
-    description: "An event stream: `state`, `step`, `node`, then `end` with the final job.",
+    description:
+      "An event stream: `job` (the job as stored, on a fresh stream), then `state`, `step` and `node` events as they happen, and `end` with the final job.",
     content: { "text/event-stream": Type.String() },
   },
-  errors: [404],
+  errors: [400, 404],
 });
 
 export const JOB_ROUTES = [listJobs, getJob, jobEvents] as const;
