@@ -28,6 +28,8 @@ describe("redactValues", () => {
       `post https://hooks.slack.com/services/${R} failed`,
     ],
     ["https://discord.com/api/webhooks/123/abc-DEF", `https://discord.com/api/webhooks/${R}`],
+    ["no scheme hooks.slack.com/services/T1/B2/xyz", `no scheme hooks.slack.com/services/${R}`],
+    ["discordapp.com/api/webhooks/1/tok", `discordapp.com/api/webhooks/${R}`],
     [
       "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U ok",
       `jwt eyJ${R} ok`,

@@ -77,7 +77,8 @@ export const VALUE_PATTERNS: readonly ValuePattern[] = [
 const COMBINED = new RE2(VALUE_PATTERNS.map((p) => `(?:${p.source})`).join("|"), "g");
 
 /** Substrings without which no pattern can match: most lines skip RE2 altogether. */
-const TRIGGERS = /:\/\/|=|bearer|basic|xox|xapp-|gh[pousr]_|github_pat_|eyJ|PRIVATE KEY/i;
+const TRIGGERS =
+  /:\/\/|=|bearer|basic|xox|xapp-|gh[pousr]_|github_pat_|hooks\.slack\.com|discord|eyJ|PRIVATE KEY/i;
 
 /** `text` with every value that looks like a credential replaced by REDACTED (see VALUE_PATTERNS). */
 export function redactValues(text: string): string {
