@@ -151,6 +151,36 @@ export class ApiClient {
     return { status: response.status, headers: response.headers, body: parseJson(text) as T };
   }
 
+  /**
+   * Opens a route whose answer is a stream (the job events): the response with its body unread,
+   * or ApiError for a problem answer. `signal` aborts the request and the body.
+   */
+  async open<R extends RouteContract>(
+    route: R,
+    input: NoInfer<CallInput<R>>,
+    options: { accept: string; signal?: AbortSignal },
+  ): Promise<Response> {
+    const path = fillPath(route.path, (input.params ?? {}) as Record<string, string>);
+    const url = this.url(`${this.origin}${path}`, input.query as Query | undefined);
+    const headers: Record<string, string> = { accept: options.accept, ...input.headers };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let response: Response;
+    try {
+      response = await this.fetchFn(url, {
+        method: route.method,
+        headers,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } catch (error) {
+      throw asConnectionError(error, url) ?? error;
+    }
+    if (!response.ok) {
+      const text = await response.text().catch(() => "");
+      throw new ApiError(toProblem(response, text), route.method, url);
+    }
+    return response;
+  }
+
   private url(target: string, query?: Query): string {
     const url = new URL(target);
     for (const [key, value] of Object.entries(query ?? {})) {

@@ -27,6 +27,8 @@ export interface ParsedMultipart {
 export interface FakeResponse {
   status: number;
   body?: unknown;
+  /** Sent as it is instead of `body` as JSON (e.g. an event stream, with its content-type in headers). */
+  text?: string;
   headers?: Record<string, string>;
 }
 
@@ -52,13 +54,13 @@ export class FakeApi {
     let api: FakeApi | undefined;
     const server = createServer((req, res) => {
       void api!.handle(req).then(
-        ({ status, body, headers }) => {
+        ({ status, body, text, headers }) => {
           const isProblem = status >= 400 && body && typeof body === "object" && "code" in body;
           res.writeHead(status, {
             "content-type": isProblem ? "application/problem+json" : "application/json",
             ...headers,
           });
-          res.end(body === undefined ? "" : JSON.stringify(body));
+          res.end(text ?? (body === undefined ? "" : JSON.stringify(body)));
         },
         (error: unknown) => {
           res.writeHead(500, { "content-type": "text/plain" });
