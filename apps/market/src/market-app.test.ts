@@ -1,6 +1,13 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  MarketCatalogPageSchema,
+  MarketPluginDetailSchema,
+  MarketProblemSchema,
+  MarketVersionSchema,
+} from "@arcade/contracts";
+import { createAjv } from "@arcade/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMarketApp } from "./market-app.js";
 import { MarketCatalog } from "./market-catalog.js";
@@ -57,6 +64,24 @@ describe("reference market app", () => {
       expect(res.headers.get("content-type")).toBe("application/problem+json");
     }
     expect((await app.request("/healthz")).status).toBe(200);
+  });
+
+  it("answers in the wire schemas of @arcade/contracts, every field present (nothing left to default)", async () => {
+    // No defaults filled in here, unlike the platform's client: the reference market sends it all.
+    const ajv = createAjv();
+    const app = createMarketApp({ catalog });
+    for (const [path, schema] of [
+      ["/v1/plugins", MarketCatalogPageSchema],
+      ["/v1/plugins?q=creme&pageSize=5", MarketCatalogPageSchema],
+      ["/v1/plugins/creme-brulee", MarketPluginDetailSchema],
+      ["/v1/plugins/creme-brulee/versions/1.0.0", MarketVersionSchema],
+      ["/v1/plugins/nope", MarketProblemSchema],
+      ["/v1/plugins?page=0", MarketProblemSchema],
+    ] as const) {
+      const check = ajv.compile(schema);
+      const body: unknown = await (await app.request(path)).json();
+      expect(check(body), `${path}: ${JSON.stringify(check.errors)}`).toBe(true);
+    }
   });
 
   it("asks for the bearer token when it has one, except on /healthz", async () => {

@@ -9,7 +9,7 @@ import {
   type MarketProblem,
   type MarketVersion,
   marketPaths,
-} from "@arcade/market";
+} from "@arcade/contracts";
 import { Hono } from "hono";
 import type { CatalogPlugin, CatalogVersion, MarketCatalog } from "./market-catalog.js";
 

@@ -5,5 +5,6 @@ export * from "./job.js";
 export * from "./job-events.js";
 export * from "./job-payloads.js";
 export * from "./manifest.js";
+export * from "./market.js";
 export * from "./permissions.js";
 export * from "./plugin.js";

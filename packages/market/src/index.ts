@@ -1,4 +1,3 @@
-export * from "./market-api.js";
 export * from "./market-client.js";
 export { DEFAULT_RETRY, type RetryEvent, type RetryPolicy } from "./retry.js";
 export { latestCompatible, selectVersion } from "./select-version.js";

@@ -1,4 +1,11 @@
 import {
+  type MarketCatalogPage,
+  type MarketCatalogQuery,
+  type MarketPluginDetail,
+  type MarketVersion,
+  marketPaths,
+} from "@arcade/contracts";
+import {
   AppError,
   type ArtifactFetcher,
   type FetchedArtifact,
@@ -6,13 +13,6 @@ import {
   silentLogger,
 } from "@arcade/core";
 import { downloadArtifact } from "./download-artifact.js";
-import {
-  type MarketCatalogPage,
-  type MarketCatalogQuery,
-  type MarketPluginDetail,
-  type MarketVersion,
-  marketPaths,
-} from "./market-api.js";
 import { type HttpOptions, marketGet, readJson, Watchdog } from "./market-http.js";
 import { parseCatalogPage, parsePluginDetail } from "./parse-market-json.js";
 import { DEFAULT_RETRY, type RetryEvent, type RetryPolicy, withRetries } from "./retry.js";

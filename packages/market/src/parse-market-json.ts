@@ -1,119 +1,49 @@
-import { AppError } from "@arcade/core";
-import type {
-  MarketCatalogPage,
-  MarketPluginDetail,
-  MarketPluginSummary,
-  MarketVersion,
-} from "./market-api.js";
+import {
+  type MarketCatalogPage,
+  MarketCatalogPageSchema,
+  type MarketPluginDetail,
+  MarketPluginDetailSchema,
+} from "@arcade/contracts";
+import { AppError, createAjv } from "@arcade/core";
 
-const SHA256 = /^[0-9a-fA-F]{64}$/;
+/**
+ * What a market answers, checked against the wire schemas of @arcade/contracts. Fields a market
+ * may leave out (or send as null) get their schema's default, and properties the schemas do not
+ * name are dropped, so callers always get the full, documented shape.
+ */
+/** An ajv validate function: a type guard with the errors of its last call. */
+type Check<T> = ((value: unknown) => value is T) & {
+  errors?: { instancePath: string; message?: string }[] | null;
+};
 
-type Json = Record<string, unknown>;
+const ajv = createAjv("draft-07", { allErrors: false, useDefaults: "empty", removeAdditional: "all" });
+const checkDetail = ajv.compile(MarketPluginDetailSchema) as unknown as Check<MarketPluginDetail>;
+const checkPage = ajv.compile(MarketCatalogPageSchema) as unknown as Check<MarketCatalogPage>;
 
 /** A market that answers something other than the documented API is as good as unavailable. */
-function malformed(what: string, path: string, message: string): AppError {
+function malformed(what: string, check: Check<unknown>): AppError {
+  const first = check.errors?.[0];
+  const path = first?.instancePath || "/";
+  const message = first?.message ?? "is not valid";
   return new AppError("MARKET_UNAVAILABLE", `the market answered a malformed ${what}: ${path} ${message}`, {
     detail: "Check that plugin.market_api points at a market that speaks the Arcade market API (v1).",
     errors: [{ path, message }],
   });
 }
 
-class Reader {
-  constructor(
-    private readonly what: string,
-    private readonly value: Json,
-    private readonly path: string,
-  ) {}
-
-  static of(what: string, value: unknown, path = ""): Reader {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw malformed(what, path || "/", "must be an object");
-    }
-    return new Reader(what, value as Json, path);
-  }
-
-  string(key: string): string {
-    const v = this.value[key];
-    if (typeof v !== "string") throw malformed(this.what, `${this.path}/${key}`, "must be a string");
-    return v;
-  }
-
-  optionalString(key: string, fallback: string): string {
-    const v = this.value[key];
-    return v === undefined || v === null ? fallback : this.string(key);
-  }
-
-  nullableString(key: string): string | null {
-    const v = this.value[key];
-    return v === undefined || v === null ? null : this.string(key);
-  }
-
-  count(key: string): number {
-    const v = this.value[key];
-    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
-      throw malformed(this.what, `${this.path}/${key}`, "must be a non-negative integer");
-    }
-    return v;
-  }
-
-  array(key: string): unknown[] {
-    const v = this.value[key];
-    if (!Array.isArray(v)) throw malformed(this.what, `${this.path}/${key}`, "must be an array");
-    return v;
-  }
-
-  /** Strings of an optional array (a market may leave `tags` out). */
-  strings(key: string): string[] {
-    const v = this.value[key];
-    if (v === undefined || v === null) return [];
-    if (!Array.isArray(v)) throw malformed(this.what, `${this.path}/${key}`, "must be an array");
-    return v.filter((t): t is string => typeof t === "string");
-  }
-
-  at(key: string): string {
-    return `${this.path}/${key}`;
-  }
-}
-
-function summary(r: Reader): MarketPluginSummary {
-  return {
-    marketId: r.string("marketId"),
-    name: r.string("name"),
-    description: r.optionalString("description", ""),
-    author: r.optionalString("author", ""),
-    pluginType: r.optionalString("pluginType", ""),
-    tags: r.strings("tags"),
-    latestVersion: r.optionalString("latestVersion", ""),
-    updatedAt: r.optionalString("updatedAt", ""),
-  };
-}
-
-function version(what: string, value: unknown, path: string): MarketVersion {
-  const r = Reader.of(what, value, path);
-  const sha256 = r.string("sha256");
-  if (!SHA256.test(sha256)) throw malformed(what, r.at("sha256"), "must be a SHA-256 in hex");
-  return {
-    version: r.string("version"),
-    size: r.count("size"),
-    sha256: sha256.toLowerCase(),
-    signature: r.nullableString("signature"),
-    keyId: r.nullableString("keyId"),
-    downloadUrl: r.string("downloadUrl"),
-    publishedAt: r.optionalString("publishedAt", ""),
-    minPlatformVersion: r.nullableString("minPlatformVersion"),
-  };
+/** Validation fills in defaults and drops unknown members in place: work on a copy. */
+function parse<T>(what: string, check: Check<T>, value: unknown): T {
+  const copy: unknown = structuredClone(value);
+  if (!check(copy)) throw malformed(what, check);
+  return copy;
 }
 
 export function parsePluginDetail(value: unknown): MarketPluginDetail {
-  const what = "plugin";
-  const r = Reader.of(what, value);
-  const versions = r.array("versions").map((v, i) => version(what, v, `/versions/${i}`));
-  return { ...summary(r), versions };
+  const detail = parse("plugin", checkDetail, value);
+  for (const version of detail.versions) version.sha256 = version.sha256.toLowerCase();
+  return detail;
 }
 
 export function parseCatalogPage(value: unknown): MarketCatalogPage {
-  const what = "catalog page";
-  const r = Reader.of(what, value);
-  const items = r.array("items").map((item, i) => summary(Reader.of(what, item, `/items/${i}`)));
-  return { items, total: r.count("total"), page: r.count("page"), pageSize: r.count("pageSize") };
+  return parse("catalog page", checkPage, value);
 }

@@ -1,6 +1,6 @@
+import type { MarketPluginDetail, MarketVersion } from "@arcade/contracts";
 import type { AppError } from "@arcade/core";
 import { describe, expect, it } from "vitest";
-import type { MarketPluginDetail, MarketVersion } from "./market-api.js";
 import { latestCompatible, selectVersion } from "./select-version.js";
 
 function v(version: string, minPlatformVersion: string | null = null): MarketVersion {

@@ -1,6 +1,6 @@
+import type { MarketPluginDetail, MarketVersion } from "@arcade/contracts";
 import { AppError, checkPlatformVersion, supportsPlatform } from "@arcade/core";
 import semver from "semver";
-import type { MarketPluginDetail, MarketVersion } from "./market-api.js";
 
 function compatible(v: MarketVersion, platformVersion: string): boolean {
   return supportsPlatform(v.minPlatformVersion, platformVersion);
