@@ -22,8 +22,8 @@ const REMEMBERED = 5000;
  * with state succeeded or failed (failed only when no retry follows: BullMQ sets finishedOn
  * then), `arcade_job_duration_seconds{type}` from enqueue to end (what a client waits, queue
  * time and retries included) and `arcade_job_step_duration_seconds{step}` from the steps the
- * operation row recorded. Not counted: attempts that will be retried, jobs deferred by the
- * ordering gate, jobs skipped because their operation was already over, and jobs whose end
+ * job's row recorded. Not counted: attempts that will be retried, jobs deferred by the
+ * ordering gate, jobs skipped because their row was already over, and jobs whose end
  * another process records (the recovery sweep).
  */
 export function observeJobMetrics(options: JobMetricsOptions): void {
@@ -33,24 +33,24 @@ export function observeJobMetrics(options: JobMetricsOptions): void {
   const record = async (job: EndedJob) => {
     const { jobId, state } = job;
     if (!jobId || counted.has(jobId)) return;
-    let operation: JobRecord | null | undefined;
+    let row: JobRecord | null | undefined;
     try {
-      operation = await options.jobs.get(jobId);
+      row = await options.jobs.get(jobId);
     } catch (error) {
       logger.debug({ err: error, jobId }, "the row of a finished job could not be read for its step times");
     }
     // A job the worker skipped (no row, or a row the API had already failed) ran nothing.
-    if (state === "succeeded" && operation !== undefined && operation?.state !== "succeeded") return;
+    if (state === "succeeded" && row !== undefined && row?.state !== "succeeded") return;
     if (counted.has(jobId)) return;
     counted.add(jobId);
     if (counted.size > REMEMBERED) counted.delete(counted.values().next().value as string);
 
     // The row's type; the queue's name only when the row could not be read (and it is a known type).
-    const type: JobType | undefined = operation?.type ?? JOB_TYPES.find((t) => t === job.name);
+    const type: JobType | undefined = row?.type ?? JOB_TYPES.find((t) => t === job.name);
     if (type === undefined) return;
     metrics.jobsTotal.inc({ type, state });
     metrics.jobDurationSeconds.observe({ type }, Math.max(0, job.finishedAt - job.enqueuedAt) / 1000);
-    for (const step of operation?.steps ?? []) {
+    for (const step of row?.steps ?? []) {
       if (!step.startedAt || !step.finishedAt) continue;
       const seconds = (Date.parse(step.finishedAt) - Date.parse(step.startedAt)) / 1000;
       if (Number.isFinite(seconds) && seconds >= 0) {

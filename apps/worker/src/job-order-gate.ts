@@ -29,7 +29,7 @@ export class OrderingGate {
       if (await this.options.release(before)) continue;
       this.options.logger.debug(
         { jobId: job.jobId, pluginId: job.pluginId, waitingFor: before.jobId },
-        "operation deferred behind an earlier one of the same plugin",
+        "job deferred behind an earlier one of the same plugin",
       );
       return {
         deferMs: this.options.deferMs,

@@ -80,7 +80,7 @@ export class JobRecovery {
     await failJob(this.options.services, recordedAttempt(current, Math.max(1, current.attempts)), error);
     this.options.logger.warn(
       { jobId: current.jobId, pluginId: current.pluginId, queueState: view.state, code: error.code },
-      "finished an operation whose job had ended without recording its outcome",
+      "finished a job whose queue job had ended without recording its outcome",
     );
     return true;
   }

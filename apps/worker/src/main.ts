@@ -35,7 +35,7 @@ import { type MetricsServer, startMetricsServer } from "./metrics-server.js";
 import { sweepScratch } from "./scratch-sweep.js";
 
 const PRUNE_EVERY_MS = 3600_000;
-/** How often unfinished operations whose job has ended, and scratch folders of finished jobs, are looked for. */
+/** How often unfinished jobs whose queue job has ended, and scratch folders of finished jobs, are looked for. */
 const RECOVER_EVERY_MS = 5000;
 
 /** Composition root of a worker process: carries out the jobs of the plugin-ops queue. */

@@ -17,8 +17,8 @@ export async function sweepScratch(workDir: string, jobs: JobRepo): Promise<numb
   let removed = 0;
   for (const entry of entries) {
     if (!entry.isDirectory()) continue;
-    const operation = await jobs.get(entry.name);
-    if (operation && operation.state !== "succeeded" && operation.state !== "failed") continue;
+    const job = await jobs.get(entry.name);
+    if (job && job.state !== "succeeded" && job.state !== "failed") continue;
     await rm(join(workDir, entry.name), { recursive: true, force: true });
     removed += 1;
   }

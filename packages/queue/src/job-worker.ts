@@ -106,10 +106,7 @@ export class JobWorker<T> {
         throw new QueueFailureError(thrown);
       }
       if ("skip" in admission) {
-        logger.warn(
-          { jobId: queued.jobId, reason: admission.skip },
-          "job skipped: its operation is no longer pending",
-        );
+        logger.warn({ jobId: queued.jobId, reason: admission.skip }, "job skipped: its row is already over");
         return {};
       }
       if ("deferMs" in admission) {

@@ -150,7 +150,7 @@ export class Pipeline {
     return { key, size: put.size, sha256: put.sha256, kind: "zip", fileName: "plugin.zip", ...extra };
   }
 
-  /** Writes the operation row (state queued) as the API does, then enqueues the job. */
+  /** Writes the job row (state queued) as the API does, then enqueues the job. */
   async submit<T extends JobType>(
     type: T,
     payload: JobPayloads[T],
@@ -172,7 +172,7 @@ export class Pipeline {
     return jobId;
   }
 
-  /** Stages `zip` and submits an install of it; answers the finished operation. */
+  /** Stages `zip` and submits an install of it; answers the finished job. */
   async install(zip: Buffer, staged: Partial<StagedArtifact> = {}): Promise<JobRecord> {
     const jobId = randomUUID();
     const artifact = { source: "local" as const, staged: await this.stage(jobId, zip, staged) };
@@ -193,7 +193,7 @@ export class Pipeline {
     return this.finished(jobId);
   }
 
-  /** Submits a state operation (enable, disable, configure, rollback, uninstall) and waits for it. */
+  /** Submits a state job (enable, disable, configure, rollback, uninstall) and waits for it. */
   async apply<T extends Exclude<JobType, "install" | "update">>(
     type: T,
     payload: Omit<JobPayloads[T], "requestedBy">,
@@ -202,7 +202,7 @@ export class Pipeline {
     return this.finished(jobId);
   }
 
-  /** Polls the operation row until it has succeeded or failed. */
+  /** Polls the job row until it has succeeded or failed. */
   async finished(jobId: string, timeoutMs = 30_000): Promise<JobRecord> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {

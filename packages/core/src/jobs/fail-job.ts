@@ -33,7 +33,7 @@ export async function failJob(svc: JobServices, attempt: JobAttempt, error: AppE
   let unfinished: { cause: unknown; what: string } | null = null;
   const row = await svc.jobs.get(attempt.jobId).catch((readError: unknown) => {
     // Without the row the plugin id of an install is unknown: its stored objects cannot be swept yet.
-    unfinished = { cause: readError, what: "could not read its operation row to undo what it left behind" };
+    unfinished = { cause: readError, what: "could not read its job row to undo what it left behind" };
     return null;
   });
   const pluginId = row?.pluginId ?? pluginIdOf(attempt.payload);
@@ -153,7 +153,7 @@ function logStuck(
   logger.error(
     { jobId: attempt.jobId, pluginId, code: error.code, err: cause },
     `job ${attempt.jobId} failed (${error.code}) but ${what}. ` +
-      `Its operation row stays unfinished${pluginId ? ` and keeps plugin ${pluginId} locked` : ""}. ` +
+      `Its job row stays unfinished${pluginId ? ` and keeps plugin ${pluginId} locked` : ""}. ` +
       "The queue retries the job if it has attempts left; otherwise a worker finishes the failure once the " +
       "database and object store answer again. To give up on it by hand: " +
       `UPDATE t_plugin_operation SET state='failed', lock_key=NULL WHERE job_id='${attempt.jobId}'`,

@@ -5,7 +5,7 @@ import { artifactKey, pluginPrefix } from "./object-keys.js";
 /**
  * Deletes every object under a plugin's prefix that no retained version row
  * references (all of them when the plugin is gone). Idempotent, so a retried
- * or compensating job can always run it; operations on one plugin never
+ * or compensating job can always run it; jobs on one plugin never
  * overlap, so nothing in use can be swept. The current version's object is
  * kept even if its version row were missing: losing it would leave nodes
  * nothing to load.

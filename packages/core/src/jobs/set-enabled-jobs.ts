@@ -82,7 +82,7 @@ async function runSetEnabled(
  * disable / uninstall: refused with DEPENDENTS_EXIST while enabled plugins
  * depend on this one, unless the request cascades; then those dependents
  * (transitively, dependents first) are handled in the same transaction. Each
- * must be idle: their own operation locks are not held by this job.
+ * must be idle: their own job locks are not held by this job.
  */
 export async function dependentsToHandle(
   svc: JobServices,
@@ -99,7 +99,7 @@ export async function dependentsToHandle(
   for (const d of chain) {
     const busy = await svc.jobs.findUnfinished(d.pluginId);
     if (busy) {
-      throw new AppError("OPERATION_IN_PROGRESS", `dependent ${d.name} has an unfinished operation`, {
+      throw new AppError("OPERATION_IN_PROGRESS", `dependent ${d.name} has an unfinished job`, {
         detail: `Wait for job ${busy.jobId} to finish, then try again.`,
         extras: { inFlightJobId: busy.jobId, pluginId: d.pluginId },
       });

@@ -3,7 +3,7 @@ import type { Clock } from "../ports/event-bus.js";
 import type { JobRepo } from "../ports/plugin-repo.js";
 
 /**
- * Runs the named steps of one job attempt and records each on the operation
+ * Runs the named steps of one job attempt and records each on the job's
  * row (state, times, progress), so a client polling the job sees where it is.
  * Steps must be idempotent: a retried attempt runs them all again from the top.
  */
@@ -34,7 +34,7 @@ export class StepRunner {
 
   async run<T>(name: StepName, work: () => Promise<T>): Promise<T> {
     const step = this.steps.find((s) => s.name === name);
-    if (!step) throw new Error(`step ${name} is not part of this operation`);
+    if (!step) throw new Error(`step ${name} is not part of this job`);
     step.state = "running";
     step.startedAt = this.clock.now().toISOString();
     delete step.finishedAt;

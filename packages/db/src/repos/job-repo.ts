@@ -125,7 +125,7 @@ export class TypeOrmJobRepo implements JobRepo {
 function inProgress(holder: JobRecord, cause: unknown): AppError {
   return new AppError(
     "OPERATION_IN_PROGRESS",
-    `plugin ${holder.pluginId ?? "?"} already has an unfinished ${holder.type} operation (job ${holder.jobId})`,
+    `plugin ${holder.pluginId ?? "?"} already has an unfinished ${holder.type} job (${holder.jobId})`,
     { cause, extras: { inFlightJobId: holder.jobId } },
   );
 }
