@@ -25,6 +25,8 @@ export interface ClusterView {
  */
 export interface JobEventFeed {
   head(jobId: string): Promise<string>;
+  /** The events after `afterId` now, without waiting. */
+  range(jobId: string, afterId: string): Promise<{ id: string; event: JobEvent }[]>;
   follow(
     jobId: string,
     afterId: string,

@@ -82,6 +82,26 @@ export class JobEventReader {
     }
   }
 
+  /** The events of the job's stream after `afterId` now (at most `count`), without waiting. */
+  async range(jobId: string, afterId: string, count = 1000): Promise<JobEventEntry[]> {
+    try {
+      const rows = (await withTimeout(
+        this.client.xrange(this.names.jobEvents(jobId), `(${afterId}`, "+", "COUNT", count),
+        this.commandTimeoutMs,
+        "XRANGE job events",
+      )) as [string, string[]][];
+      return rows.flatMap(([id, fields]) => {
+        const event = decodeJobEvent(fields);
+        return event ? [{ id, event }] : [];
+      });
+    } catch (error) {
+      throw new AppError("QUEUE_UNAVAILABLE", "Redis unavailable: cannot read the job's live events", {
+        detail: errorMessage(error),
+        cause: error,
+      });
+    }
+  }
+
   /**
    * Calls `onEvent` for every event of the job after `afterId`, in order, as each arrives, until
    * close(); `onClosed` when the reader itself closes (shutdown). RATE_LIMITED when this process

@@ -161,6 +161,15 @@ describeWithRedis("GET /jobs/{jobId}/events (real Redis streams)", () => {
       }),
     );
     expect(again.events.map((e) => e.event)).toEqual(["end"]);
+    // Finished now: a resume still gets what it missed, then the end, and the stream closes.
+    rows.set("job-resume", jobRecord("job-resume", "succeeded"));
+    const late = await readEvents(
+      await app.request("/jobs/job-resume/events", {
+        headers: { "Last-Event-ID": first.events[0]?.id as string },
+      }),
+    );
+    expect(late.ended).toBe(true);
+    expect(late.events.map((e) => e.event)).toEqual(["step", "end"]);
   });
 
   it("a finished job answers `end` at once and closes", async () => {

@@ -34,8 +34,8 @@ function isFinished(state: string): boolean {
  * A new stream opens with a `job` event (the job as the database has it; its `id:` is the stream
  * position that snapshot covers), then every event the worker appends to the job's Redis stream,
  * as it arrives, each with its stream id; `Last-Event-ID` resumes after an id (no snapshot then).
- * The stream ends after the `end` event, at once (with `end`) for a job already finished, and
- * after maxStreamMs in any case. The database is read once per stream, never polled.
+ * The stream ends after the `end` event; for a job already finished at once, after what a resume
+ * missed (while the job's stream still holds it) and `end`; and after maxStreamMs in any case. The database is read once per stream, never polled.
  */
 export function jobEventRoutes(deps: JobEventRouteDeps): Hono {
   const app = new Hono();
@@ -62,8 +62,14 @@ export function jobEventRoutes(deps: JobEventRouteDeps): Hono {
     c.header("X-Accel-Buffering", "no");
 
     if (isFinished(record.state)) {
+      // A resume gets what it missed first, if the stream still holds it; everyone gets the end.
+      const missed = resumeFrom === null ? [] : await feed.range(jobId, resumeFrom);
+      const end = missed.findIndex((entry) => entry.event.type === "end");
       return streamSSE(c, async (stream) => {
-        await send(stream, { type: "end", job: jobView(record) }, undefined, retryMs);
+        for (const { id, event } of end >= 0 ? missed.slice(0, end + 1) : missed) {
+          await send(stream, event, id, retryMs);
+        }
+        if (end < 0) await send(stream, { type: "end", job: jobView(record) }, undefined, retryMs);
       });
     }
 
