@@ -56,6 +56,12 @@ describe("secrets keys", () => {
     expect(config.warnings.join("\n")).not.toContain("keys_file");
   });
 
+  it("warns about keys written into the config file itself", () => {
+    writeFileSync(join(dir, "arcade.toml"), `[secrets]\nkeys = ["${line("k1", k1)}"]\nactive_key = "k1"\n`);
+    expect(load({}).warnings.join("\n")).toContain("secrets.keys holds keys in the config file");
+    expect(load({ ARCADE_SECRETS_KEYS: line("k1", k1) }).warnings.join("\n")).not.toContain("secrets.keys");
+  });
+
   it("warns about a keys file other users can read", () => {
     writeFileSync(join(dir, "keys"), `${line("k1", k1)}\n`);
     chmodSync(join(dir, "keys"), 0o644);

@@ -50,6 +50,11 @@ export function resolveSecretKeys(
     else if (!seen.secret.equals(key.secret)) issues.push(blame());
   };
 
+  if (raw.keys.length > 0 && origins.sourceOf("secrets", "keys") === "file") {
+    warnings.push(
+      `secrets.keys holds keys in the config file${origins.where}, which is often copied and committed; keep them in secrets.keys_file (mode 600) or ARCADE_SECRETS_KEYS`,
+    );
+  }
   raw.keys.forEach((line, i) => {
     const key = parseKeyLine(line);
     if (typeof key === "string") issues.push(origins.issue(["secrets", "keys", i], key, { secret: true }));
