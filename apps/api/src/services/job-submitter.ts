@@ -12,6 +12,8 @@ import {
 import type { JobEventFeed } from "../deps.js";
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
+/** How often `?wait` reads the job anyway while it listens for the end (a lost event's cost). */
+const SAFETY_READ_MS = 5000;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 export function newJobId(): string {
@@ -83,8 +85,10 @@ export class JobSubmitter {
 
   /**
    * The job once it has finished, or as it is after `seconds`. Listens for the job's `end` event
-   * and then reads the row once: the answer comes the moment the job ends, with no polling.
-   * Without live events (or over their limit), it reads the row at growing intervals instead.
+   * and then reads the row: the answer comes the moment the job ends, with no polling. Because
+   * publishing events is best effort, the row is also read every SAFETY_READ_MS meanwhile (so a
+   * lost `end` costs seconds, not the whole wait). Without live events (or over their limit), it
+   * reads the row at growing intervals instead.
    */
   async wait(jobId: string, seconds: number): Promise<JobRecord | null> {
     const deadline = Date.now() + seconds * 1000;
@@ -101,18 +105,28 @@ export class JobSubmitter {
     }
     if (!follow) return this.poll(jobId, deadline);
     try {
-      const first = await this.jobs.get(jobId);
-      if (!first || isFinished(first)) return first;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        end,
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, deadline - Date.now()))),
-      ]);
-      clearTimeout(timer);
+      let job = await this.jobs.get(jobId);
+      let heard = false;
+      void end.then(() => {
+        heard = true;
+      });
+      while (job && !isFinished(job) && Date.now() < deadline) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          end,
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, Math.min(SAFETY_READ_MS, deadline - Date.now()));
+          }),
+        ]);
+        clearTimeout(timer);
+        job = await this.jobs.get(jobId);
+        // The end was heard: this read is the answer, finished or not.
+        if (heard) break;
+      }
+      return job;
     } finally {
       follow.close();
     }
-    return this.jobs.get(jobId);
   }
 
   private async poll(jobId: string, deadline: number): Promise<JobRecord | null> {
