@@ -54,8 +54,9 @@ export function describeConfig(config: ArcadeConfig): Record<string, unknown> {
     },
     runtime: config.runtime,
     cluster: { secret: secret(config.cluster.secret) },
-    // Key ids only: which keys are loaded and which one encrypts.
-    secrets: {
+    // [secrets], key ids only: which keys are loaded and which one encrypts. Not named
+    // `secrets`: the logger censors every field whose name contains "secret", ids and all.
+    keyring: {
       ...(config.secrets.keysFile !== undefined ? { keysFile: config.secrets.keysFile } : {}),
       keys: config.secrets.keys.map((k) => k.id),
       activeKey: config.secrets.activeKey,

@@ -127,7 +127,7 @@ describe("secrets keys", () => {
       ARCADE_SECRETS_ACTIVE_KEY: "k2",
     });
     const summary = describeConfig(config);
-    expect(summary.secrets).toEqual({ keys: ["k1", "k2"], activeKey: "k2" });
+    expect(summary.keyring).toEqual({ keys: ["k1", "k2"], activeKey: "k2" });
     const text = JSON.stringify(summary);
     for (const key of [k1, k2]) {
       expect(text).not.toContain(key.toString("base64"));
