@@ -63,6 +63,13 @@ module.exports = {
       to: { path: "^(packages|apps)/", pathNot: "^packages/(secrets|core|contracts)/" },
     },
     {
+      name: "db-without-config",
+      comment: "db takes DatabaseOptions; reading them from the configuration is platform's (bin/migrate too).",
+      severity: "error",
+      from: { path: "^packages/db/" },
+      to: { path: "^packages/config/" },
+    },
+    {
       name: "leaves-stay-leaves",
       severity: "error",
       from: { path: "^packages/(config|telemetry)/" },

@@ -24,6 +24,13 @@ import {
 
 const run = promisify(execFile);
 const packageDir = path.resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
+/** The migrate command lives a layer up (it reads @arcade/config); run from its source. */
+const MIGRATE_CLI = [
+  "--conditions=source",
+  "--import",
+  "tsx",
+  path.join(packageDir, "../platform/src/bin/migrate.ts"),
+];
 const CURRENT_TABLES = [
   "t_plugin",
   "t_plugin_version",
@@ -69,7 +76,7 @@ async function migrateFirst(target: AdoptionTarget, count: number): Promise<stri
 }
 
 function cli(target: AdoptionTarget, ...args: string[]) {
-  return run(process.execPath, ["--import", "tsx", "src/bin/migrate.ts", ...target.cliArgs, ...args], {
+  return run(process.execPath, [...MIGRATE_CLI, ...target.cliArgs, ...args], {
     cwd: packageDir,
     timeout: 120_000,
   });
@@ -208,7 +215,7 @@ for (const backend of backends) {
         await using(clean, (db) => db.migrate());
         const expected = await using(clean, platformSnapshot);
 
-        const child = spawn(process.execPath, ["--import", "tsx", "src/bin/migrate.ts", ...target.cliArgs], {
+        const child = spawn(process.execPath, [...MIGRATE_CLI, ...target.cliArgs], {
           cwd: packageDir,
           stdio: ["ignore", "pipe", "pipe"],
         });

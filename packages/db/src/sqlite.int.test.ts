@@ -15,6 +15,13 @@ import { withTimeZone } from "./testing/time-zone.js";
 
 const run = promisify(execFile);
 const packageDir = path.resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
+/** The migrate command lives a layer up (it reads @arcade/config); run from its source. */
+const MIGRATE_CLI = [
+  "--conditions=source",
+  "--import",
+  "tsx",
+  path.join(packageDir, "../platform/src/bin/migrate.ts"),
+];
 
 async function sqliteTarget(): Promise<ContractTarget & { file: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), "arcade-db-"));
@@ -79,7 +86,7 @@ describe("sqlite specifics", () => {
     const fresh = await sqliteTarget();
     try {
       const cli = () =>
-        run(process.execPath, ["--import", "tsx", "src/bin/migrate.ts", "--sqlite", fresh.file], {
+        run(process.execPath, [...MIGRATE_CLI, "--sqlite", fresh.file], {
           cwd: packageDir,
           timeout: 60_000,
         });
@@ -95,7 +102,7 @@ describe("sqlite specifics", () => {
   });
 
   it("the migrate CLI rejects bad arguments with exit code 2", async () => {
-    const error = await run(process.execPath, ["--import", "tsx", "src/bin/migrate.ts", "--postgres", "x"], {
+    const error = await run(process.execPath, [...MIGRATE_CLI, "--postgres", "x"], {
       cwd: packageDir,
     }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 2 });

@@ -1,3 +1,4 @@
+export * from "./database-options.js";
 export * from "./infrastructure.js";
 export * from "./lifecycle.js";
 export * from "./node.js";

@@ -1,27 +1,13 @@
 import type { ArcadeConfig } from "@arcade/config";
 import { type ArchiveLimits, type ObjectStore, resolveArchiveLimits } from "@arcade/core";
-import { type Database, type DatabaseOptions, type DbLogger, openDatabase } from "@arcade/db";
+import { type Database, type DbLogger, openDatabase } from "@arcade/db";
 import { createObjectStore } from "@arcade/storage";
+import { databaseOptions } from "./database-options.js";
 
 /**
  * Config -> adapters, shared by the composition roots (apps/*). Only the
  * mapping lives here: each app decides what it starts and in which order.
  */
-export function databaseOptions(config: ArcadeConfig): DatabaseOptions {
-  const db = config.database;
-  if (db.type === "sqlite") return { type: "sqlite", path: db.sqlitePath };
-  return {
-    type: "mysql",
-    host: db.host,
-    port: db.port,
-    user: db.user,
-    password: db.password,
-    database: db.database,
-    poolSize: db.poolSize,
-    connectTimeoutMs: db.connectTimeout,
-  };
-}
-
 export async function openConfiguredDatabase(config: ArcadeConfig, logger: DbLogger): Promise<Database> {
   const database = await openDatabase(databaseOptions(config), { logger });
   await database.migrate();

@@ -7,17 +7,15 @@
 import { existsSync } from "node:fs";
 import { loadConfig } from "@arcade/config";
 import { isAppError } from "@arcade/core";
-import type { DatabaseOptions } from "../data-source.js";
-import { type Database, openDatabase } from "../database.js";
-import { describePreview } from "../legacy/describe-preview.js";
-import type { DbLogger } from "../logger.js";
 import {
-  databaseFromConfig,
-  describeTarget,
-  MIGRATE_USAGE,
-  type MigrateCommand,
-  parseMigrateArgs,
-} from "./migrate-args.js";
+  type Database,
+  type DatabaseOptions,
+  type DbLogger,
+  describePreview,
+  openDatabase,
+} from "@arcade/db";
+import { databaseOptions } from "../database-options.js";
+import { describeTarget, MIGRATE_USAGE, type MigrateCommand, parseMigrateArgs } from "./migrate-args.js";
 
 const say = (line: string) => console.log(`migrate: ${line}`);
 
@@ -43,7 +41,9 @@ function resolveDatabase(command: MigrateCommand): DatabaseOptions {
   const config = loadConfig(command.configFile === undefined ? {} : { file: command.configFile });
   if (config.file !== undefined) say(`configuration from ${config.file} and ARCADE_* variables`);
   else say("configuration from ARCADE_* variables and the defaults (no arcade.toml)");
-  return databaseFromConfig(config);
+  const options = databaseOptions(config);
+  // One migrating process needs few connections, whatever pool the platform's processes use.
+  return options.type === "mysql" ? { ...options, poolSize: 2 } : options;
 }
 
 async function run(db: Database, command: MigrateCommand): Promise<void> {

@@ -1,5 +1,4 @@
-import type { ArcadeConfig } from "@arcade/config";
-import type { DatabaseOptions } from "../data-source.js";
+import type { DatabaseOptions } from "@arcade/db";
 
 export const MIGRATE_USAGE = `usage: migrate [--sqlite PATH | --mysql URL | --config FILE] [--dry-run] [--drop-legacy] [--help]
 Runs the pending database migrations of Arcade and logs every step. The plugin tables of a
@@ -54,22 +53,6 @@ export function parseMigrateArgs(argv: readonly string[]): MigrateCommand {
     throw bad("--config names the database itself: give it, or --sqlite/--mysql, not both");
   }
   return command;
-}
-
-/** The database of a loaded configuration (what the platform's processes connect to). */
-export function databaseFromConfig(config: ArcadeConfig): DatabaseOptions {
-  const db = config.database;
-  if (db.type === "sqlite") return { type: "sqlite", path: db.sqlitePath };
-  return {
-    type: "mysql",
-    host: db.host,
-    port: db.port,
-    user: db.user,
-    password: db.password,
-    database: db.database,
-    poolSize: 2,
-    connectTimeoutMs: db.connectTimeout,
-  };
 }
 
 /** Where the migrations run, for messages: never prints a password. */

@@ -1,7 +1,8 @@
 import path from "node:path";
 import { loadConfig } from "@arcade/config";
 import { describe, expect, it } from "vitest";
-import { databaseFromConfig, describeTarget, parseMigrateArgs } from "./migrate-args.js";
+import { databaseOptions } from "../database-options.js";
+import { describeTarget, parseMigrateArgs } from "./migrate-args.js";
 
 describe("parseMigrateArgs", () => {
   it("takes --sqlite and --mysql", () => {
@@ -35,12 +36,12 @@ describe("parseMigrateArgs", () => {
   });
 });
 
-describe("databaseFromConfig", () => {
+describe("databaseOptions (the database migrate takes from the configuration)", () => {
   const cwd = path.resolve("/tmp/arcade-migrate-args");
 
   it("is the platform's database: the SQLite file of the configuration", () => {
     const config = loadConfig({ env: { ARCADE_DATABASE_SQLITE_PATH: "db/a.db" }, cwd });
-    expect(databaseFromConfig(config)).toEqual({ type: "sqlite", path: path.join(cwd, "db/a.db") });
+    expect(databaseOptions(config)).toEqual({ type: "sqlite", path: path.join(cwd, "db/a.db") });
   });
 
   it("reads MySQL from ARCADE_DATABASE_* (URL and parts; a part wins over the URL)", () => {
@@ -52,7 +53,7 @@ describe("databaseFromConfig", () => {
       },
       cwd,
     });
-    expect(databaseFromConfig(config)).toMatchObject({
+    expect(databaseOptions(config)).toMatchObject({
       type: "mysql",
       host: "db.example",
       port: 3307,
