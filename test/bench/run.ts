@@ -20,6 +20,7 @@ import { sandbox } from "./benchmarks/sandbox.js";
 import { startup } from "./benchmarks/startup.js";
 import { swapUnderLoad } from "./benchmarks/swap-under-load.js";
 import { throughput } from "./benchmarks/throughput.js";
+import { wait } from "./benchmarks/wait.js";
 import type { Benchmark } from "./lib/benchmark.js";
 import { createContext, FULL, QUICK } from "./lib/context.js";
 import { cpuBusySince, cpuMark } from "./lib/cpu.js";
@@ -37,6 +38,7 @@ const BENCHMARKS: Benchmark[] = [
   throughput,
   startup,
   sandbox,
+  wait,
 ];
 
 interface Args {
