@@ -24,11 +24,20 @@ describe.skipIf(!TEST_REDIS_URL)(
     let admin: Redis;
     let sink: RedisJobEventSink;
     let reader: JobEventReader;
+    const readerWarnings: string[] = [];
 
     beforeAll(() => {
       admin = new Redis(TEST_REDIS_URL);
       sink = new RedisJobEventSink({ redis: WORKER_URL, prefix, logger: silentLogger, ttlSeconds: 120 });
-      reader = new JobEventReader({ redis: API_URL, prefix, logger: silentLogger, maxFollowers: 50 });
+      reader = new JobEventReader({
+        redis: API_URL,
+        prefix,
+        maxFollowers: 50,
+        logger: {
+          ...silentLogger,
+          warn: (a: object | string, b?: string) => void readerWarnings.push(b ?? String(a)),
+        },
+      });
     });
 
     afterAll(async () => {
@@ -82,8 +91,21 @@ describe.skipIf(!TEST_REDIS_URL)(
         for (const f of followers) expect(f.seen.map((e) => e.event.type)).toEqual(["step", "state"]);
       });
       expect(reader.followers).toBe(followers.length);
+      // Joining followers woke the blocked read (the API user may CLIENT UNBLOCK its own reader).
+      expect(readerWarnings.filter((w) => w.includes("UNBLOCK"))).toEqual([]);
       for (const f of followers) f.follow.close();
       expect(reader.followers).toBe(0);
+    });
+
+    it("a follower that joins while the shared read is blocked wakes it (CLIENT UNBLOCK as the API user)", async () => {
+      const first = collect("job-blocked-a", STREAM_START);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the read now blocks on job-blocked-a alone
+      const second = collect("job-blocked-b", STREAM_START);
+      await sink.publish("job-blocked-b", step("fetch", 1));
+      await eventually(() => expect(second.seen).toHaveLength(1));
+      expect(readerWarnings.filter((w) => w.includes("UNBLOCK"))).toEqual([]);
+      first.follow.close();
+      second.follow.close();
     });
 
     it("refuses a follower beyond the limit with RATE_LIMITED", () => {
