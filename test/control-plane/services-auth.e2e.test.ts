@@ -88,6 +88,34 @@ describe.skipIf(!hasRoles)("Redis refuses clients without credentials; each role
     }
   });
 
+  it("job events and node acknowledgements: the worker writes job events, the API reads them; nodes only append acks, the worker only reads them", async () => {
+    const api = new Redis(s.redisApiUrl!, { maxRetriesPerRequest: 1 });
+    const worker = new Redis(s.redisWorkerUrl!, { maxRetriesPerRequest: 1 });
+    const events = "arcade-cp-test:job-events:job-1";
+    const acks = "arcade-cp-test:node-acks";
+    try {
+      const id = await worker.xadd(events, "MAXLEN", "~", 10, "*", "event", "{}");
+      expect(await worker.expire(events, 60)).toBe(1);
+      expect((await api.xrange(events, "-", "+")).map(([entry]) => entry)).toEqual([id]);
+      expect(await errorOf(api.xadd(events, "*", "event", "{}"))).toMatch(/NOPERM/);
+      expect(await errorOf(api.del(events))).toMatch(/NOPERM/);
+
+      const ack = await api.xadd(acks, "MAXLEN", "~", 10, "*", "node", "{}");
+      expect(await errorOf(api.xrange(acks, "-", "+"))).toMatch(/NOPERM/);
+      expect((await worker.xrevrange(acks, "+", "-", "COUNT", 1)).map(([entry]) => entry)).toEqual([ack]);
+      expect(await errorOf(worker.xadd(acks, "*", "node", "{}"))).toMatch(/NOPERM/);
+      // Each may wake its own blocked stream read; 0: no client with that id is blocked.
+      expect(await api.client("UNBLOCK", 999_999)).toBe(0);
+      expect(await worker.client("UNBLOCK", 999_999)).toBe(0);
+    } finally {
+      api.disconnect();
+      worker.disconnect();
+      const admin = new Redis(s.redisUrl!, { maxRetriesPerRequest: 1 });
+      await admin.del(events, acks).catch(() => {});
+      admin.disconnect();
+    }
+  });
+
   it("the platform refuses to start on a Redis that anyone may use", async () => {
     // A throwaway redis-server without users, as a misconfigured deployment would have.
     const port = await freePort();
