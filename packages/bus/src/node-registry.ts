@@ -42,7 +42,10 @@ export interface NodeRegistryOptions {
    * so a forged entry is not a node (and is never waited for).
    */
   clusterSecret?: string;
-  /** Acknowledgements kept in the stream (XADD MAXLEN ~). Default 10000. */
+  /**
+   * Acknowledgements kept in the stream (XADD MAXLEN ~). Waits read only what arrives while they
+   * run, and each entry is a node's whole state, so a short stream is enough. Default 1000.
+   */
   ackMaxEntries?: number;
 }
 
@@ -131,7 +134,7 @@ export class NodeRegistry implements ConvergenceWaiter {
     this.logger = options.logger ?? consoleLogger;
     this.clock = options.clock ?? systemClock;
     this.signer = new MessageSigner(options.clusterSecret, this.names.prefix);
-    this.ackMaxEntries = options.ackMaxEntries ?? 10_000;
+    this.ackMaxEntries = options.ackMaxEntries ?? 1000;
     if (!(this.heartbeatTtlMs > 0 && this.heartbeatIntervalMs > 0)) {
       throw new AppError("VALIDATION_FAILED", "heartbeatIntervalMs and heartbeatTtlMs must be positive");
     }
@@ -355,15 +358,21 @@ export class NodeRegistry implements ConvergenceWaiter {
       name: `${this.names.nodeAcks}:reader`,
       logger: this.logger,
     });
-    return this.ackFeed.follow(this.names.nodeAcks, head, (entries) => {
-      for (const { fields } of entries) {
-        const raw = fields[fields.indexOf(ACK_FIELD) + 1];
-        const payload = raw === undefined ? null : this.signer.open("node-ack", raw);
-        const node = payload === null ? null : parseNodeInfo(payload);
-        if (node) onNode(node);
-        else this.skipped(raw ?? "", payload === null);
-      }
-    });
+    try {
+      return this.ackFeed.follow(this.names.nodeAcks, head, (entries) => {
+        for (const { fields } of entries) {
+          const raw = fields[fields.indexOf(ACK_FIELD) + 1];
+          const payload = raw === undefined ? null : this.signer.open("node-ack", raw);
+          const node = payload === null ? null : parseNodeInfo(payload);
+          if (node) onNode(node);
+          else this.skipped(raw ?? "", payload === null);
+        }
+      });
+    } catch (error) {
+      // Over the feed's limit of waits at once: this one reads the registry instead.
+      this.logger.warn({ err: errorMessage(error) }, "node registry: not following acknowledgements");
+      return null;
+    }
   }
 
   /** Logs a refused registry entry or acknowledgement, at most once a minute (reads are frequent). */
