@@ -3,6 +3,7 @@ import { checkPermissionRules } from "../permissions/permission-rules.js";
 import { joinPointer } from "../schema/json-pointer.js";
 import { validateParamsSchemaDocument } from "../schema/params-schema.js";
 import { validateAgainst, validateJsonSchemaDocument } from "../schema/schema-compiler.js";
+import { secretSchemaProblems } from "../schema/secret-fields.js";
 import { entryPointProblem } from "./entry-point.js";
 import { parseByteQuantity, parseCpuQuantity } from "./resource-quantity.js";
 
@@ -49,6 +50,9 @@ function checkConfigSchema(m: Raw): FieldError[] {
   if (type !== undefined && type !== "object" && !(Array.isArray(type) && type.includes("object"))) {
     return [{ path: "/configSchema/type", message: 'must be "object": a plugin config is a JSON object' }];
   }
+  // A secret mark the platform cannot honour (e.g. inside an array) would leave a value unmasked.
+  const secrets = secretSchemaProblems(schema, "/configSchema");
+  if (secrets.length > 0) return secrets;
   if (m.defaultConfig === undefined) return [];
   return validateAgainst(schema, m.defaultConfig, "/defaultConfig");
 }

@@ -165,6 +165,21 @@ describe("validateManifest: rules beyond the schema", () => {
     expect(errorsFor({ configSchema: { properties: {} } })).toEqual([]);
   });
 
+  it("secret marks must name one config field: marked properties pass, a mark inside an array is refused", () => {
+    const token = { type: "string", writeOnly: true };
+    expect(errorsFor({ configSchema: { type: "object", properties: { token } } })).toEqual([]);
+    expect(
+      errorsFor({ configSchema: { type: "object", properties: { slack: { properties: { token } } } } }),
+    ).toEqual([]);
+    const errors = errorsFor({
+      configSchema: {
+        type: "object",
+        properties: { tokens: { type: "array", items: { "x-secret": true } } },
+      },
+    });
+    expect(errors.map((e) => e.path)).toEqual(["/configSchema/properties/tokens/items"]);
+  });
+
   it("defaultConfig must satisfy configSchema, pointers under /defaultConfig", () => {
     const configSchema = {
       type: "object",
