@@ -7,7 +7,7 @@ import { FIXTURE_MANIFEST, uploadForm } from "./lib/hostile-platform.js";
 import { manifestFor, pluginArchive } from "./lib/hostile-plugins.js";
 import { captureState } from "./lib/state-snapshot.js";
 
-// Every route of architecture §4 (the method table of apps/api/src/http/method-table.ts) x
+// Every route of architecture §4 (the route contracts in packages/contracts/src/http) x
 // { no token, a wrong token, viewer, operator, admin } against a running platform (1 API +
 // 1 worker, SQLite + fs). Roles: viewer may GET (and validate a manifest, which changes
 // nothing), operator may also enable, disable, configure and invoke, admin may do everything.
