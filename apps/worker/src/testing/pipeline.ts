@@ -14,7 +14,6 @@ import {
 } from "@arcade/core";
 import { createQueueConnection, JobProducer } from "@arcade/queue";
 import { createLogger } from "@arcade/telemetry";
-import type { Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { createJobRunner, type JobRunner } from "../job-runner.js";
 import { LocalJobFiles } from "../local-job-files.js";
@@ -22,6 +21,9 @@ import type { Backend, BackendResources } from "./backends.js";
 import { FaultyPluginRepo } from "./faulty-plugin-repo.js";
 import { FaultyObjectStore } from "./faulty-store.js";
 import { jobRow } from "./job-row.js";
+
+/** The queue's own record of a job (BullMQ's Job, as the producer's queue answers it). */
+type QueueJob = NonNullable<Awaited<ReturnType<JobProducer["queue"]["getJob"]>>>;
 
 export interface PipelineOptions {
   /** Attempts per job, the first included. Default 3. */
@@ -214,7 +216,7 @@ export class Pipeline {
   }
 
   /** The BullMQ job once the queue has settled it (completed or failed). */
-  async settledJob(jobId: string, timeoutMs = 10_000): Promise<Job> {
+  async settledJob(jobId: string, timeoutMs = 10_000): Promise<QueueJob> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const job = await this.producer.queue.getJob(jobId);
