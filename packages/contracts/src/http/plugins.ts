@@ -65,14 +65,15 @@ export const listPlugins = defineRoute({
   summary: "List plugins",
   access: "viewer",
   query: Type.Object({
-    pluginType: QueryOneOf(PLUGIN_TYPES, "Only plugins of this type."),
+    // In this order, the order of the field errors of a bad query.
     status: QueryOneOf([0, 1, 2] as const, "0 disabled, 1 enabled, 2 error."),
     isEnabled: QueryOneOf([0, 1, 2] as const, "Alias of status (when status is absent)."),
+    pluginType: QueryOneOf(PLUGIN_TYPES, "Only plugins of this type."),
     source: QueryOneOf(["local", "market"] as const, "Where the plugins came from."),
     q: QueryText(200, "Part of the name, description or author (case-insensitive)."),
-    name: QueryText(200, "Exactly this name."),
     page: QueryInt(1, 1_000_000, 1),
     pageSize: QueryInt(1, 200, 20),
+    name: QueryText(200, "Exactly this name."),
   }),
   ok: { status: [200], description: "A page of plugins.", json: PluginPageSchema },
   errors: [400],
