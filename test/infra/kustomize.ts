@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
 
 /**
  * The part of kustomize that infra/k8s uses, so the rendered objects can be checked without the
- * kustomize binary: resources (files and directories), components, namespace, images and
- * inline JSON 6902 patches. A kustomization field outside that set is an error, never ignored,
+ * kustomize binary: resources (files and directories), components, namespace, images, inline
+ * JSON 6902 patches, and ConfigMaps generated from files with fixed names. A kustomization field outside that set is an error, never ignored,
  * so the check cannot silently skip something kubectl would apply.
  */
 
@@ -30,6 +30,8 @@ const SUPPORTED = new Set([
   "components",
   "images",
   "patches",
+  "configMapGenerator",
+  "generatorOptions",
 ]);
 /** Kinds without a namespace among those infra/k8s may contain. */
 const CLUSTER_SCOPED = new Set(["Namespace", "ClusterRole", "ClusterRoleBinding", "PriorityClass"]);
@@ -42,6 +44,8 @@ interface Kustomization {
   components?: string[];
   images?: { name: string; newName?: string; newTag?: string }[];
   patches?: { target: { kind?: string; name?: string }; patch: string }[];
+  configMapGenerator?: { name: string; files?: string[]; [key: string]: unknown }[];
+  generatorOptions?: { disableNameSuffixHash?: boolean; [key: string]: unknown };
 }
 
 /** Every document of a YAML file; a syntax error names the file and the line. */
@@ -95,6 +99,7 @@ function render(dir: string, root: string, kind: "Kustomization" | "Component"):
       out.push({ object: doc as K8sObject, file: relative(root, path) });
     }
   }
+  out.push(...generateConfigMaps(dir, root, k));
   if (kind === "Component") {
     if (k.namespace || k.images || k.components) {
       throw new Error(`${relative(root, dir)}: this check understands resources and patches in a Component`);
@@ -116,6 +121,47 @@ function render(dir: string, root: string, kind: "Kustomization" | "Component"):
     for (const { object } of out) setImage(object, image);
   }
   return out;
+}
+
+/**
+ * configMapGenerator with `files` only (key = file name, or `key=path`), and only with
+ * `disableNameSuffixHash: true`: with a hash suffix kustomize renames the ConfigMap and rewrites
+ * every reference to it, which this renderer does not do, so it refuses rather than differ.
+ */
+function generateConfigMaps(dir: string, root: string, k: Kustomization): Rendered[] {
+  const generators = k.configMapGenerator ?? [];
+  const where = relative(root, join(dir, "kustomization.yaml"));
+  const options = k.generatorOptions ?? {};
+  for (const key of Object.keys(options)) {
+    if (key !== "disableNameSuffixHash")
+      throw new Error(`${where}: generatorOptions.${key} is not understood`);
+  }
+  if (generators.length > 0 && options.disableNameSuffixHash !== true) {
+    throw new Error(`${where}: configMapGenerator needs generatorOptions.disableNameSuffixHash: true here`);
+  }
+  return generators.map((generator) => {
+    for (const key of Object.keys(generator)) {
+      if (key !== "name" && key !== "files")
+        throw new Error(`${where}: configMapGenerator ${generator.name}: field ${key} is not understood`);
+    }
+    const data: Record<string, string> = {};
+    for (const entry of generator.files ?? []) {
+      const [key, path] = entry.includes("=") ? entry.split("=", 2) : [basename(entry), entry];
+      const file = resolve(dir, path!);
+      if (relative(dir, file).startsWith("..")) {
+        throw new Error(`${where}: ${entry} is outside the kustomization (kustomize refuses it)`);
+      }
+      if (!existsSync(file)) throw new Error(`${where}: file ${entry} does not exist`);
+      data[key!] = readFileSync(file, "utf8");
+    }
+    const object: K8sObject = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: generator.name },
+      data,
+    };
+    return { object, file: where };
+  });
 }
 
 function setImage(object: K8sObject, image: { name: string; newName?: string; newTag?: string }): void {

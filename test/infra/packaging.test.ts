@@ -8,6 +8,7 @@ import { CONFIG_KEYS, loadConfig } from "@arcade/config";
 import { createMetrics } from "@arcade/telemetry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { containerEnv, type EnvFrom, type EnvVar, named } from "./k8s-env.js";
 import { validateK8sObject } from "./k8s-validate.js";
 import { type K8sObject, type Rendered, renderKustomization } from "./kustomize.js";
 import { promqlRefs } from "./promql-names.js";
@@ -33,18 +34,12 @@ function objectsOf(rendered: Rendered[], kind: string): K8sObject[] {
   return rendered.filter((r) => r.object.kind === kind).map((r) => r.object);
 }
 
-function named(rendered: Rendered[], kind: string, name: string): K8sObject {
-  const found = objectsOf(rendered, kind).find((o) => o.metadata.name === name);
-  if (!found) throw new Error(`no ${kind} ${name} in the rendered manifests`);
-  return found;
-}
-
 interface Container {
   name: string;
   args?: string[];
   ports?: { name?: string; containerPort: number }[];
-  envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
-  env?: { name: string; value?: string; valueFrom?: unknown }[];
+  envFrom?: EnvFrom[];
+  env?: EnvVar[];
   readinessProbe?: { httpGet?: { path: string; port: string | number } };
   livenessProbe?: { httpGet?: { path: string; port: string | number } };
   startupProbe?: { httpGet?: { path: string; port: string | number } };
@@ -63,24 +58,9 @@ function matchesSelector(labels: Record<string, string>, selector: Record<string
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
-/** ARCADE_* variables a Deployment's first container gets, with values (fieldRef: a sample). */
+/** The variables a Deployment's first container gets, with values. */
 function deploymentEnv(rendered: Rendered[], deployment: K8sObject): Record<string, string> {
-  const env: Record<string, string> = {};
-  const container = containerOf(deployment);
-  for (const source of container.envFrom ?? []) {
-    if (source.configMapRef) {
-      const cm = named(rendered, "ConfigMap", source.configMapRef.name);
-      Object.assign(env, cm.data as Record<string, string>);
-    }
-    if (source.secretRef) {
-      const secret = named(rendered, "Secret", source.secretRef.name);
-      Object.assign(env, secret.stringData as Record<string, string>);
-    }
-  }
-  for (const item of container.env ?? []) {
-    env[item.name] = item.value ?? `${deployment.metadata.name}-7c9d4-x2k8q`;
-  }
-  return env;
+  return containerEnv(rendered, deployment, containerOf(deployment));
 }
 
 function problemsOf(rendered: Rendered[]): string[] {
@@ -92,10 +72,12 @@ function problemsOf(rendered: Rendered[]): string[] {
 describe("kubernetes manifests (infra/k8s)", () => {
   const base = renderKustomization(join(ROOT, "infra/k8s/base"), ROOT);
   const production = renderKustomization(join(ROOT, "infra/k8s/overlays/production"), ROOT);
+  const withDatastores = renderKustomization(join(ROOT, "infra/k8s/overlays/with-datastores"), ROOT);
 
   it.each([
     ["base", base],
     ["overlays/production", production],
+    ["overlays/with-datastores", withDatastores],
   ])("%s: every object is valid against the Kubernetes schemas, with no unknown field", (_name, rendered) => {
     expect(rendered.length).toBeGreaterThan(0);
     expect(problemsOf(rendered)).toEqual([]);
@@ -303,7 +285,9 @@ describe("compose (infra/docker-compose.yml) and kubernetes set the same configu
         ).toEqual([]);
         expect(config.database.type, where).toBe("mysql");
         expect(config.storage.type, where).toBe("s3");
-        expect(config.redis.url, where).toMatch(/^redis:\/\/:[^@]+@/);
+        // Each process logs in to Redis as its role's ACL user (test/infra/datastores.test.ts).
+        const role = where.includes("worker") ? "arcade-worker" : "arcade-api";
+        expect(config.redis.url, where).toMatch(new RegExp(`^redis://${role}:[A-Za-z0-9-]{16,}@`));
         expect(
           config.auth.tokens.map((t) => t.name),
           where,
@@ -319,9 +303,9 @@ describe("compose (infra/docker-compose.yml) and kubernetes set the same configu
     }
   });
 
-  it("Redis requires a password; published ports are the configured ones", () => {
+  it("Redis runs with the ACL file; published ports are the configured ones", () => {
     const redis = services.redis!;
-    expect(JSON.stringify(redis.command)).toContain("--requirepass");
+    expect(redis.command?.join(" ")).toContain("--aclfile /tmp/users.acl");
     for (const [name, s] of platform) {
       const env = composeEnv(s);
       const port = s.command?.[0] === "worker" ? env.ARCADE_WORKER_METRICS_PORT : env.ARCADE_SERVER_PORT;
