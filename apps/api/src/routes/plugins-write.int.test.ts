@@ -34,10 +34,13 @@ describeWithRedis("plugin mutations over real SQLite, object store and Redis", (
     await t?.close();
   });
 
+  /** The payload a queued job runs: the queue holds the job's id (named by its type), its row the payload. */
   async function queued(jobId: string): Promise<Record<string, unknown>> {
     const job = await t.producer.queue.getJob(jobId);
     expect(job, `job ${jobId} is in the queue`).toBeTruthy();
-    return job!.data as Record<string, unknown>;
+    const row = await t.db.jobs.get(jobId);
+    expect(job!.name).toBe(row?.type);
+    return row!.payload;
   }
 
   async function operationCount(pluginId?: string): Promise<number> {
