@@ -35,7 +35,8 @@ function isFinished(state: string): boolean {
  * position that snapshot covers), then every event the worker appends to the job's Redis stream,
  * as it arrives, each with its stream id; `Last-Event-ID` resumes after an id (no snapshot then).
  * The stream ends after the `end` event; for a job already finished at once, after what a resume
- * missed (while the job's stream still holds it) and `end`; and after maxStreamMs in any case. The database is read once per stream, never polled.
+ * missed (while the job's stream still holds it) and `end`; and after maxStreamMs in any case.
+ * The database is read once per stream, never polled.
  */
 export function jobEventRoutes(deps: JobEventRouteDeps): Hono {
   const app = new Hono();
