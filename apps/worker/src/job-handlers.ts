@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import {
   AppError,
   failJob,
+  failUnreadableJob,
   type JobAttempt,
   type JobRecord,
   type JobServices,
@@ -36,15 +37,19 @@ export function jobHandlers(
       // No row: the API never finished creating it. Failed: the enqueue was given up on (503).
       if (row === null) return { skip: "it has no row" };
       if (row.state === "failed") return { skip: "its row has already failed" };
+      const attempt = recordedAttempt(row, queued.attempt);
+      if (attempt === null) {
+        await failUnreadableJob(services, row);
+        return { skip: "its recorded payload does not fit its type" };
+      }
       // Succeeded: a re-delivered job; runJob answers the stored result and runs nothing.
-      if (row.state === "succeeded")
-        return { run: { attempt: recordedAttempt(row, queued.attempt), tampered: null } };
+      if (row.state === "succeeded") return { run: { attempt, tampered: null } };
       const tampered = tamperingOf(queued, row);
       if (!tampered) {
         const wait = await gate?.admit(row);
         if (wait) return wait;
       }
-      return { run: { attempt: recordedAttempt(row, queued.attempt), tampered } };
+      return { run: { attempt, tampered } };
     },
     run: async ({ attempt, tampered }) => {
       if (tampered) {

@@ -1,6 +1,7 @@
 import {
   AppError,
   failJob,
+  failUnreadableJob,
   type JobRecord,
   type JobServices,
   type Logger,
@@ -77,7 +78,9 @@ export class JobRecovery {
           "INTERNAL",
           `the job ended in the queue without recording its outcome: it is ${view.state} in the queue while its row is ${current.state}`,
         );
-    await failJob(this.options.services, recordedAttempt(current, Math.max(1, current.attempts)), error);
+    const attempt = recordedAttempt(current, Math.max(1, current.attempts));
+    if (attempt === null) await failUnreadableJob(this.options.services, current);
+    else await failJob(this.options.services, attempt, error);
     this.options.logger.warn(
       { jobId: current.jobId, pluginId: current.pluginId, queueState: view.state, code: error.code },
       "finished a job whose queue job had ended without recording its outcome",

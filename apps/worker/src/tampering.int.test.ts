@@ -45,4 +45,20 @@ describeOnBackends("jobs rewritten in the queue", { workers: 0 }, (pipeline) => 
     expect(p.eventsOf(renamed)).toEqual([]);
     expect(p.eventsOf(rewritten)).toEqual([]);
   });
+
+  it("a row whose recorded payload does not fit its type is failed VALIDATION_FAILED without running", async () => {
+    const p = pipeline();
+    const before = await p.database.plugins.currentRevision();
+    const jobId = await p.submit(
+      "configure",
+      { requestedBy: "worker-tests", pluginId: "plugin_ghost_aaaaaa", config: {} },
+      { payload: { requestedBy: "worker-tests", pluginId: "plugin_ghost_aaaaaa", config: "not an object" } },
+    );
+    expect(await p.finished(jobId)).toMatchObject({
+      state: "failed",
+      error: { code: "VALIDATION_FAILED" },
+      lockKey: null,
+    });
+    expect(await p.database.plugins.currentRevision()).toBe(before);
+  });
 });

@@ -162,6 +162,8 @@ export class Pipeline {
       lockKey?: string | null;
       enqueue?: boolean;
       createdAt?: Date;
+      /** What the row records instead of `payload` (a row written by hand); the queue is the same. */
+      payload?: Record<string, unknown>;
     } = {},
   ): Promise<string> {
     const jobId = options.jobId ?? randomUUID();
@@ -169,6 +171,7 @@ export class Pipeline {
     if (options.pluginId !== undefined) overrides.pluginId = options.pluginId;
     if (options.lockKey !== undefined) overrides.lockKey = options.lockKey;
     if (options.createdAt !== undefined) overrides.createdAt = options.createdAt;
+    if (options.payload !== undefined) overrides.payload = options.payload;
     await this.database.jobs.create(jobRow(jobId, type, payload, overrides));
     if (options.enqueue !== false) await this.producer.enqueue({ jobId, type });
     return jobId;

@@ -68,6 +68,28 @@ export async function failJob(svc: JobServices, attempt: JobAttempt, error: AppE
   logger.warn({ code: error.code, err: error.message }, "operation failed");
 }
 
+/**
+ * A row whose recorded payload does not fit its job type (recordedAttempt answered null) cannot
+ * run, nor be compensated by its definition: it is recorded as failed (VALIDATION_FAILED), which
+ * frees its plugin.
+ */
+export async function failUnreadableJob(svc: JobServices, row: JobRecord): Promise<void> {
+  const now = svc.clock.now();
+  await svc.jobs.update(row.jobId, {
+    state: "failed",
+    error: {
+      code: "VALIDATION_FAILED",
+      message: `job ${row.jobId}: its recorded payload is not a valid ${row.type} payload; it was not run`,
+    },
+    finishedAt: now,
+    updatedAt: now,
+  });
+  svc.logger.error(
+    { jobId: row.jobId, type: row.type },
+    "a job row with an invalid payload was failed without running",
+  );
+}
+
 /** The definition of `type` undoes what its job left behind (nothing, for a job without compensate). */
 async function compensate<K extends JobType>(
   svc: JobServices,

@@ -18,21 +18,16 @@ export interface JobAttempt<K extends JobType = JobType> {
 
 /**
  * The attempt a job's row records. The payload was validated by submitJob as it entered; this
- * only proves its type to the compiler. A row whose payload does not fit its type (written by
- * hand, or by a version with another schema) is refused with VALIDATION_FAILED, never run.
+ * only proves its type to the compiler. null when the payload does not fit its type (a row written
+ * by hand, or by a version with another schema): such a row is never run (failUnreadableJob).
  */
-export function recordedAttempt(row: JobRecord, attempt: number): JobAttempt {
+export function recordedAttempt(row: JobRecord, attempt: number): JobAttempt | null {
   return attemptOf(row.type, row, attempt);
 }
 
-function attemptOf<K extends JobType>(type: K, row: JobRecord, attempt: number): JobAttempt<K> {
+function attemptOf<K extends JobType>(type: K, row: JobRecord, attempt: number): JobAttempt<K> | null {
   const payload: unknown = row.payload;
-  if (!isJobPayload(type, payload)) {
-    throw new AppError(
-      "VALIDATION_FAILED",
-      `job ${row.jobId}: its recorded payload is not a valid ${type} payload`,
-    );
-  }
+  if (!isJobPayload(type, payload)) return null;
   return { jobId: row.jobId, type, payload, attempt };
 }
 
