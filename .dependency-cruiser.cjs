@@ -32,6 +32,13 @@ module.exports = {
       to: { path: "node_modules/(bullmq|typeorm|ioredis|@aws-sdk|hono|@hono|mysql2|better-sqlite3|pino)/" },
     },
     {
+      name: "bullmq-only-in-queue",
+      comment: "the queue package owns everything BullMQ (workers, delays, lock tokens, failures).",
+      severity: "error",
+      from: { path: "^(packages|apps)/", pathNot: "^packages/queue/" },
+      to: { path: "node_modules/bullmq/" },
+    },
+    {
       name: "core-no-file-system",
       comment: "core does no I/O of its own: files are read through ports (ArchiveTools, JobFiles).",
       severity: "error",
