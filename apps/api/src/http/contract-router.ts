@@ -35,6 +35,8 @@ export interface MountOptions {
  */
 export class ContractRouter {
   readonly app = new Hono({ strict: false });
+  /** Parameter routes added so far, to refuse a static path added after one that would shadow it. */
+  private readonly withParams: { method: string; path: string; regex: RegExp }[] = [];
 
   constructor(
     readonly prefix: string,
@@ -43,6 +45,16 @@ export class ContractRouter {
 
   on<R extends RouteContract>(route: R, handler: RouteHandler<R>, options: Partial<MountOptions> = {}): this {
     if (!route.path.startsWith(this.prefix)) throw new Error(`${route.path} is not under ${this.prefix}`);
+    const shadow = this.withParams.find((r) => r.method === route.method && r.regex.test(route.path));
+    if (shadow)
+      throw new Error(`add ${route.method} ${route.path} before ${shadow.path}, which would take it`);
+    if (route.path.includes("{")) {
+      const pattern = route.path
+        .split(/\{[A-Za-z0-9_]+\}/)
+        .map(escapeRegex)
+        .join("[^/]+");
+      this.withParams.push({ method: route.method, path: route.path, regex: new RegExp(`^${pattern}$`) });
+    }
     const chain: MiddlewareHandler[] = [...(options.guard ?? [])];
     if (route.access === "viewer" || route.access === "operator" || route.access === "admin") {
       chain.push(requireRole(route.access));
@@ -74,4 +86,8 @@ export class ContractRouter {
 /** `/{pluginId}/config` is `/:pluginId/config`; the prefix itself is `/`. */
 export function honoPath(openApiPath: string): string {
   return openApiPath.replace(/\{([A-Za-z0-9_]+)\}/g, ":$1") || "/";
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
