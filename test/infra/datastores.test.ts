@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -300,6 +300,9 @@ describe("each platform process logs in to Redis as its own role's user", () => 
       }
     }
     expect(urls.length).toBeGreaterThan(6);
+    // The check itself: a URL without a user, or with the admin user, is caught.
+    expect(["arcade-api", "arcade-worker"]).not.toContain(login("redis://redis:6379").user);
+    expect(["arcade-api", "arcade-worker"]).not.toContain(login("redis://arcade-admin:x@redis:6379").user);
     for (const [where, url] of urls) {
       const { user, password } = login(url.replace(/\$\((\w+)\)/g, "x"));
       expect(["arcade-api", "arcade-worker"], `${where}: ${url}`).toContain(user);
@@ -331,6 +334,10 @@ describe("MariaDB: the init creates the users the platform's config names, with 
     if (!match) throw new Error("infra/services/mariadb.sh has no rights line");
     return match[1];
   };
+
+  it("is sourced, not executed, by the image (not executable: docker_process_sql exists only then)", () => {
+    expect(statSync(initScript).mode & 0o111).toBe(0);
+  });
 
   it("creates the app user with the local script's rights on the database only, and a SELECT-only reader", () => {
     const result = runInit(good);
