@@ -34,7 +34,8 @@ for name in REDIS_ADMIN_PASSWORD REDIS_API_PASSWORD REDIS_WORKER_PASSWORD; do ch
 admin="$(sha "$REDIS_ADMIN_PASSWORD")"
 api="$(sha "$REDIS_API_PASSWORD")"
 worker="$(sha "$REDIS_WORKER_PASSWORD")"
-unknown="$(sha "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')")"
+# default's "password hash": a hash of random bytes nobody keeps, so no password matches it.
+unknown="$(head -c 48 /dev/urandom | sha256sum | cut -d' ' -f1)"
 
 umask 077
 sed -e '/^#/d' -e '/^$/d' \
