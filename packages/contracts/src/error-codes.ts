@@ -62,6 +62,8 @@ export const ERROR_STATUS = {
   ACTION_FAILED: 502,
   ACTION_TIMEOUT: 504,
   PLUGIN_LOAD_FAILED: 502,
+  /** A rollout step failed its analysis; the canary nodes were rolled back (the figures say why). */
+  ROLLOUT_ABORTED: 502,
   // infrastructure (transient: retried by workers, 503 from the API)
   MARKET_UNAVAILABLE: 503,
   DATABASE_UNAVAILABLE: 503,

@@ -8,3 +8,4 @@ export * from "./manifest.js";
 export * from "./market.js";
 export * from "./permissions.js";
 export * from "./plugin.js";
+export * from "./rollout.js";

@@ -8,6 +8,7 @@ export * from "./manifest/index.js";
 export * from "./permissions/index.js";
 export * from "./ports/index.js";
 export * from "./retry/index.js";
+export * from "./rollout/index.js";
 export * from "./schema/index.js";
 export * from "./signature/index.js";
 export * from "./update-check/index.js";

@@ -1,0 +1,3 @@
+export * from "./duration.js";
+export * from "./rollout-batches.js";
+export * from "./validate-rollout.js";
