@@ -77,7 +77,9 @@ export function jobHandlers(
  * which is accepted when it equals the recorded payload.
  */
 function tamperingOf(queued: QueuedJob, row: JobRecord): string | null {
-  if (queued.name !== row.type) return `its name is "${queued.name}" but the job is a ${row.type}`;
+  // The name is whatever was written into Redis: quoted and cut short before it reaches the row.
+  if (queued.name !== row.type)
+    return `its name is ${JSON.stringify(queued.name.slice(0, 64))} but the job is a ${row.type}`;
   const empty = isDeepStrictEqual(queued.data, {});
   if (!empty && !isDeepStrictEqual(queued.data, row.payload)) return "its data is not the recorded payload";
   return null;
