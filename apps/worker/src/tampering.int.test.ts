@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { PluginStatus } from "@arcade/contracts";
 import { createQueueConnection } from "@arcade/queue";
 import { afterAll, expect, it } from "vitest";
@@ -60,5 +61,42 @@ describeOnBackends("jobs rewritten in the queue", { workers: 0 }, (pipeline) => 
       lockKey: null,
     });
     expect(await p.database.plugins.currentRevision()).toBe(before);
+  });
+});
+
+describeOnBackends("delayed jobs rewritten in the queue", { workers: 1, backoffMs: 600_000 }, (pipeline) => {
+  const redis = createQueueConnection(process.env.ARCADE_TEST_REDIS_URL ?? "", { lazyConnect: true });
+  afterAll(() => redis.disconnect());
+
+  it("an install waiting out its retry, rewritten into an uninstall, fails JOB_TAMPERED and is undone", async () => {
+    const p = pipeline();
+    const name = uniqueName("delayed");
+    const jobId = randomUUID();
+    const artifact = {
+      source: "local" as const,
+      staged: await p.stage(jobId, await pluginZip(manifestOf(name, "1.0.0"))),
+    };
+    // The first attempt fails in its store step (after claiming the name) and waits out a long backoff.
+    p.store.failPuts = 1;
+    await p.submit("install", { requestedBy: "worker-tests", artifact }, { jobId });
+    await expect.poll(async () => (await p.producer.queue.getJob(jobId))?.getState()).toBe("delayed");
+    const claimed = (await p.database.jobs.get(jobId))?.pluginId;
+    expect(claimed).toMatch(/^plugin_/);
+
+    await redis.hset(`${p.prefix}:plugin-ops:${jobId}`, {
+      name: "uninstall",
+      data: JSON.stringify({ requestedBy: "worker-tests", pluginId: claimed }),
+    });
+    await (await p.producer.queue.getJob(jobId))?.promote();
+
+    expect(await p.finished(jobId)).toMatchObject({
+      state: "failed",
+      attempts: 1,
+      error: { code: "JOB_TAMPERED" },
+      lockKey: null,
+    });
+    expect(await p.database.plugins.findByName(name)).toBeNull();
+    expect(await p.objects(`plugins/${claimed}/`)).toEqual([]);
+    expect(await p.objects("staging/")).not.toContain(artifact.staged.key);
   });
 });
