@@ -39,7 +39,8 @@ export function jobHandlers(
       if (row.state === "failed") return { skip: "its row has already failed" };
       const attempt = recordedAttempt(row, queued.attempt);
       if (attempt === null) {
-        await failUnreadableJob(services, row);
+        // A finished row stays as it is; an unfinished one can never run: it fails.
+        if (row.state !== "succeeded") await failUnreadableJob(services, row);
         return { skip: "its recorded payload does not fit its type" };
       }
       // Succeeded: a re-delivered job; runJob answers the stored result and runs nothing.
