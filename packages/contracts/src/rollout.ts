@@ -137,7 +137,8 @@ export type AnalysisCheck = (typeof ANALYSIS_CHECKS)[number];
 /** One finding of a step's analysis: which check, what was measured, against which limit. */
 export interface AnalysisFinding {
   check: AnalysisCheck;
-  observed: number;
+  /** null for a check that could not run (no baseline to compare with). */
+  observed: number | null;
   limit: number;
   message: string;
 }
