@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the platform and its tests need on Debian 12 with any Node and npm:
-# system packages (redis-server; mariadb-server unless --services=redis; a C++ toolchain for
+# system packages (redis-server; mariadb-server and chromium unless --services=redis; a C++ toolchain for
 # better-sqlite3), Node 26 and pnpm 12.4.2 into .tools/ when the machine's Node is older,
 # and the workspace dependencies. Safe to run again: each step
 # checks first and is skipped when already done.
@@ -58,6 +58,8 @@ if [ "$services" = all ]; then
   need mariadb-install-db mariadb-server
   need mariadb-admin mariadb-client
   need mariadb mariadb-client
+  # The browser test of the API reference page (/docs).
+  need chromium chromium
 fi
 # re2 (and better-sqlite3 where its prebuilt binary does not fit) compile with node-gyp.
 need g++ build-essential
