@@ -50,7 +50,10 @@ const RequestedRole = Type.Optional(
 );
 const PluginIdField = Type.String({ minLength: 1, maxLength: 80 });
 
-/** Payload of each job type, checked by the producer and again by the processor. */
+/**
+ * Payload of each job type: what the job's row records and its worker runs. Checked once, by
+ * submitJob as the job enters; each job's definition (core jobs/<type>-job.ts) names its schema.
+ */
 export const JobPayloadSchemas = {
   install: Type.Object(
     { ...Common, requestedRole: RequestedRole, artifact: ArtifactSourceSchema },
