@@ -44,6 +44,9 @@ async function readStream(
   }
 }
 
+/** A stream must end within this (jobs here take seconds): a missing `end` fails the test, not its timeout. */
+const STREAM_BOUND_MS = 45_000;
+
 function openEvents(
   p: Platform,
   jobId: string,
@@ -52,7 +55,7 @@ function openEvents(
 ): Promise<Response> {
   return p.request(
     `${API}/jobs/${jobId}/events`,
-    { headers: { accept: "text/event-stream", ...headers } },
+    { headers: { accept: "text/event-stream", ...headers }, signal: AbortSignal.timeout(STREAM_BOUND_MS) },
     apiIndex,
   );
 }
