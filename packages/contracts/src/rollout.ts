@@ -101,6 +101,25 @@ export const RolloutRequestSchema = Type.Object(
 );
 export type RolloutRequest = Static<typeof RolloutRequestSchema>;
 
+/**
+ * One step of a rollout, as the worker drives it:
+ * - `switch`: the step's nodes load and serve the new version (canary, all-at-once);
+ * - `prepare`: every node loads the new version next to the old one, health-checks it, and keeps
+ *   serving the old one (two-phase, first step);
+ * - `split`: every node serves both versions in the requested shares (A/B).
+ * A two-phase rollout's second step is a `switch` of every node at once.
+ */
+export interface RolloutBatch {
+  step: number;
+  kind: "switch" | "prepare" | "split";
+  /** Watch this long after the step is applied before the analysis decides. */
+  holdMs: number;
+  /** Every node the step covers (cumulative), in rollout order. */
+  nodes: string[];
+  /** The nodes this step adds to the previous one (empty when a step adds none). */
+  added: string[];
+}
+
 /** What one node measured for one plugin version over the analysis window (its per-plugin metrics). */
 export interface NodeFigures {
   nodeId: string;
@@ -172,8 +191,8 @@ export interface RolloutState {
   /** Index into `steps` of the current (or last) step; a strategy without steps has one step. */
   step: number;
   phase: RolloutStepPhase;
-  /** The steps as expanded for the live nodes: each step's cumulative node list. */
-  steps: { nodes: string[]; holdMs: number }[];
+  /** The steps as expanded for the live nodes (core's expandRollout). */
+  steps: RolloutBatch[];
   /** The old and the new version, and (A/B) the shares. */
   fromVersion: string | null;
   toVersion: string;
@@ -184,6 +203,8 @@ export interface RolloutState {
   verdict: AnalysisVerdict | null;
   /** ISO time the hold of the current step ends, while holding. */
   holdUntil: string | null;
+  /** Extra holds the current step took because its analysis was inconclusive (too few calls). */
+  extraHolds: number;
   /** Why it is paused, aborted or promoted (an operator's reason, or the analysis' findings). */
   reason: string | null;
   /** Who paused, aborted or promoted it (token name), or "analysis". */

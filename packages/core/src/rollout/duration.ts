@@ -20,3 +20,8 @@ export function parseDurationMs(value: unknown): number | undefined {
   const ms = Math.floor(Number(match[1]) * factor);
   return Number.isFinite(ms) ? ms : undefined;
 }
+
+/** `60000` -> `"60s"`, `90000` -> `"90s"`, `1500` -> `"1500ms"`: for messages. */
+export function formatDurationMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}

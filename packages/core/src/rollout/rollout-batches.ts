@@ -1,28 +1,9 @@
 import { createHash } from "node:crypto";
-import type { CanaryStep, RolloutRequest } from "@arcade/contracts";
+import type { CanaryStep, RolloutBatch, RolloutRequest } from "@arcade/contracts";
 import { AppError } from "../errors/app-error.js";
 import { formatFieldErrors } from "../schema/field-errors.js";
 import { parseDurationMs } from "./duration.js";
 import { DEFAULT_CANARY_STEPS, type RolloutVersions, validateRolloutRequest } from "./validate-rollout.js";
-
-/**
- * One step of a rollout, as the worker will drive it:
- * - `switch`: the step's nodes load and serve the new version (canary, all-at-once);
- * - `prepare`: every node loads the new version next to the old one, health-checks it, and keeps
- *   serving the old one (two-phase, first step);
- * - `split`: every node serves both versions in the requested shares (A/B).
- * A two-phase rollout's second step is a `switch` of every node at once.
- */
-export interface RolloutBatch {
-  step: number;
-  kind: "switch" | "prepare" | "split";
-  /** Watch this long after the step is applied before the analysis decides. */
-  holdMs: number;
-  /** Every node the step covers (cumulative), in rollout order. */
-  nodes: string[];
-  /** The nodes this step adds to the previous one (empty when a step adds none). */
-  added: string[];
-}
 
 /**
  * The order in which nodes join a canary: by a hash of `seed` and the node id, so the first
