@@ -59,11 +59,15 @@ const judged = (decision: AnalysisVerdict["decision"], message?: string): Rollou
   verdict: verdict(decision, message),
   at,
 });
-const cmd = (command: "pause" | "resume" | "abort" | "promote", reason?: string): RolloutEvent => ({
+const cmd = (
+  command: "pause" | "resume" | "abort" | "promote",
+  reason?: string,
+  when = at,
+): RolloutEvent => ({
   type: "command",
   command,
   by: "ops",
-  at,
+  at: when,
   ...(reason ? { reason } : {}),
 });
 
@@ -113,7 +117,7 @@ describe("rollout state machine", () => {
     let state = run(canary(), applied, cmd("pause", "looking at logs"));
     expect(state).toMatchObject({ status: "paused", by: "ops", reason: "looking at logs" });
     expect(advanceRollout(state, holdEnded)).toEqual({ ok: false, message: "no hold is running" });
-    state = run(state, { ...cmd("resume"), at: new Date(at.getTime() + 3_600_000) });
+    state = run(state, cmd("resume", undefined, new Date(at.getTime() + 3_600_000)));
     expect(state).toMatchObject({ status: "running", holdUntil: "2026-12-02T07:01:00.000Z" });
   });
 
