@@ -20,8 +20,7 @@ function submitConfigure(p: Pipeline, pluginId: string) {
   );
 }
 
-// Why the ordering gate (job-order-gate.ts) never holds back a job the API submitted: every such
-// job holds its plugin's lock from its first row write, and an install from the moment it claims
+// Why the worker needs no ordering gate between the jobs of one plugin: every job holds its plugin's lock from its first row write, and an install from the moment it claims
 // its name (in the same row update), so a second unfinished job of one plugin cannot exist.
 describeOnBackends("one unfinished job per plugin", { workers: 1 }, (pipeline) => {
   it("an install holds its plugin's lock from the moment it claims its name", async () => {

@@ -11,7 +11,6 @@ import {
   runJob,
 } from "@arcade/core";
 import type { JobHandlers, QueuedJob } from "@arcade/queue";
-import type { OrderingGate } from "./job-order-gate.js";
 
 /** One delivered job: the attempt its row records, and why the queue's copy cannot be trusted (if so). */
 export interface RecordedWork {
@@ -28,7 +27,6 @@ export interface RecordedWork {
  */
 export function jobHandlers(
   services: JobServices,
-  gate: OrderingGate | null = null,
   logger: Logger = services.logger,
 ): JobHandlers<RecordedWork> {
   return {
@@ -45,12 +43,10 @@ export function jobHandlers(
       }
       // Succeeded: a re-delivered job; runJob answers the stored result and runs nothing.
       if (row.state === "succeeded") return { run: { attempt, tampered: null } };
-      const tampered = tamperingOf(queued, row);
-      if (!tampered) {
-        const wait = await gate?.admit(row);
-        if (wait) return wait;
-      }
-      return { run: { attempt, tampered } };
+      // No need to wait for an earlier job of the plugin: every job holds its plugin's lock
+      // from its first row write (an install from the update that claims its name), so no
+      // other unfinished job of this plugin exists (claim-lock.int.test.ts).
+      return { run: { attempt, tampered: tamperingOf(queued, row) } };
     },
     run: async ({ attempt, tampered }) => {
       if (tampered) {

@@ -22,8 +22,7 @@ const REMEMBERED = 5000;
  * with state succeeded or failed (failed only when no retry follows: BullMQ sets finishedOn
  * then), `arcade_job_duration_seconds{type}` from enqueue to end (what a client waits, queue
  * time and retries included) and `arcade_job_step_duration_seconds{step}` from the steps the
- * job's row recorded. Not counted: attempts that will be retried, jobs deferred by the
- * ordering gate, jobs skipped because their row was already over, and jobs whose end
+ * job's row recorded. Not counted: attempts that will be retried, jobs skipped because their row was already over, and jobs whose end
  * another process records (the recovery sweep).
  */
 export function observeJobMetrics(options: JobMetricsOptions): void {

@@ -2,7 +2,6 @@ import type { JobServices, Logger } from "@arcade/core";
 import { JobWorker } from "@arcade/queue";
 import type { Redis } from "ioredis";
 import { jobHandlers, type RecordedWork } from "./job-handlers.js";
-import { OrderingGate } from "./job-order-gate.js";
 import { JobRecovery } from "./job-recovery.js";
 
 export interface JobRunnerOptions {
@@ -14,8 +13,6 @@ export interface JobRunnerOptions {
   concurrency: number;
   /** worker.lock_duration: a killed worker's job goes to another worker after this. */
   lockDurationMs?: number;
-  /** How long a job waiting behind an earlier job of its plugin stays delayed. Default 500 ms. */
-  deferMs?: number;
   logger: Logger;
 }
 
@@ -30,27 +27,21 @@ export interface JobRunner {
 }
 
 /**
- * The queue worker carrying out plugin jobs: the queue's JobWorker with the job handlers, the
- * recovery and the per-plugin ordering gate. Used by main.ts and by the integration tests, so
+ * The queue worker carrying out plugin jobs: the queue's JobWorker with the job handlers and
+ * the recovery. Used by main.ts and by the integration tests, so
  * both run the same wiring.
  */
 export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const { logger, services } = options;
   // The recovery asks the queue (built below) about a job only once jobs are running.
   const recovery: JobRecovery = new JobRecovery({ services, logger, job: (jobId) => worker.view(jobId) });
-  const gate: OrderingGate = new OrderingGate({
-    jobs: services.jobs,
-    logger,
-    deferMs: options.deferMs ?? 500,
-    release: (job) => recovery.release(job),
-  });
   const worker: JobWorker<RecordedWork> = new JobWorker<RecordedWork>({
     connection: options.connection,
     ...(options.queueName ? { queueName: options.queueName } : {}),
     ...(options.prefix ? { prefix: options.prefix } : {}),
     concurrency: options.concurrency,
     logger,
-    handlers: jobHandlers(services, gate, logger),
+    handlers: jobHandlers(services, logger),
     ...(options.lockDurationMs ? { lockDurationMs: options.lockDurationMs } : {}),
   });
   return {

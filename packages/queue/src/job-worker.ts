@@ -1,6 +1,6 @@
 import type { JobResult } from "@arcade/contracts";
 import { type AppError, type Logger, toAppError } from "@arcade/core";
-import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from "bullmq";
+import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { type QueueFailure, QueueFailureError, queueFailureReason, readQueueFailure } from "./job-failure.js";
 import { QUEUE_NAME } from "./queue-name.js";
@@ -21,9 +21,7 @@ export type Admission<T> =
   /** Run it: `work` is what run(), fail() and retrying() get. */
   | { run: T }
   /** End it in the queue as done without running (e.g. its row is already over). */
-  | { skip: string }
-  /** Put it back into the delayed set for `deferMs`; does not count as an attempt. */
-  | { deferMs: number; reason: string };
+  | { skip: string };
 
 export interface JobHandlers<T> {
   /** Loads what the attempt works on. A throw fails the attempt (retried like any) with its code. */
@@ -78,8 +76,8 @@ export interface JobWorkerOptions<T> {
 
 /**
  * The BullMQ worker of the plugin-ops queue, and everything BullMQ about it: retries with
- * exponential backoff from the job's options, UnrecoverableError for a final failure, delays
- * with the worker's lock token (DelayedError), and errors carried as JSON in `failedReason`.
+ * exponential backoff from the job's options, UnrecoverableError for a final failure, and
+ * errors carried as JSON in `failedReason`.
  * The handlers see plain objects only.
  */
 export class JobWorker<T> {
@@ -90,7 +88,7 @@ export class JobWorker<T> {
     const queueName = options.queueName ?? QUEUE_NAME;
     const prefix = options.prefix ? { prefix: options.prefix } : {};
     const { handlers, logger } = options;
-    const processor = async (job: Job, token?: string): Promise<JobResult> => {
+    const processor = async (job: Job): Promise<JobResult> => {
       const queued: QueuedJob = {
         jobId: job.id ?? "",
         name: job.name,
@@ -108,11 +106,6 @@ export class JobWorker<T> {
       if ("skip" in admission) {
         logger.warn({ jobId: queued.jobId, reason: admission.skip }, "job skipped: its row is already over");
         return {};
-      }
-      if ("deferMs" in admission) {
-        logger.debug({ jobId: queued.jobId, reason: admission.reason }, "job deferred");
-        await job.moveToDelayed(Date.now() + admission.deferMs, token);
-        throw new DelayedError(admission.reason);
       }
       const work = admission.run;
       try {

@@ -36,7 +36,6 @@ export interface PipelineOptions {
   /** Worker instances (each its own connection), each with `concurrency` slots. Default 1 x 1. */
   workers?: number;
   concurrency?: number;
-  deferMs?: number;
 }
 
 const redisUrl = process.env.ARCADE_TEST_REDIS_URL;
@@ -133,7 +132,6 @@ export class Pipeline {
       connection: this.connection(),
       prefix: this.prefix,
       concurrency: this.options.concurrency ?? 1,
-      deferMs: this.options.deferMs ?? 50,
       logger: this.services.logger,
     });
     this.workers.push(worker);

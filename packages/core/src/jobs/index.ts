@@ -3,7 +3,6 @@ export * from "./artifact-fetcher.js";
 export * from "./define-job.js";
 export * from "./fail-job.js";
 export * from "./job-context.js";
-export * from "./job-order.js";
 export * from "./job-payload.js";
 export * from "./object-keys.js";
 export * from "./orphan-sweep.js";
