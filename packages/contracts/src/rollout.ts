@@ -245,9 +245,14 @@ export type ConvergenceOutcome =
 /** Which nodes load which version, step by step, in a plan. */
 export interface PlannedStep {
   step: number;
+  kind: RolloutBatch["kind"];
   holdMs: number;
-  /** Every live node and the version it serves once this step is applied. */
-  nodes: { nodeId: string; version: string }[];
+  /**
+   * Every live node and the share of calls (percent) each version serves there once this step
+   * is applied: `{ "2.0.0": 100 }`, `{ "1.0.0": 90, "2.0.0": 10 }` (split), `{}` (nothing: not
+   * installed yet, or unloaded). A two-phase `prepare` step loads `loads` without serving it.
+   */
+  nodes: { nodeId: string; serves: Record<string, number>; loads?: string }[];
 }
 
 /** A dependency the new version needs that the installed plugins do not meet. */

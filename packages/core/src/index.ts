@@ -6,6 +6,7 @@ export * from "./jobs/index.js";
 export * from "./limits/index.js";
 export * from "./manifest/index.js";
 export * from "./permissions/index.js";
+export * from "./plans/index.js";
 export * from "./ports/index.js";
 export * from "./retry/index.js";
 export * from "./rollout/index.js";

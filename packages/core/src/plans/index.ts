@@ -1,0 +1,2 @@
+export * from "./plan-change.js";
+export * from "./planned-steps.js";

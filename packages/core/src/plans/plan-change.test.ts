@@ -1,0 +1,225 @@
+import { type Manifest, PluginStatus } from "@arcade/contracts";
+import { describe, expect, it } from "vitest";
+import type { DependencyPlugin } from "../dependencies/index.js";
+import { type PlanInput, type PlannedPlugin, planChange } from "./plan-change.js";
+
+function manifest(version: string, over: Partial<Manifest> = {}): Manifest {
+  return { name: "slack", version, pluginType: "notify", entryPoint: "index.js", ...over };
+}
+
+const v1 = manifest("1.0.0", {
+  configSchema: { type: "object", properties: { url: { type: "string" } } },
+  permissions: { network: { hosts: ["hooks.slack.com:443"] } },
+});
+const current: PlannedPlugin = {
+  pluginId: "plugin_slack_1",
+  name: "slack",
+  version: "1.0.0",
+  manifest: v1,
+  config: { url: "https://hooks.slack.com/x", channel: "#ops" },
+};
+
+function plugin(
+  name: string,
+  version: string,
+  deps: { name: string; version: string }[] = [],
+): DependencyPlugin {
+  return {
+    pluginId: `plugin_${name}`,
+    name,
+    version,
+    isEnabled: PluginStatus.Enabled,
+    manifest: { dependencies: deps },
+  };
+}
+
+const installed = [
+  plugin("slack", "1.0.0"),
+  plugin("alerts", "3.0.0", [{ name: "slack", version: "^1.0.0" }]),
+];
+
+function update(next: Manifest, over: Partial<PlanInput> = {}): PlanInput {
+  return {
+    type: "update",
+    current,
+    next,
+    installed,
+    platformVersion: "2.4.0",
+    liveNodes: ["n1", "n2", "n3"],
+    ...over,
+  };
+}
+
+describe("planChange: update", () => {
+  const v2 = manifest("2.0.0", {
+    minVersion: "3.0.0",
+    configSchema: {
+      type: "object",
+      properties: { url: { type: "string", format: "uri" }, channel: { type: "integer" } },
+      additionalProperties: false,
+    },
+    permissions: { network: { hosts: ["hooks.slack.com:443", "api.slack.com:443"] }, env: ["HTTP_PROXY"] },
+  });
+
+  it("lists every reason the job would fail, with its code, and what would change", () => {
+    const plan = planChange(update(v2));
+    expect(plan).toMatchObject({
+      type: "update",
+      pluginId: "plugin_slack_1",
+      fromVersion: "1.0.0",
+      toVersion: "2.0.0",
+    });
+    expect(plan.blocked.map((b) => b.code)).toEqual([
+      "DEPENDENCY_VERSION",
+      "PERMISSIONS_ESCALATED",
+      "FORBIDDEN",
+      "PLATFORM_VERSION_UNSUPPORTED",
+      "CONFIG_INVALID",
+    ]);
+    expect(plan.dependencies.broken).toEqual([
+      { pluginId: "plugin_alerts", name: "alerts", version: "3.0.0", requires: "^1.0.0" },
+    ]);
+    expect(plan.permissions).toEqual({
+      next: ["network.hosts api.slack.com:443", "network.hosts hooks.slack.com:443", "env HTTP_PROXY"],
+      added: ["network.hosts api.slack.com:443", "env HTTP_PROXY"],
+      removed: [],
+      escalated: true,
+    });
+    expect(plan.platform).toEqual({ minVersion: "3.0.0", platformVersion: "2.4.0", compatible: false });
+    expect(plan.config?.invalidKeys).toEqual(["channel"]);
+  });
+
+  it("a clean update by an admin who accepts the permissions is not blocked", () => {
+    const clean = manifest("1.1.0", {
+      configSchema: v1.configSchema,
+      permissions: { network: { hosts: ["hooks.slack.com:443"] }, env: ["HTTP_PROXY"] },
+    });
+    const plan = planChange(update(clean, { request: { acceptPermissions: true, requestedRole: "admin" } }));
+    expect(plan.blocked).toEqual([]);
+    expect(plan.permissions?.added).toEqual(["env HTTP_PROXY"]);
+    expect(plan.config).toEqual({ invalidKeys: [], errors: [] });
+  });
+
+  it("shows which node would serve what at each canary step", () => {
+    const plan = planChange(
+      update(manifest("1.1.0", { permissions: v1.permissions }), {
+        rollout: { strategy: "canary", steps: [{ nodes: 1, hold: "60s" }, { percent: 100 }] },
+      }),
+    );
+    expect(plan.rollout?.strategy).toBe("canary");
+    expect(
+      plan.rollout?.steps.map((s) => s.nodes.map((n) => `${n.nodeId}:${Object.keys(n.serves).join("+")}`)),
+    ).toEqual([
+      ["n1:1.1.0", "n2:1.0.0", "n3:1.0.0"],
+      ["n1:1.1.0", "n2:1.1.0", "n3:1.1.0"],
+    ]);
+    expect(plan.rollout?.steps[0]?.holdMs).toBe(60_000);
+  });
+
+  it("a split serves both versions in shares; two-phase loads before it serves", () => {
+    const next = manifest("1.1.0", { permissions: v1.permissions });
+    const split = planChange(update(next, { rollout: { strategy: "all-at-once", split: { "1.1.0": 10 } } }));
+    expect(split.rollout?.steps[0]?.nodes[0]).toEqual({ nodeId: "n1", serves: { "1.1.0": 10, "1.0.0": 90 } });
+    const twoPhase = planChange(update(next, { rollout: { strategy: "two-phase" } }));
+    expect(twoPhase.rollout?.steps.map((s) => [s.kind, s.nodes[0]])).toEqual([
+      ["prepare", { nodeId: "n1", serves: { "1.0.0": 100 }, loads: "1.1.0" }],
+      ["switch", { nodeId: "n1", serves: { "1.1.0": 100 } }],
+    ]);
+  });
+
+  it("an invalid rollout request is blocked with pointers under /rollout", () => {
+    const plan = planChange(
+      update(manifest("1.1.0"), { rollout: { strategy: "canary", steps: [{ nodes: 1, hold: "soon" }] } }),
+    );
+    expect(plan.rollout).toBeNull();
+    expect(plan.blocked).toContainEqual(
+      expect.objectContaining({
+        code: "VALIDATION_FAILED",
+        errors: [expect.objectContaining({ path: "/rollout/steps/0/hold" })],
+      }),
+    );
+  });
+
+  it("an older version is VERSION_NOT_NEWER unless the request allows a downgrade", () => {
+    // 0.9.0 also leaves alerts' ^1.0.0: the plan says so at once, where the job stops at the first.
+    const older = manifest("0.9.0", { permissions: v1.permissions });
+    expect(planChange(update(older)).blocked.map((b) => b.code)).toEqual([
+      "VERSION_NOT_NEWER",
+      "DEPENDENCY_VERSION",
+    ]);
+    expect(
+      planChange(update(older, { request: { allowDowngrade: true } })).blocked.map((b) => b.code),
+    ).toEqual(["DEPENDENCY_VERSION"]);
+  });
+});
+
+describe("planChange: other changes", () => {
+  it("install: unmet dependencies and every permission as new", () => {
+    const plan = planChange({
+      type: "install",
+      current: null,
+      next: manifest("1.0.0", {
+        name: "pager",
+        dependencies: [{ name: "sms", version: "^2.0.0" }],
+        permissions: { process: true },
+      }),
+      installed,
+      platformVersion: "2.4.0",
+      liveNodes: ["n1"],
+    });
+    expect(plan.dependencies.unmet).toEqual([
+      { name: "sms", version: "^2.0.0", installed: null, reason: "not-installed" },
+    ]);
+    expect(plan.permissions).toMatchObject({ added: ["process"], escalated: false });
+    expect(plan.blocked.map((b) => b.code)).toEqual(["DEPENDENCY_MISSING", "FORBIDDEN"]);
+    expect(plan.rollout?.steps[0]?.nodes).toEqual([{ nodeId: "n1", serves: { "1.0.0": 100 } }]);
+  });
+
+  it("disable: the cascade, refused without cascade=true; every node stops serving", () => {
+    const input: PlanInput = {
+      type: "disable",
+      current,
+      installed,
+      platformVersion: "2.4.0",
+      liveNodes: ["n1", "n2"],
+    };
+    const refused = planChange(input);
+    expect(refused.dependencies.cascade.map((d) => d.name)).toEqual(["alerts"]);
+    expect(refused.blocked.map((b) => b.code)).toEqual(["DEPENDENTS_EXIST"]);
+    const cascaded = planChange({ ...input, request: { cascade: true } });
+    expect(cascaded.blocked).toEqual([]);
+    expect(cascaded.rollout?.steps[0]?.nodes).toEqual([
+      { nodeId: "n1", serves: {} },
+      { nodeId: "n2", serves: {} },
+    ]);
+  });
+
+  it("configure: the keys of the new config the schema refuses", () => {
+    const plan = planChange({
+      type: "configure",
+      current,
+      installed,
+      platformVersion: "2.4.0",
+      liveNodes: [],
+      request: { config: { url: 42 } },
+    });
+    expect(plan.config?.invalidKeys).toEqual(["url"]);
+    expect(plan.blocked.map((b) => b.code)).toEqual(["CONFIG_INVALID"]);
+  });
+
+  it("anything but install needs the plugin", () => {
+    const plan = planChange({
+      type: "enable",
+      current: null,
+      installed,
+      platformVersion: "2.4.0",
+      liveNodes: [],
+    });
+    expect(plan.blocked.map((b) => b.code)).toEqual(["PLUGIN_NOT_FOUND"]);
+  });
+
+  it("is a pure function of its inputs: the same inputs, the same plan", () => {
+    const input = update(manifest("1.1.0"), { rollout: { strategy: "canary" }, seed: "plugin_slack_1" });
+    expect(planChange(input)).toEqual(planChange(structuredClone(input)));
+  });
+});

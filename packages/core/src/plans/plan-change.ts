@@ -1,0 +1,284 @@
+import type {
+  ChangePlan,
+  FieldError,
+  JobType,
+  Manifest,
+  PluginPermissions,
+  RolloutRequest,
+} from "@arcade/contracts";
+import semver from "semver";
+import {
+  assertNoEnabledDependents,
+  cascadeOrder,
+  checkDependencies,
+  checkDependentsAccept,
+  checkPlatformVersion,
+  type DependencyPlugin,
+  enabledDependents,
+  supportsPlatform,
+  unmetDependencies,
+} from "../dependencies/index.js";
+import { AppError } from "../errors/app-error.js";
+import {
+  adminOnlyPermissions,
+  describePermissions,
+  permissionsBeyond,
+  permissionsOf,
+} from "../permissions/index.js";
+import { expandRollout } from "../rollout/rollout-batches.js";
+import { validateConfig } from "../schema/validate-config.js";
+import { plannedSteps } from "./planned-steps.js";
+
+/** The installed plugin a change starts from. */
+export interface PlannedPlugin {
+  pluginId: string;
+  name: string;
+  version: string;
+  manifest: Manifest;
+  /** The permissions stored with the installed version (its manifest's when absent). */
+  permissions?: PluginPermissions | null;
+  /** The stored config, as the job reads it. */
+  config: Record<string, unknown> | null;
+}
+
+/** Everything a plan depends on: it is a pure function of these. */
+export interface PlanInput {
+  type: JobType;
+  /** The installed plugin; null on install. */
+  current: PlannedPlugin | null;
+  /** The manifest of the version the change brings (install, update, rollback). */
+  next?: Manifest | null;
+  /** Every installed plugin (the dependency rules' view). */
+  installed: readonly DependencyPlugin[];
+  platformVersion: string;
+  /** The nodes live now, which would load the change. */
+  liveNodes: readonly string[];
+  rollout?: RolloutRequest | undefined;
+  /** Seeds the canary order (the plugin id), as the real rollout will. */
+  seed?: string;
+  /** The request's options, as the job payload would carry them. */
+  request?: {
+    cascade?: boolean;
+    acceptPermissions?: boolean;
+    allowDowngrade?: boolean;
+    requestedRole?: "viewer" | "operator" | "admin";
+    /** configure: the new config. */
+    config?: Record<string, unknown>;
+  };
+}
+
+type Blocked = ChangePlan["blocked"][number];
+
+/**
+ * What `?dryRun=true` answers: the same rules the jobs apply (dependencies, permissions,
+ * platform version, config, rollout request), run on the inputs without changing anything.
+ * Every rule that would fail the job is listed in `blocked` with the job's error code, so the
+ * plan shows all of them at once where the job stops at the first.
+ */
+export function planChange(input: PlanInput): ChangePlan {
+  const { type, current } = input;
+  const next = input.next ?? null;
+  const request = input.request ?? {};
+  const blocked: Blocked[] = [];
+  const name = next?.name ?? current?.name ?? "";
+  // What the nodes serve before: nothing on an install, nor while the plugin is disabled.
+  const fromVersion = type === "install" || type === "enable" ? null : (current?.version ?? null);
+  const toVersion =
+    next?.version ?? (type === "disable" || type === "uninstall" ? null : (current?.version ?? null));
+
+  if (type !== "install" && current === null) {
+    blocked.push({ code: "PLUGIN_NOT_FOUND", message: "the plugin is not installed" });
+  }
+  if (
+    type === "update" &&
+    current &&
+    next &&
+    !request.allowDowngrade &&
+    !newer(next.version, current.version)
+  ) {
+    blocked.push({
+      code: "VERSION_NOT_NEWER",
+      message: `version ${next.version} is not newer than the installed ${current.version}`,
+    });
+  }
+
+  const plan: ChangePlan = {
+    type,
+    pluginId: current?.pluginId ?? null,
+    name,
+    fromVersion,
+    toVersion,
+    dependencies: dependencySection(input, next, blocked),
+    permissions: next ? permissionSection(type, current, next, request, blocked) : null,
+    platform: next ? platformSection(next, input.platformVersion, blocked) : null,
+    config: configSection(type, current, next, request, blocked),
+    rollout: null,
+    blocked,
+  };
+  plan.rollout = rolloutSection(input, fromVersion, toVersion, blocked);
+  return plan;
+}
+
+function dependencySection(
+  input: PlanInput,
+  next: Manifest | null,
+  blocked: Blocked[],
+): ChangePlan["dependencies"] {
+  const { type, current, installed } = input;
+  const section: ChangePlan["dependencies"] = { cascade: [], broken: [], unmet: [] };
+  if (next) {
+    section.unmet = unmetDependencies(
+      next,
+      installed.filter((p) => p.name !== next.name),
+    );
+    capture(blocked, () => checkDependencies(next, installed));
+    if (current && type !== "install") {
+      section.broken = enabledDependents(current.name, installed).filter(
+        (d) => !semver.satisfies(next.version, d.requires),
+      );
+      capture(blocked, () => checkDependentsAccept(current, next.version, installed));
+    }
+  } else if (current && (type === "disable" || type === "uninstall")) {
+    section.cascade = cascadeOrder(current.name, installed, "enabled");
+    if (!input.request?.cascade) capture(blocked, () => assertNoEnabledDependents(current, installed, type));
+  } else if (current && type === "enable") {
+    section.unmet = unmetDependencies(
+      current.manifest,
+      installed.filter((p) => p.name !== current.name),
+    );
+    capture(blocked, () => checkDependencies(current.manifest, installed));
+  }
+  return section;
+}
+
+function permissionSection(
+  type: JobType,
+  current: PlannedPlugin | null,
+  next: Manifest,
+  request: NonNullable<PlanInput["request"]>,
+  blocked: Blocked[],
+): ChangePlan["permissions"] {
+  const nextPermissions = permissionsOf(next);
+  const currentPermissions =
+    current && type !== "install" ? (current.permissions ?? permissionsOf(current.manifest)) : null;
+  const added = currentPermissions
+    ? permissionsBeyond(nextPermissions, currentPermissions)
+    : describePermissions(nextPermissions);
+  const removed = currentPermissions ? permissionsBeyond(currentPermissions, nextPermissions) : [];
+  const escalated = type === "update" && added.length > 0;
+  if (escalated && request.acceptPermissions !== true) {
+    blocked.push({
+      code: "PERMISSIONS_ESCALATED",
+      message: `version ${next.version} asks for permissions the installed version does not have: ${added.join(", ")}`,
+      errors: added.map((line) => ({ path: "/permissions", message: `new: ${line}` })),
+    });
+  }
+  if (type === "install" || type === "update") {
+    const needAdmin = adminOnlyPermissions(nextPermissions).filter((line) => added.includes(line));
+    if (needAdmin.length > 0 && request.requestedRole !== "admin") {
+      blocked.push({ code: "FORBIDDEN", message: `approving ${needAdmin.join(", ")} needs the admin role` });
+    }
+  }
+  return { next: describePermissions(nextPermissions), added, removed, escalated };
+}
+
+function platformSection(
+  next: Manifest,
+  platformVersion: string,
+  blocked: Blocked[],
+): ChangePlan["platform"] {
+  capture(blocked, () => checkPlatformVersion(next.minVersion, platformVersion));
+  return {
+    minVersion: next.minVersion ?? null,
+    platformVersion,
+    compatible: supportsPlatform(next.minVersion, platformVersion),
+  };
+}
+
+/**
+ * The config the plugin would run with, checked against the schema it would run under: the
+ * stored config over the new version's defaults (update, rollback, install), or the config the
+ * request sends (configure). Lists the top-level keys the schema would refuse.
+ */
+function configSection(
+  type: JobType,
+  current: PlannedPlugin | null,
+  next: Manifest | null,
+  request: NonNullable<PlanInput["request"]>,
+  blocked: Blocked[],
+): ChangePlan["config"] {
+  let errors: FieldError[];
+  if (type === "configure" && current) {
+    errors = validateConfig(current.manifest.configSchema ?? null, request.config ?? {});
+  } else if (next && (type === "install" || type === "update" || type === "rollback")) {
+    const stored = type === "install" ? {} : (current?.config ?? {});
+    errors = validateConfig(next.configSchema ?? null, { ...(next.defaultConfig ?? {}), ...stored });
+  } else {
+    return null;
+  }
+  if (errors.length > 0) {
+    blocked.push({
+      code: "CONFIG_INVALID",
+      message:
+        type === "configure"
+          ? "the config does not satisfy the plugin's configSchema"
+          : `the plugin's current config does not satisfy the configSchema of ${next?.version}`,
+      errors,
+    });
+  }
+  return { invalidKeys: topLevelKeys(errors), errors };
+}
+
+function rolloutSection(
+  input: PlanInput,
+  fromVersion: string | null,
+  toVersion: string | null,
+  blocked: Blocked[],
+): ChangePlan["rollout"] {
+  // Strategies apply to changes of version; every other change reaches every node at once.
+  const versioned = input.type === "install" || input.type === "update" || input.type === "rollback";
+  const rollout = (versioned ? input.rollout : undefined) ?? { strategy: "all-at-once" as const };
+  const versions = toVersion === null ? undefined : { fromVersion, toVersion };
+  try {
+    const batches = expandRollout(rollout, input.liveNodes, {
+      ...(input.seed !== undefined ? { seed: input.seed } : {}),
+      ...(versions ? { versions } : {}),
+    });
+    return {
+      strategy: rollout.strategy,
+      steps: plannedSteps(batches, { fromVersion, toVersion, split: rollout.split }),
+    };
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    blocked.push({
+      code: error.code,
+      message: error.message,
+      errors: error.errors.map((e) => ({ ...e, path: `/rollout${e.path}` })),
+    });
+    return null;
+  }
+}
+
+/** The first reference token of each error's pointer: `/slack/token` -> `slack`; the root as "". */
+function topLevelKeys(errors: readonly FieldError[]): string[] {
+  const keys = errors.map((e) => (e.path.split("/")[1] ?? "").replace(/~1/g, "/").replace(/~0/g, "~"));
+  return [...new Set(keys)].sort();
+}
+
+/** Runs a rule the jobs run; its AppError becomes a `blocked` entry instead of a throw. */
+function capture(blocked: Blocked[], rule: () => void): void {
+  try {
+    rule();
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    blocked.push({
+      code: error.code,
+      message: error.message,
+      ...(error.errors.length > 0 ? { errors: error.errors } : {}),
+    });
+  }
+}
+
+function newer(version: string, installed: string): boolean {
+  return semver.valid(installed) === null || semver.gt(version, installed);
+}
