@@ -2,6 +2,7 @@ import type { JobPayloads, JobResult, JobType } from "@arcade/contracts";
 import type { AppError } from "../errors/app-error.js";
 import type { Logger } from "../ports/logger.js";
 import type { JobRecord } from "../ports/plugin-repo.js";
+import { retry } from "../retry/retry.js";
 import type { FailedJob } from "./define-job.js";
 import { JOBS } from "./registry.js";
 import type { JobAttempt } from "./run-job.js";
@@ -124,33 +125,32 @@ async function recordOutcome(
   logger: Logger,
   outcome: { state: "failed" } | { state: "succeeded"; result: JobResult },
 ): Promise<void> {
-  let lastError: unknown;
-  for (let i = 0; i < RECORD_ATTEMPTS; i++) {
-    if (i > 0) await new Promise((r) => setTimeout(r, RECORD_BACKOFF_MS * 2 ** (i - 1)));
+  const record = async () => {
     const now = svc.clock.now();
-    try {
-      await svc.jobs.update(attempt.jobId, {
-        ...(outcome.state === "succeeded"
-          ? { state: "succeeded", result: outcome.result, error: null, progress: 100 }
-          : {
-              state: "failed",
-              // detail and extras as in the API's problem body: what to do next, and the ids
-              // it names (PLUGIN_EXISTS: the installed plugin's pluginId).
-              error: {
-                ...error.extras,
-                code: error.code,
-                message: error.message,
-                ...(error.detail ? { detail: error.detail } : {}),
-                ...(error.errors.length ? { errors: error.errors } : {}),
-              },
-            }),
-        finishedAt: now,
-        updatedAt: now,
-      });
-      return;
-    } catch (recordError) {
-      lastError = recordError;
-    }
+    await svc.jobs.update(attempt.jobId, {
+      ...(outcome.state === "succeeded"
+        ? { state: "succeeded", result: outcome.result, error: null, progress: 100 }
+        : {
+            state: "failed",
+            // detail and extras as in the API's problem body: what to do next, and the ids
+            // it names (PLUGIN_EXISTS: the installed plugin's pluginId).
+            error: {
+              ...error.extras,
+              code: error.code,
+              message: error.message,
+              ...(error.detail ? { detail: error.detail } : {}),
+              ...(error.errors.length ? { errors: error.errors } : {}),
+            },
+          }),
+      finishedAt: now,
+      updatedAt: now,
+    });
+  };
+  let lastError: unknown;
+  try {
+    return await retry(record, { attempts: RECORD_ATTEMPTS, baseDelayMs: RECORD_BACKOFF_MS });
+  } catch (recordError) {
+    lastError = recordError;
   }
   logStuck(
     logger,
