@@ -5,7 +5,7 @@ import { AppError } from "../errors/app-error.js";
 import { newPluginId } from "../ids/index.js";
 import { nameKey } from "../manifest/index.js";
 import type { PluginRecord, PluginVersionRecord } from "../ports/plugin-repo.js";
-import { validateConfig } from "../schema/index.js";
+import { validateStoredConfig } from "../schema/index.js";
 import { SignaturePolicy } from "../signature/index.js";
 import type { JobContext } from "./job-context.js";
 import type { JobServices } from "./services.js";
@@ -82,7 +82,7 @@ export async function checkUpdate(
   }
   const stored = (await svc.plugins.getConfig(existing.pluginId)) ?? {};
   const effective = { ...(manifest.defaultConfig ?? {}), ...stored };
-  const errors = validateConfig(manifest.configSchema ?? null, effective);
+  const errors = validateStoredConfig(manifest.configSchema ?? null, effective);
   if (errors.length > 0) {
     throw new AppError(
       "CONFIG_INVALID",

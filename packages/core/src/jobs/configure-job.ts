@@ -1,6 +1,6 @@
 import { JobPayloadSchemas, type JobPayloads, type JobResult } from "@arcade/contracts";
 import { AppError } from "../errors/app-error.js";
-import { validateConfig } from "../schema/index.js";
+import { validateStoredConfig } from "../schema/index.js";
 import { activate } from "./activate.js";
 import { requirePlugin } from "./artifact-checks.js";
 import { defineJob } from "./define-job.js";
@@ -23,7 +23,8 @@ async function runConfigure(
   payload: JobPayloads["configure"],
 ): Promise<JobResult> {
   const plugin = await requirePlugin(svc, payload.pluginId);
-  const errors = validateConfig(plugin.configSchema, payload.config);
+  // Secret values arrive encrypted (the API checked them in clear before it sealed them).
+  const errors = validateStoredConfig(plugin.configSchema, payload.config);
   if (errors.length > 0) {
     throw new AppError("CONFIG_INVALID", "config does not satisfy the plugin's configSchema", { errors });
   }

@@ -1,7 +1,7 @@
 import { JobPayloadSchemas, type JobPayloads, type JobResult } from "@arcade/contracts";
 import { AppError } from "../errors/app-error.js";
 import type { PluginRecord, PluginVersionRecord } from "../ports/plugin-repo.js";
-import { validateConfig } from "../schema/index.js";
+import { validateStoredConfig } from "../schema/index.js";
 import { activate } from "./activate.js";
 import { checkCompatibility, checkStoredSignature, requirePlugin } from "./artifact-checks.js";
 import { defineJob } from "./define-job.js";
@@ -64,7 +64,7 @@ async function runRollback(
   checkStoredSignature(svc, target);
   const permissions = checkRollbackPermissions(svc, target.manifest);
   const stored = (await svc.plugins.getConfig(plugin.pluginId)) ?? {};
-  const errors = validateConfig(target.manifest.configSchema ?? null, {
+  const errors = validateStoredConfig(target.manifest.configSchema ?? null, {
     ...(target.manifest.defaultConfig ?? {}),
     ...stored,
   });

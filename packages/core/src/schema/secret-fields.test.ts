@@ -7,10 +7,11 @@ import {
   maskSecrets,
   mergeMasked,
   SECRET_MASK,
+  sealedConfigSchema,
   secretFields,
   secretSchemaProblems,
 } from "./secret-fields.js";
-import { validateConfig } from "./validate-config.js";
+import { validateConfig, validateStoredConfig } from "./validate-config.js";
 
 const schema = {
   type: "object",
@@ -190,5 +191,42 @@ describe("manifests may use x-secret and writeOnly", () => {
     expect(validateConfig(schema, { ...config, webhookUrl: "not a url" })).toEqual([
       { path: "/webhookUrl", message: "must be a valid uri" },
     ]);
+  });
+});
+
+describe("validateStoredConfig (a config whose secrets are ciphertexts)", () => {
+  const schema = {
+    type: "object",
+    properties: {
+      url: { type: "string", format: "uri", writeOnly: true },
+      slack: { type: "object", properties: { token: { type: "string", pattern: "^xox", "x-secret": true } } },
+      timeoutMs: { type: "integer", maximum: 1000 },
+    },
+    required: ["url"],
+    additionalProperties: false,
+  };
+  const sealed = { url: "arcade:enc:v1:k1:AAAA", slack: { token: "arcade:enc:v1:k1:BBBB" }, timeoutMs: 5 };
+
+  it("skips the secrets' contents and checks everything else, required secrets included", () => {
+    expect(validateStoredConfig(schema, sealed)).toEqual([]);
+    expect(validateStoredConfig(schema, { ...sealed, timeoutMs: 5000 }).map((e) => e.path)).toEqual([
+      "/timeoutMs",
+    ]);
+    expect(validateStoredConfig(schema, { timeoutMs: 5 }).map((e) => e.path)).toEqual(["/url"]);
+    expect(validateStoredConfig(schema, { ...sealed, extra: 1 }).length).toBe(1);
+    // The full schema still refuses a ciphertext where a URL belongs: PUT checks the plain value.
+    expect(
+      validateConfig(schema, sealed)
+        .map((e) => e.path)
+        .sort(),
+    ).toEqual(["/slack/token", "/url"]);
+  });
+
+  it("leaves a schema without secrets as it is", () => {
+    const plain = { type: "object", properties: { a: { type: "string" } } };
+    expect(sealedConfigSchema(plain)).toBe(plain);
+    expect(sealedConfigSchema(schema)).not.toBe(schema);
+    expect(sealedConfigSchema(schema)).toBe(sealedConfigSchema(schema));
+    expect((schema.properties.url as { format?: string }).format).toBe("uri");
   });
 });

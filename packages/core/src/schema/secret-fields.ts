@@ -172,3 +172,25 @@ export function mergeMasked(schema: unknown, incoming: JsonObject, stored: JsonO
     value === SECRET_MASK ? (stored ? valueAtPath(stored, field.path) : undefined) : value,
   );
 }
+
+const sealedCache = new WeakMap<object, unknown>();
+
+/**
+ * `schema` with every secret property's own schema replaced by `{}` (anything), its `required`
+ * lists kept: what a stored config is checked against. A stored secret is a ciphertext, checked
+ * against the real schema as plain text when it was set (PUT /config), so a job that re-checks
+ * a stored config (configure, update, rollback) checks everything but the secrets' contents.
+ */
+export function sealedConfigSchema(schema: unknown): unknown {
+  if (!isObject(schema) || !hasSecretFields(schema)) return schema;
+  const known = sealedCache.get(schema);
+  if (known) return known;
+  const sealed = structuredClone(schema);
+  for (const field of secretFields(schema)) {
+    let node: JsonObject = sealed;
+    for (const name of field.path.slice(0, -1)) node = (node.properties as JsonObject)[name] as JsonObject;
+    (node.properties as JsonObject)[field.path.at(-1)!] = {};
+  }
+  sealedCache.set(schema, sealed);
+  return sealed;
+}

@@ -2,6 +2,7 @@ import type { FieldError } from "@arcade/contracts";
 import { AppError } from "../errors/app-error.js";
 import { formatFieldErrors } from "./field-errors.js";
 import { validateAgainst } from "./schema-compiler.js";
+import { sealedConfigSchema } from "./secret-fields.js";
 import { overlongStrings } from "./string-cap.js";
 
 /**
@@ -18,6 +19,14 @@ export function validateConfig(configSchema: unknown, config: unknown): FieldErr
   if (overlong.length > 0) return overlong;
   if (configSchema === null || configSchema === undefined) return [];
   return validateAgainst(configSchema, config, "");
+}
+
+/**
+ * validateConfig for a config as stored, whose secret values may be ciphertexts: the secrets'
+ * contents are not checked (they were, in clear, when they were set), everything else is.
+ */
+export function validateStoredConfig(configSchema: unknown, config: unknown): FieldError[] {
+  return validateConfig(sealedConfigSchema(configSchema), config);
 }
 
 /** validateConfig, throwing CONFIG_INVALID with every error. */
