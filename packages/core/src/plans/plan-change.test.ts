@@ -127,6 +127,11 @@ describe("planChange: update", () => {
     ]);
   });
 
+  it("an update must keep the plugin's name", () => {
+    const renamed = manifest("1.1.0", { name: "slack2", permissions: v1.permissions });
+    expect(planChange(update(renamed)).blocked.map((b) => b.code)).toEqual(["MANIFEST_INVALID"]);
+  });
+
   it("an invalid rollout request is blocked with pointers under /rollout", () => {
     const plan = planChange(
       update(manifest("1.1.0"), { rollout: { strategy: "canary", steps: [{ nodes: 1, hold: "soon" }] } }),
@@ -205,6 +210,18 @@ describe("planChange: other changes", () => {
     });
     expect(plan.config?.invalidKeys).toEqual(["url"]);
     expect(plan.blocked.map((b) => b.code)).toEqual(["CONFIG_INVALID"]);
+  });
+
+  it("install: a name already taken (in any case) is PLUGIN_EXISTS", () => {
+    const plan = planChange({
+      type: "install",
+      current: null,
+      next: manifest("2.0.0", { name: "Slack" }),
+      installed,
+      platformVersion: "2.4.0",
+      liveNodes: [],
+    });
+    expect(plan.blocked.map((b) => b.code)).toEqual(["PLUGIN_EXISTS"]);
   });
 
   it("anything but install needs the plugin", () => {

@@ -19,6 +19,7 @@ import {
   unmetDependencies,
 } from "../dependencies/index.js";
 import { AppError } from "../errors/app-error.js";
+import { nameKey } from "../manifest/manifest-rules.js";
 import {
   adminOnlyPermissions,
   describePermissions,
@@ -86,8 +87,25 @@ export function planChange(input: PlanInput): ChangePlan {
   const toVersion =
     next?.version ?? (type === "disable" || type === "uninstall" ? null : (current?.version ?? null));
 
+  if (type === "install" && next) {
+    // Names are unique regardless of case and Unicode spelling, as the install job claims them.
+    const holder = input.installed.find((p) => nameKey(p.name) === nameKey(next.name));
+    if (holder) {
+      blocked.push({
+        code: "PLUGIN_EXISTS",
+        message: `a plugin named "${next.name}" is already installed (${holder.pluginId})`,
+      });
+    }
+  }
   if (type !== "install" && current === null) {
     blocked.push({ code: "PLUGIN_NOT_FOUND", message: "the plugin is not installed" });
+  }
+  if (type === "update" && current && next && next.name !== current.name) {
+    blocked.push({
+      code: "MANIFEST_INVALID",
+      message: "an update must keep the plugin's name",
+      errors: [{ path: "/name", message: `must stay "${current.name}" (the plugin being updated)` }],
+    });
   }
   if (
     type === "update" &&

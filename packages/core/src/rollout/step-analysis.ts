@@ -128,9 +128,11 @@ export function analyseStep(input: StepFigures): AnalysisVerdict {
         check: "p99Ratio",
         observed: null,
         limit: limits.p99Ratio,
-        message: baseline
-          ? `p99 not compared: ${baseline.version} had ${baseline.calls} calls, fewer than ${limits.minCalls}`
-          : "p99 not compared: no node runs the old version",
+        message: !baseline
+          ? "p99 not compared: no node runs the old version"
+          : !baselineJudges
+            ? `p99 not compared: ${baseline.version} had ${baseline.calls} calls, fewer than ${limits.minCalls}`
+            : "p99 not compared: no latency figures",
       });
     }
   }
