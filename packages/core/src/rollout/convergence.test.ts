@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { convergenceOutcome, summarizeConvergence } from "./convergence.js";
 
@@ -49,6 +50,31 @@ describe("summarizeConvergence", () => {
       done: true,
       nodes: { expected: 2, applied: ["n1", "n2"], failed: [], pending: [] },
     });
+  });
+});
+
+describe("summarizeConvergence: property", () => {
+  it("applied, failed and pending split the expected nodes; failed only when none applied", () => {
+    const id = fc.constantFrom("n1", "n2", "n3", "n4", "n5", "n6");
+    const answer = fc.record({
+      nodeId: id,
+      outcome: fc.constantFrom("applied" as const, "failed" as const),
+      error: fc.string(),
+    });
+    fc.assert(
+      fc.property(fc.uniqueArray(id), fc.array(answer, { maxLength: 12 }), (expected, answers) => {
+        const { nodes, done } = summarizeConvergence(expected, answers, wait);
+        expect(done).toBe(true);
+        const all = [...nodes.applied, ...nodes.failed.map((f) => f.nodeId), ...nodes.pending];
+        expect([...all].sort()).toEqual([...expected].sort());
+        expect(nodes.expected).toBe(expected.length);
+        const outcome = convergenceOutcome(nodes, change);
+        expect(outcome.state === "failed").toBe(expected.length > 0 && nodes.applied.length === 0);
+        expect(nodes.degraded === true).toBe(
+          nodes.applied.length > 0 && nodes.applied.length < expected.length,
+        );
+      }),
+    );
   });
 });
 
