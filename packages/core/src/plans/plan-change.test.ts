@@ -127,6 +127,25 @@ describe("planChange: update", () => {
     ]);
   });
 
+  it("a sealed secret in the stored config is not checked against the new schema's format", () => {
+    const withSecret: PlannedPlugin = {
+      ...current,
+      config: { url: "not a uri", token: "v1:k1:sealed+bytes" },
+    };
+    const next = manifest("1.1.0", {
+      permissions: v1.permissions,
+      configSchema: {
+        type: "object",
+        properties: {
+          url: { type: "string", format: "uri" },
+          token: { type: "string", pattern: "^xoxb-", writeOnly: true },
+        },
+      },
+    });
+    const plan = planChange(update(next, { current: withSecret }));
+    expect(plan.config?.invalidKeys).toEqual(["url"]);
+  });
+
   it("an update must keep the plugin's name", () => {
     const renamed = manifest("1.1.0", { name: "slack2", permissions: v1.permissions });
     expect(planChange(update(renamed)).blocked.map((b) => b.code)).toEqual(["MANIFEST_INVALID"]);

@@ -27,7 +27,7 @@ import {
   permissionsOf,
 } from "../permissions/index.js";
 import { expandRollout } from "../rollout/rollout-batches.js";
-import { validateConfig } from "../schema/validate-config.js";
+import { validateConfig, validateStoredConfig } from "../schema/validate-config.js";
 import { plannedSteps } from "./planned-steps.js";
 
 /** The installed plugin a change starts from. */
@@ -38,7 +38,7 @@ export interface PlannedPlugin {
   manifest: Manifest;
   /** The permissions stored with the installed version (its manifest's when absent). */
   permissions?: PluginPermissions | null;
-  /** The stored config, as the job reads it. */
+  /** The stored config, as the job reads it (secret values sealed). */
   config: Record<string, unknown> | null;
 }
 
@@ -63,7 +63,7 @@ export interface PlanInput {
     acceptPermissions?: boolean;
     allowDowngrade?: boolean;
     requestedRole?: "viewer" | "operator" | "admin";
-    /** configure: the new config. */
+    /** configure: the new config, in clear (as the API checks it before it seals the secrets). */
     config?: Record<string, unknown>;
   };
 }
@@ -215,8 +215,8 @@ function platformSection(
 
 /**
  * The config the plugin would run with, checked against the schema it would run under: the
- * stored config over the new version's defaults (update, rollback, install), or the config the
- * request sends (configure). Lists the top-level keys the schema would refuse.
+ * stored config over the new version's defaults (update, rollback, install; its secrets sealed,
+ * so their contents are not checked), or the config the request sends, in clear (configure). Lists the top-level keys the schema would refuse.
  */
 function configSection(
   type: JobType,
@@ -230,7 +230,8 @@ function configSection(
     errors = validateConfig(current.manifest.configSchema ?? null, request.config ?? {});
   } else if (next && (type === "install" || type === "update" || type === "rollback")) {
     const stored = type === "install" ? {} : (current?.config ?? {});
-    errors = validateConfig(next.configSchema ?? null, { ...(next.defaultConfig ?? {}), ...stored });
+    // As the update and rollback jobs: secret values are stored sealed, so only their presence is checked.
+    errors = validateStoredConfig(next.configSchema ?? null, { ...(next.defaultConfig ?? {}), ...stored });
   } else {
     return null;
   }
