@@ -1,5 +1,6 @@
 import type { JobEvent, NodePluginState } from "@arcade/contracts";
 import type { ArchiveLimits, Clock, JobQueue, JobRepo, Logger, ObjectStore, PluginRepo } from "@arcade/core";
+import type { SecretCipher } from "@arcade/secrets";
 import type { AuthOptions } from "./http/auth.js";
 import type { RateLimiterSet } from "./http/rate-limit.js";
 
@@ -77,6 +78,11 @@ export interface ApiDeps {
   cluster: ClusterView | null;
   /** Live job events; absent: GET /jobs/{jobId}/events answers 503 and `?wait` reads the database. */
   jobEvents?: JobEventFeed | null;
+  /**
+   * The keyring of config secrets (secrets.keys): PUT /config seals secret values with it.
+   * Absent: secrets are masked in answers but stored in clear.
+   */
+  secrets?: SecretCipher | null;
   /** Prometheus text exposition, for /metrics. */
   metricsText?: () => Promise<string>;
   onRequest?: (info: { method: string; route: string; status: number; seconds: number }) => void;

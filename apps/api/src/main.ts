@@ -6,6 +6,8 @@ import { describeConfig } from "@arcade/config";
 import { systemClock } from "@arcade/core";
 import {
   archiveLimits,
+  configSecretCipher,
+  configSecretsWarning,
   configuredObjectStore,
   loadConfigOrExit,
   onShutdown,
@@ -33,6 +35,9 @@ async function main(): Promise<void> {
       "cluster.secret is not set: reload events and heartbeats are not signed, so any Redis client can forge them (set ARCADE_CLUSTER_SECRET on every process)",
     );
   }
+  const secrets = configSecretCipher(config);
+  const secretsWarning = configSecretsWarning(secrets);
+  if (secretsWarning) logger.warn(secretsWarning);
   await checkRedisAuth({
     url: config.redis.url,
     allowUnauthenticated: config.redis.allowUnauthenticated,
@@ -112,6 +117,7 @@ async function main(): Promise<void> {
     jobs: database.jobs,
     store,
     queue: producer,
+    secrets,
     auth: {
       disabled: config.auth.disabled,
       tokens: config.auth.tokens.map((t) => ({ name: t.name, role: t.role, sha256: t.tokenSha256 })),

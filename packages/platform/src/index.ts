@@ -1,3 +1,4 @@
+export * from "./config-secrets.js";
 export * from "./database-options.js";
 export * from "./infrastructure.js";
 export * from "./lifecycle.js";

@@ -1,5 +1,5 @@
 import type { getPlugin, getPluginConfig, listPlugins, listPluginVersions } from "@arcade/contracts";
-import { AppError, isPluginId, type PluginRecord } from "@arcade/core";
+import { AppError, isPluginId, maskSecrets, type PluginRecord } from "@arcade/core";
 import type { ApiDeps } from "../deps.js";
 import type { RouteHandler } from "../http/contract-router.js";
 import { pluginView, versionView } from "../views/plugin-view.js";
@@ -84,7 +84,9 @@ export function pluginReadHandlers(deps: ApiDeps) {
 
   const config: RouteHandler<typeof getPluginConfig> = async (c, { params }) => {
     const plugin = await findPluginOr404(deps, params.pluginId);
-    return c.json((await deps.plugins.getConfig(plugin.pluginId)) ?? plugin.defaultConfig ?? {});
+    const config = (await deps.plugins.getConfig(plugin.pluginId)) ?? plugin.defaultConfig ?? {};
+    // Secret fields (writeOnly / x-secret) are masked for every role: PUT takes the mask back.
+    return c.json(maskSecrets(plugin.configSchema, config));
   };
 
   return { list, get, versions, config };

@@ -2,17 +2,19 @@ import type {
   disablePlugin,
   enablePlugin,
   installPlugin,
+  JobPayloads,
   JobType,
   rollbackPlugin,
   setPluginConfig,
   uninstallPlugin,
   updatePlugin,
 } from "@arcade/contracts";
-import { AppError, type PluginRecord, stagingKey, validateConfig } from "@arcade/core";
+import { type PluginRecord, stagingKey } from "@arcade/core";
 import type { Context, MiddlewareHandler } from "hono";
 import type { ApiDeps } from "../deps.js";
 import type { Principal } from "../http/context.js";
 import type { RouteHandler } from "../http/contract-router.js";
+import { ConfigSecrets } from "../services/config-secrets.js";
 import { JobSubmitter, newJobId } from "../services/job-submitter.js";
 import { readMultipartUpload } from "../uploads/multipart-upload.js";
 import { artifactSource } from "./artifact-source.js";
@@ -42,6 +44,7 @@ declare module "hono" {
  */
 export function pluginWriteHandlers(deps: ApiDeps) {
   const submitter = new JobSubmitter(deps.jobs, deps.queue, deps.clock, deps.jobEvents ?? null);
+  const configSecrets = new ConfigSecrets(deps.secrets ?? null);
 
   /**
    * Shared head of every mutation. The replay comes before the plugin lookup:
@@ -128,20 +131,20 @@ export function pluginWriteHandlers(deps: ApiDeps) {
     }
   }
 
-  async function stateRequest(c: Context, type: StateJob, extra: Record<string, unknown>) {
+  /** The fields every state job's payload starts with. */
+  function payloadHead(c: Context) {
+    const { principal, plugin } = c.get("mutation");
+    return { requestedBy: principal.name, requestId: c.get("requestId"), pluginId: plugin.pluginId };
+  }
+
+  async function stateRequest<T extends StateJob>(c: Context, type: T, payload: JobPayloads[T]) {
     const { wait, principal, key, plugin } = c.get("mutation");
-    if (type === "configure") assertConfigFits(plugin.configSchema, extra.config);
     await submitter.assertIdle(plugin.pluginId);
     const job = await submitter.submit({
       jobId: newJobId(),
       type,
       pluginId: plugin.pluginId,
-      payload: {
-        requestedBy: principal.name,
-        requestId: c.get("requestId"),
-        pluginId: plugin.pluginId,
-        ...extra,
-      } as never,
+      payload,
       requestedBy: principal.name,
       idempotencyKey: key,
     });
@@ -157,22 +160,21 @@ export function pluginWriteHandlers(deps: ApiDeps) {
   const update: RouteHandler<typeof updatePlugin> = (c, { params, query }) =>
     artifactRequest(c, "update", query.wait, params.pluginId, query.acceptPermissions === true);
   const uninstall: RouteHandler<typeof uninstallPlugin> = (c, { query, body }) =>
-    stateRequest(c, "uninstall", cascadeOf(query.cascade, body));
-  const enable: RouteHandler<typeof enablePlugin> = (c) => stateRequest(c, "enable", {});
+    stateRequest(c, "uninstall", { ...payloadHead(c), ...cascadeOf(query.cascade, body) });
+  const enable: RouteHandler<typeof enablePlugin> = (c) => stateRequest(c, "enable", payloadHead(c));
   const disable: RouteHandler<typeof disablePlugin> = (c, { query, body }) =>
-    stateRequest(c, "disable", cascadeOf(query.cascade, body));
-  const configure: RouteHandler<typeof setPluginConfig> = (c, { body }) =>
-    stateRequest(c, "configure", { config: body });
+    stateRequest(c, "disable", { ...payloadHead(c), ...cascadeOf(query.cascade, body) });
+  const configure: RouteHandler<typeof setPluginConfig> = async (c, { body }) => {
+    const { plugin } = c.get("mutation");
+    // Checked (in clear) and sealed here, before a job exists: the job carries secrets sealed.
+    const config = configSecrets.seal(plugin, body, await deps.plugins.getConfig(plugin.pluginId));
+    return stateRequest(c, "configure", { ...payloadHead(c), config });
+  };
   const rollback: RouteHandler<typeof rollbackPlugin> = (c, { body }) =>
-    stateRequest(c, "rollback", body.version === undefined ? {} : { version: body.version });
+    stateRequest(c, "rollback", {
+      ...payloadHead(c),
+      ...(body.version === undefined ? {} : { version: body.version }),
+    });
 
   return { stateHead, install, update, uninstall, enable, disable, configure, rollback };
-}
-
-/** 422 CONFIG_INVALID with every error, before a job is made for a config the worker would refuse. */
-function assertConfigFits(schema: unknown, config: unknown): void {
-  const errors = validateConfig(schema, config);
-  if (errors.length > 0) {
-    throw new AppError("CONFIG_INVALID", "the config does not satisfy the plugin's configSchema", { errors });
-  }
 }

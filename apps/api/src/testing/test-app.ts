@@ -15,6 +15,7 @@ import {
 } from "@arcade/core";
 import { type Database, openDatabase } from "@arcade/db";
 import { createQueueConnection, JobProducer } from "@arcade/queue";
+import type { SecretCipher } from "@arcade/secrets";
 import { FsObjectStore } from "@arcade/storage";
 import type { Hono } from "hono";
 import { describe } from "vitest";
@@ -50,6 +51,8 @@ export interface TestAppOptions {
   enqueueTimeoutMs?: number;
   /** Runs on the fresh database before its migrations (e.g. to build a pre-refactor installation). */
   beforeMigrate?: (db: Database) => Promise<void>;
+  /** The keyring of config secrets (default none: secrets masked, stored in clear). */
+  secrets?: SecretCipher;
 }
 
 export interface TestApp {
@@ -130,6 +133,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     jobs: db.jobs,
     store,
     queue: producer,
+    secrets: options.secrets ?? null,
     auth: testAuth(),
     limits: {
       maxPluginSize: options.maxPluginSize ?? 256 * 1024,

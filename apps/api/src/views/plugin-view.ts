@@ -1,5 +1,5 @@
 import type { NodePluginState, PluginResource, PluginVersionResource } from "@arcade/contracts";
-import { type PluginRecord, type PluginVersionRecord, permissionsOf } from "@arcade/core";
+import { maskSecrets, type PluginRecord, type PluginVersionRecord, permissionsOf } from "@arcade/core";
 import semver from "semver";
 
 export function pluginView(record: PluginRecord, nodes?: NodePluginState[]): PluginResource {
@@ -19,7 +19,8 @@ export function pluginView(record: PluginRecord, nodes?: NodePluginState[]): Plu
     entryPoint: record.entryPoint,
     configSchema: record.configSchema,
     paramsSchema: record.paramsSchema,
-    defaultConfig: record.defaultConfig,
+    // A manifest's default for a secret field is masked like a stored value.
+    defaultConfig: record.defaultConfig && maskSecrets(record.configSchema, record.defaultConfig),
     icon: record.icon,
     repository: record.repository,
     documentation: record.documentation,
