@@ -182,6 +182,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const token = randomBytes(16).toString("hex");
   // Signs this platform's reload events and heartbeats, as `npm start` does with .data/cluster-secret.
   const clusterSecret = randomBytes(32).toString("hex");
+  // The API processes (the nodes) seal and open plugin config secrets with this key, as
+  // `npm start` does with .data/secret-keys; the workers never need it.
+  const secretsEnv = {
+    ARCADE_SECRETS_KEYS: `e2e:${randomBytes(32).toString("base64")}`,
+    ARCADE_SECRETS_ACTIVE_KEY: "e2e",
+  };
   const services = serviceAddresses();
   /** The ACL user of each role (the admin URL when the env file predates them), unless a test chose a Redis. */
   const redisFor = (role: "api" | "worker"): Record<string, string> => {
@@ -197,6 +203,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     ...FAST_CLUSTER_ENV,
     ...resources.env,
     ...redisFor(role),
+    ...(role === "api" ? secretsEnv : {}),
     ARCADE_CLUSTER_SECRET: clusterSecret,
     ARCADE_ADMIN_TOKEN: token,
     ARCADE_NODE_ID: `e2e-${id}-${name}`,

@@ -5,6 +5,7 @@ import type { ArcadeConfig } from "@arcade/config";
 import type { Logger, ObjectStore, PluginRepo } from "@arcade/core";
 import { PluginHost, RuntimeNode } from "@arcade/runtime";
 import { FsArtifactCache } from "@arcade/storage";
+import { configOpener, configSecretCipher } from "./config-secrets.js";
 import { hardenDataDir } from "./harden-data-dir.js";
 import { archiveLimits } from "./infrastructure.js";
 import { signatureGate } from "./signature-gate.js";
@@ -39,6 +40,8 @@ export async function startRuntimeNode(options: {
     allowedHostPaths: config.runtime.allowedHostPaths,
     sandbox: { pluginUid: config.runtime.pluginUid, pluginGid: config.runtime.pluginGid },
     warmSpare: config.runtime.warmSpare,
+    // Config secrets are opened here, for the plugin's sandbox only.
+    openConfig: configOpener(configSecretCipher(config)),
   });
   await hardenDataDir(config, logger.child({ component: "data-dir" }));
   // Fail loudly at start, not once per plugin: the plugin user, the bootstrap, the memory bound.

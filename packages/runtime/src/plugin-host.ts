@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { type NodePluginState, REQUIRED_ACTIONS } from "@arcade/contracts";
+import { type Manifest, type NodePluginState, REQUIRED_ACTIONS } from "@arcade/contracts";
 import {
   AppError,
   assertConfig,
@@ -63,6 +63,15 @@ export interface PluginHostOptions {
   warmSpare?: boolean;
   /** How long loads must be quiet before the spare is aimed at the plugin loaded last. Default 1 s. */
   spareQuietMs?: number;
+  /**
+   * The config a plugin gets (ctx.config) from the stored one: config secrets are stored
+   * sealed and opened here, on the node that loads the plugin, only for its sandbox. A throw
+   * fails the load. Default: the stored config as it is.
+   */
+  openConfig?: (
+    plugin: { pluginId: string; manifest: Manifest },
+    config: Record<string, unknown>,
+  ) => Record<string, unknown>;
 }
 
 type ResolvedOptions = Required<Omit<PluginHostOptions, "sandbox">> & { sandbox: RuntimeSetup };
@@ -102,6 +111,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
       sandbox: {},
       warmSpare: false,
       spareQuietMs: 1_000,
+      openConfig: (_plugin, config) => config,
       ...stripUndefined(options),
       nodeId: options.nodeId,
       pluginDataDir: options.pluginDataDir,
@@ -387,8 +397,11 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
     return publicView(entry);
   }
 
-  private async createSandbox(spec: PluginSpec, config: Record<string, unknown>): Promise<Sandbox> {
+  private async createSandbox(spec: PluginSpec, stored: Record<string, unknown>): Promise<Sandbox> {
+    let config: Record<string, unknown>;
     try {
+      // The entry keeps the stored (sealed) config; only the sandbox gets the opened one.
+      config = this.options.openConfig(spec, stored);
       assertConfig(spec.manifest.configSchema, config);
     } catch (error) {
       if (!isAppError(error)) throw error;
