@@ -113,6 +113,22 @@ if [ -z "${ARCADE_CLUSTER_SECRET:-}" ]; then
   export ARCADE_CLUSTER_SECRET
 fi
 
+# --- config secrets key: seals plugin config secrets (secrets.keys; the API only) ---------------
+SECRETS_KEYS_FILE="$ROOT/.data/secret-keys"
+API_SECRETS=()
+if [ -z "${ARCADE_SECRETS_KEYS:-}${ARCADE_SECRETS_KEYS_FILE:-}" ]; then
+  if [ ! -s "$SECRETS_KEYS_FILE" ]; then
+    mkdir -p "$(dirname "$SECRETS_KEYS_FILE")"
+    (
+      umask 077
+      node -e 'process.stdout.write("k1:" + require("node:crypto").randomBytes(32).toString("base64") + "\n")' >"$SECRETS_KEYS_FILE"
+    )
+  fi
+  chmod 600 "$SECRETS_KEYS_FILE"
+  # The newest line is the active key: a rotation appends one (docs/secrets.md).
+  API_SECRETS=(ARCADE_SECRETS_KEYS_FILE="$SECRETS_KEYS_FILE" ARCADE_SECRETS_ACTIVE_KEY="$(tail -n 1 "$SECRETS_KEYS_FILE" | cut -d: -f1)")
+fi
+
 # --- admin token -----------------------------------------------------------------------------
 token_origin="ARCADE_ADMIN_TOKEN"
 if [ -z "${ARCADE_ADMIN_TOKEN:-}" ]; then
@@ -158,7 +174,7 @@ if [ "$dev" = 1 ]; then
   export TSX_TSCONFIG_PATH="$ROOT/infra/tsconfig.run.json"
 fi
 say "starting api ($API_MAIN) and worker ($WORKER_MAIN) on node $(node --version)"
-ARCADE_REDIS_URL="$API_REDIS_URL" setsid "${NODE_RUN[@]}" "$API_MAIN" </dev/null &
+env "${API_SECRETS[@]}" ARCADE_REDIS_URL="$API_REDIS_URL" setsid "${NODE_RUN[@]}" "$API_MAIN" </dev/null &
 children+=("$!")
 ARCADE_REDIS_URL="$WORKER_REDIS_URL" setsid "${NODE_RUN[@]}" "$WORKER_MAIN" </dev/null &
 children+=("$!")

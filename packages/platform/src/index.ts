@@ -3,4 +3,5 @@ export * from "./database-options.js";
 export * from "./infrastructure.js";
 export * from "./lifecycle.js";
 export * from "./node.js";
+export * from "./rewrap-secrets.js";
 export * from "./version.js";
