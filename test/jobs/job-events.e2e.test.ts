@@ -1,48 +1,13 @@
 import type { JobResource, JobStreamEvent, Problem } from "@arcade/contracts";
 import { describe, expect, it } from "vitest";
 import { buildPluginZip, missingServices, type Platform, skipReason, usePlatform } from "../harness/index.js";
+import { type Received, readStream } from "./sse.js";
 
 // The live job events on a running platform (2 API nodes, 1 worker): GET /jobs/{jobId}/events as
 // Server-Sent Events fed by the worker through Redis, resumed with Last-Event-ID, closed after
 // the end; ?wait answered from the same events; nodes acknowledge each change they apply.
 
 const API = "/api/v1";
-
-interface Received {
-  id?: string;
-  event: JobStreamEvent;
-}
-
-/** Reads an event stream to its end (or until `stopAfter` events), as a browser's EventSource would. */
-async function readStream(
-  res: Response,
-  stopAfter = Number.POSITIVE_INFINITY,
-): Promise<{ events: Received[]; closed: boolean }> {
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  const events: Received[] = [];
-  let buffer = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return { events, closed: true };
-    buffer += decoder.decode(value, { stream: true });
-    for (let cut = buffer.indexOf("\n\n"); cut >= 0; cut = buffer.indexOf("\n\n")) {
-      const lines = buffer.slice(0, cut).split("\n");
-      buffer = buffer.slice(cut + 2);
-      const field = (name: string) => lines.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
-      const data = field("data");
-      if (data === undefined) continue; // a keep-alive comment
-      const id = field("id");
-      const event = JSON.parse(data) as JobStreamEvent;
-      expect(field("event")).toBe(event.type);
-      events.push({ ...(id ? { id } : {}), event });
-      if (events.length >= stopAfter) {
-        await reader.cancel();
-        return { events, closed: false };
-      }
-    }
-  }
-}
 
 /** A stream must end within this (jobs here take seconds): a missing `end` fails the test, not its timeout. */
 const STREAM_BOUND_MS = 45_000;

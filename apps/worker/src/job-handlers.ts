@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import {
   AppError,
+  emitJobEvent,
   failJob,
   failUnreadableJob,
   type JobAttempt,
@@ -64,6 +65,11 @@ export function jobHandlers(
     fail: (work, error) => failJob(services, work.attempt, error),
     retrying: async ({ attempt }) => {
       await services.jobs.update(attempt.jobId, { state: "queued", updatedAt: services.clock.now() });
+      await emitJobEvent(services, attempt.jobId, {
+        type: "state",
+        state: "queued",
+        attempts: attempt.attempt,
+      });
     },
   };
 }

@@ -1,11 +1,10 @@
 import { compareStreamIds, STREAM_ID, STREAM_START } from "@arcade/bus";
 import type { JobEvent, JobStreamEvent } from "@arcade/contracts";
-import { AppError, type JobRepo } from "@arcade/core";
+import { AppError, type JobRepo, jobResource } from "@arcade/core";
 import { Hono } from "hono";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import type { JobEventFeed } from "../deps.js";
 import { requireRole } from "../http/auth.js";
-import { jobView } from "../views/job-view.js";
 
 const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
 
@@ -70,7 +69,7 @@ export function jobEventRoutes(deps: JobEventRouteDeps): Hono {
         for (const { id, event } of end >= 0 ? missed.slice(0, end + 1) : missed) {
           await send(stream, event, id, retryMs);
         }
-        if (end < 0) await send(stream, { type: "end", job: jobView(record) }, undefined, retryMs);
+        if (end < 0) await send(stream, { type: "end", job: jobResource(record) }, undefined, retryMs);
       });
     }
 
@@ -99,7 +98,7 @@ export function jobEventRoutes(deps: JobEventRouteDeps): Hono {
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => wake?.());
       try {
-        if (resumeFrom === null) await send(stream, { type: "job", job: jobView(record) }, head, retryMs);
+        if (resumeFrom === null) await send(stream, { type: "job", job: jobResource(record) }, head, retryMs);
         const closeAt = Date.now() + maxStreamMs;
         while (!stream.aborted) {
           for (const { id, event } of pending.splice(0)) {

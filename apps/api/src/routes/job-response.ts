@@ -1,7 +1,6 @@
-import type { JobRecord } from "@arcade/core";
+import { type JobRecord, jobResource } from "@arcade/core";
 import type { Context } from "hono";
 import type { JobSubmitter } from "../services/job-submitter.js";
-import { jobView } from "../views/job-view.js";
 
 /**
  * 202 Accepted + Location for a queued job; with `?wait=N`, waits up to N
@@ -19,5 +18,5 @@ export async function respondWithJob(
   }
   const finished = current.state === "succeeded" || current.state === "failed";
   c.header("Location", `/api/v1/jobs/${current.jobId}`);
-  return c.json(jobView(current), finished && waitSeconds > 0 ? 200 : 202);
+  return c.json(jobResource(current), finished && waitSeconds > 0 ? 200 : 202);
 }

@@ -1,10 +1,9 @@
 import { getJob, listJobs } from "@arcade/contracts";
-import { AppError } from "@arcade/core";
+import { AppError, jobResource } from "@arcade/core";
 import type { Hono } from "hono";
 import type { ApiDeps } from "../deps.js";
 import { ContractRouter } from "../http/contract-router.js";
 import { JobSubmitter } from "../services/job-submitter.js";
-import { jobView } from "../views/job-view.js";
 import { jobEventRoutes } from "./job-events.js";
 
 const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
@@ -15,7 +14,7 @@ export function jobRoutes(deps: ApiDeps): Hono {
   const router = new ContractRouter("/api/v1/jobs", deps.limits)
     .on(listJobs, async (c, { query }) => {
       const { items, total } = await deps.jobs.list(query);
-      return c.json({ items: items.map(jobView), total, page: query.page, pageSize: query.pageSize });
+      return c.json({ items: items.map(jobResource), total, page: query.page, pageSize: query.pageSize });
     })
     .on(getJob, async (c, { params, query }) => {
       const { jobId } = params;
@@ -25,7 +24,7 @@ export function jobRoutes(deps: ApiDeps): Hono {
           : await deps.jobs.get(jobId)
         : null;
       if (!job) throw new AppError("JOB_NOT_FOUND", `no job with id ${jobId.slice(0, 100)}`);
-      return c.json(jobView(job));
+      return c.json(jobResource(job));
     });
   // GET /{jobId}/events (contract: jobEvents), a stream with its own reader of Last-Event-ID.
   router.app.route("/", jobEventRoutes({ jobs: deps.jobs, jobEvents: deps.jobEvents ?? null }));

@@ -1,5 +1,6 @@
 import type { PluginEventOp } from "@arcade/contracts";
 import type { NodesResult } from "../ports/convergence.js";
+import { emitJobEvent } from "./job-events.js";
 import type { JobServices } from "./services.js";
 
 /**
@@ -34,5 +35,9 @@ export async function activate(
     revision,
     pluginId: change.pluginId,
     timeoutMs: svc.settings.convergenceTimeoutMs,
+    // Each node's report is a live event of the job the moment it arrives.
+    onNode: (report) => {
+      void emitJobEvent(svc, change.jobId, { type: "node", ...report });
+    },
   });
 }

@@ -4,6 +4,7 @@ import type { Logger } from "../ports/logger.js";
 import type { JobRecord } from "../ports/plugin-repo.js";
 import { retry } from "../retry/retry.js";
 import type { FailedJob } from "./define-job.js";
+import { emitJobEnd } from "./job-events.js";
 import { JOBS } from "./registry.js";
 import type { JobAttempt } from "./run-job.js";
 import type { JobServices } from "./services.js";
@@ -59,6 +60,7 @@ export async function failJob(svc: JobServices, attempt: JobAttempt, error: AppE
   const committed = committedChange(attempt, row);
   if (committed) {
     await recordOutcome(svc, attempt, error, pluginId, logger, { state: "succeeded", result: committed });
+    await emitJobEnd(svc, attempt.jobId);
     logger.warn(
       { code: error.code, err: error.message, result: committed },
       "operation succeeded: its change was committed before the failure, and its cleanup is done",
@@ -66,6 +68,7 @@ export async function failJob(svc: JobServices, attempt: JobAttempt, error: AppE
     return;
   }
   await recordOutcome(svc, attempt, error, pluginId, logger, { state: "failed" });
+  await emitJobEnd(svc, attempt.jobId);
   logger.warn({ code: error.code, err: error.message }, "operation failed");
 }
 
@@ -89,6 +92,7 @@ export async function failUnreadableJob(svc: JobServices, row: JobRecord): Promi
     { jobId: row.jobId, type: row.type },
     "a job row with an invalid payload was failed without running",
   );
+  await emitJobEnd(svc, row.jobId);
 }
 
 /** The definition of `type` undoes what its job left behind (nothing, for a job without compensate). */

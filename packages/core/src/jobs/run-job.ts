@@ -2,6 +2,7 @@ import type { JobPayloads, JobResult, JobType } from "@arcade/contracts";
 import { AppError } from "../errors/app-error.js";
 import type { JobRecord } from "../ports/plugin-repo.js";
 import type { JobContext } from "./job-context.js";
+import { emitJobEnd, emitJobEvent } from "./job-events.js";
 import { isJobPayload } from "./job-payload.js";
 import { JOBS } from "./registry.js";
 import type { JobServices } from "./services.js";
@@ -46,7 +47,9 @@ export async function runJob(svc: JobServices, attempt: JobAttempt): Promise<Job
     throw new AppError("INTERNAL", `job ${attempt.jobId} already failed; not running it again`);
   }
   const logger = svc.logger.child({ jobId: attempt.jobId, pluginId: job.pluginId, op: attempt.type });
-  const steps = new StepRunner(attempt.jobId, JOBS[attempt.type].steps, svc.jobs, svc.clock);
+  const steps = new StepRunner(attempt.jobId, JOBS[attempt.type].steps, svc.jobs, svc.clock, (event) =>
+    emitJobEvent(svc, attempt.jobId, event),
+  );
   const ctx: JobContext = { jobId: attempt.jobId, job, steps, logger };
   await steps.begin(attempt.attempt);
   // The log lines keep the word "operation": operators' log searches (and the fault suites) use them.
@@ -63,6 +66,7 @@ export async function runJob(svc: JobServices, attempt: JobAttempt): Promise<Job
     updatedAt: now,
   });
   logger.info({ durationMs: Date.now() - started, result }, "operation succeeded");
+  await emitJobEnd(svc, attempt.jobId);
   return result;
 }
 

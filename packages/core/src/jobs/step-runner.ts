@@ -1,4 +1,4 @@
-import type { JobStep, StepName } from "@arcade/contracts";
+import type { JobEvent, JobStep, StepName } from "@arcade/contracts";
 import type { Clock } from "../ports/event-bus.js";
 import type { JobRepo } from "../ports/plugin-repo.js";
 
@@ -15,6 +15,8 @@ export class StepRunner {
     names: readonly StepName[],
     private readonly jobs: JobRepo,
     private readonly clock: Clock,
+    /** Where each change is pushed as a live job event (after the row has it). */
+    private readonly emit: (event: JobEvent) => Promise<void> = async () => {},
   ) {
     this.steps = names.map((name) => ({ name, state: "pending" }));
   }
@@ -30,6 +32,7 @@ export class StepRunner {
       error: null,
       updatedAt: this.clock.now(),
     });
+    await this.emit({ type: "state", state: "running", attempts });
   }
 
   async run<T>(name: StepName, work: () => Promise<T>): Promise<T> {
@@ -71,11 +74,14 @@ export class StepRunner {
   }
 
   private async record(current: StepName): Promise<void> {
+    const progress = this.progress();
     await this.jobs.update(this.jobId, {
       step: current,
       steps: this.snapshot(),
-      progress: this.progress(),
+      progress,
       updatedAt: this.clock.now(),
     });
+    const step = this.steps.find((s) => s.name === current);
+    if (step) await this.emit({ type: "step", step: { ...step }, progress });
   }
 }
