@@ -71,7 +71,8 @@ module.exports = {
     },
     {
       name: "db-without-config",
-      comment: "db takes DatabaseOptions; reading them from the configuration is platform's (bin/migrate too).",
+      comment:
+        "db takes DatabaseOptions; reading them from the configuration is platform's (bin/migrate too).",
       severity: "error",
       from: { path: "^packages/db/" },
       to: { path: "^packages/config/" },

@@ -13,9 +13,9 @@ export interface Walkthrough {
 
 export const WALKTHROUGHS: Walkthrough[] = [
   {
-    name: "the root README: curl, then the CLI",
+    name: "the root README: curl, the job events, then the CLI",
     file: "README.md",
-    sections: ["Try it with curl", "The CLI"],
+    sections: ["Try it with curl", "API reference and live job events", "The CLI"],
   },
   {
     name: "the market README: using the market with the platform",
