@@ -99,16 +99,22 @@ else
   esac
 fi
 
-# --- cluster secret: signs reload events and heartbeats (cluster.secret) ------------------------
-if [ -z "${ARCADE_CLUSTER_SECRET:-}" ]; then
-  if [ ! -s "$SECRET_FILE" ]; then
-    mkdir -p "$(dirname "$SECRET_FILE")"
+# A file of this checkout's own secrets: written once (mode 600) by the node snippet given.
+ensure_secret_file() {
+  local file="$1" script="$2"
+  if [ ! -s "$file" ]; then
+    mkdir -p "$(dirname "$file")"
     (
       umask 077
-      node -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("base64url"))' >"$SECRET_FILE"
+      node -e "$script" >"$file"
     )
   fi
-  chmod 600 "$SECRET_FILE"
+  chmod 600 "$file"
+}
+
+# --- cluster secret: signs reload events and heartbeats (cluster.secret) ------------------------
+if [ -z "${ARCADE_CLUSTER_SECRET:-}" ]; then
+  ensure_secret_file "$SECRET_FILE" 'process.stdout.write(require("node:crypto").randomBytes(32).toString("base64url"))'
   ARCADE_CLUSTER_SECRET="$(cat "$SECRET_FILE")"
   export ARCADE_CLUSTER_SECRET
 fi
@@ -117,14 +123,7 @@ fi
 SECRETS_KEYS_FILE="$ROOT/.data/secret-keys"
 API_SECRETS=()
 if [ -z "${ARCADE_SECRETS_KEYS:-}${ARCADE_SECRETS_KEYS_FILE:-}" ]; then
-  if [ ! -s "$SECRETS_KEYS_FILE" ]; then
-    mkdir -p "$(dirname "$SECRETS_KEYS_FILE")"
-    (
-      umask 077
-      node -e 'process.stdout.write("k1:" + require("node:crypto").randomBytes(32).toString("base64") + "\n")' >"$SECRETS_KEYS_FILE"
-    )
-  fi
-  chmod 600 "$SECRETS_KEYS_FILE"
+  ensure_secret_file "$SECRETS_KEYS_FILE" 'process.stdout.write("k1:" + require("node:crypto").randomBytes(32).toString("base64") + "\n")'
   # The newest line is the active key: a rotation appends one (docs/secrets.md).
   API_SECRETS=(ARCADE_SECRETS_KEYS_FILE="$SECRETS_KEYS_FILE" ARCADE_SECRETS_ACTIVE_KEY="$(tail -n 1 "$SECRETS_KEYS_FILE" | cut -d: -f1)")
 fi

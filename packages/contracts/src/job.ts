@@ -14,7 +14,9 @@ export type JobType = (typeof JOB_TYPES)[number];
 export const JOB_STATES = ["queued", "running", "succeeded", "failed"] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
-export type StepName = "fetch" | "verify" | "inspect" | "store" | "persist" | "activate" | "cleanup";
+/** Every step a job may have, in the order they run. */
+export const STEP_NAMES = ["fetch", "verify", "inspect", "store", "persist", "activate", "cleanup"] as const;
+export type StepName = (typeof STEP_NAMES)[number];
 
 export interface JobStep {
   name: StepName;

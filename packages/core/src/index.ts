@@ -1,6 +1,7 @@
 export * from "./concurrency/index.js";
 export * from "./dependencies/index.js";
 export * from "./errors/app-error.js";
+export * from "./errors/error-chain.js";
 export * from "./ids/index.js";
 export * from "./jobs/index.js";
 export * from "./limits/index.js";

@@ -1,4 +1,4 @@
-import { AppError, isAppError } from "@arcade/core";
+import { AppError, type ErrorLike, errorChain, isAppError } from "@arcade/core";
 
 /**
  * Driver error codes that mean "the database cannot be reached or refused to go on right
@@ -68,31 +68,6 @@ const NOT_TRANSIENT_CODES = new Set<string>([
   "ER_DBACCESS_DENIED_ERROR",
   "ER_BAD_DB_ERROR",
 ]);
-
-interface ErrorLike {
-  code?: unknown;
-  errno?: unknown;
-  fatal?: unknown;
-  name?: unknown;
-  message?: unknown;
-  driverError?: unknown;
-  cause?: unknown;
-}
-
-/** The error itself, the driver error TypeORM wraps, and their causes, outermost first. */
-function* errorChain(error: unknown): Generator<ErrorLike> {
-  const seen = new Set<unknown>();
-  const queue: unknown[] = [error];
-  while (queue.length > 0 && seen.size < 10) {
-    const current = queue.shift();
-    if (current === null || typeof current !== "object" || seen.has(current)) continue;
-    seen.add(current);
-    const like = current as ErrorLike;
-    yield like;
-    queue.push(like.driverError, like.cause);
-    if (current instanceof AggregateError) queue.push(...current.errors);
-  }
-}
 
 function codeOf(error: ErrorLike): string | undefined {
   return typeof error.code === "string" ? error.code : undefined;

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { ERROR_CODES } from "../error-codes.js";
-import { JOB_STATES, JOB_TYPES, type JobError, type JobResult } from "../job.js";
+import { JOB_STATES, JOB_TYPES, type JobError, type JobResult, STEP_NAMES } from "../job.js";
 import { ManifestSchema, PLUGIN_TYPES } from "../manifest.js";
 import { FieldErrorSchema, Literals, PagedSchema } from "./common.js";
 
@@ -110,15 +110,7 @@ export const PluginVersionSchema = Type.Object(
   { $id: "PluginVersion" },
 );
 
-const StepNameSchema = literals([
-  "fetch",
-  "verify",
-  "inspect",
-  "store",
-  "persist",
-  "activate",
-  "cleanup",
-] as const);
+const StepNameSchema = literals(STEP_NAMES);
 
 export const JobStepSchema = Type.Object({
   name: StepNameSchema,

@@ -1,5 +1,6 @@
 import type { ErrorCode } from "@arcade/contracts";
 import { AppError, isAppError } from "../errors/app-error.js";
+import { errorChain } from "../errors/error-chain.js";
 
 /** Socket-level failures: the far end (object store, mostly) was unreachable for a moment. */
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND"]);
@@ -27,32 +28,9 @@ const DATABASE_CODES = new Set([
 /** TypeORM's "not connected" errors carry no code, only a class name. */
 const DATABASE_NAMES = new Set(["CannotExecuteNotConnectedError", "ConnectionIsNotSetError"]);
 
-interface ErrorLike {
-  code?: unknown;
-  name?: unknown;
-  fatal?: unknown;
-  driverError?: unknown;
-  cause?: unknown;
-}
-
-/** The error, what it wraps (TypeORM's driverError, `cause`, AggregateError members), outermost first. */
-function* chain(error: unknown): Generator<ErrorLike> {
-  const seen = new Set<unknown>();
-  const queue: unknown[] = [error];
-  while (queue.length > 0 && seen.size < 10) {
-    const current = queue.shift();
-    if (current === null || typeof current !== "object" || seen.has(current)) continue;
-    seen.add(current);
-    const like = current as ErrorLike;
-    yield like;
-    queue.push(like.driverError, like.cause);
-    if (current instanceof AggregateError) queue.push(...current.errors);
-  }
-}
-
 /** The transient code a raw error stands for, or null when it is not a passing fault. */
 export function transientCodeOf(error: unknown): ErrorCode | null {
-  for (const e of chain(error)) {
+  for (const e of errorChain(error)) {
     if (isAppError(e)) return e.retryable ? e.code : null;
     const code = typeof e.code === "string" ? e.code : "";
     if (DATABASE_CODES.has(code) || code.startsWith("SQLITE_BUSY")) return "DATABASE_UNAVAILABLE";
