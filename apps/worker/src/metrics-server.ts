@@ -2,6 +2,7 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type ErrorCode, type Problem, statusOf } from "@arcade/contracts";
+import { withTimeout } from "@arcade/core";
 import type { ArcadeMetrics } from "@arcade/telemetry";
 
 /** One dependency /readyz asks; a rejection (or no answer within the bound) means not ready. */
@@ -92,7 +93,7 @@ async function handle(
   const results = await Promise.all(
     options.readiness.map(async ({ name, check }) => {
       try {
-        await withTimeout(check(), timeoutMs);
+        await withTimeout(check(), timeoutMs, () => new Error(`no answer within ${timeoutMs} ms`));
         return [name, { ok: true }] as const;
       } catch (error) {
         return [name, { ok: false, error: (error as Error)?.message ?? String(error) }] as const;
@@ -113,16 +114,6 @@ function sendProblem(res: ServerResponse, code: ErrorCode, detail: string): void
   const status = statusOf(code);
   const body: Problem = { status, code, title: TITLES[code] ?? code, detail };
   send(res, status, "application/problem+json", JSON.stringify(body));
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 function listenError(error: NodeJS.ErrnoException, options: MetricsServerOptions): Error {

@@ -1,5 +1,5 @@
 import { docsAsset, docsPage, healthz, metrics, openApiDocument, readyz } from "@arcade/contracts";
-import { AppError } from "@arcade/core";
+import { AppError, withTimeout } from "@arcade/core";
 import type { Hono, MiddlewareHandler } from "hono";
 import type { ApiDeps } from "../deps.js";
 import {
@@ -27,7 +27,11 @@ export function systemRoutes(deps: ApiDeps, metricsReader: MiddlewareHandler): H
       const results = await Promise.all(
         deps.readiness.map(async (check) => {
           try {
-            await withTimeout(check.check(), CHECK_TIMEOUT_MS);
+            await withTimeout(
+              check.check(),
+              CHECK_TIMEOUT_MS,
+              () => new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`),
+            );
             return [check.name, { ok: true }] as const;
           } catch (error) {
             return [check.name, { ok: false, error: (error as Error).message }] as const;
@@ -64,13 +68,3 @@ const ASSET_NAMES: Record<DocsAsset, true> = {
   "swagger-ui-bundle.js": true,
   "docs-init.js": true,
 };
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}

@@ -1,6 +1,6 @@
 import { pathToFileURL } from "node:url";
 import { type FieldError, type Manifest, REQUIRED_ACTIONS } from "@arcade/contracts";
-import { AppError, normalizePermissions, validateConfig, validateParams } from "@arcade/core";
+import { AppError, normalizePermissions, validateConfig, validateParams, withTimeout } from "@arcade/core";
 import { readManifestFile, resolveEntryPoint } from "../manifest/read-manifest-file.js";
 import type { JsonObject, PluginContext } from "../plugin-definition.js";
 import { type CapturedLog, createCapturingLogger } from "./capturing-logger.js";
@@ -212,18 +212,6 @@ function checkModuleShape(value: unknown, manifest: Manifest): LoadedModule {
     );
   }
   return mod as LoadedModule;
-}
-
-async function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function listErrors(errors: readonly FieldError[]): string {
