@@ -3,6 +3,7 @@ import {
   type Clock,
   type ConvergenceWaiter,
   type Logger,
+  Mutex,
   type NodeReport,
   type NodesResult,
   systemClock,
@@ -113,7 +114,8 @@ export class NodeRegistry implements ConvergenceWaiter {
   /** Ids this instance has written, so stop() can remove them. */
   private readonly nodeIds = new Set<string>();
   /** Writes run one after another so stop()'s delete cannot be overtaken by a heartbeat. */
-  private writes: Promise<unknown> = Promise.resolve();
+  /** Heartbeat writes, one at a time (a slow one is not overtaken by the next). */
+  private readonly writes = new Mutex();
   private left = false;
   private running = false;
   private timer: NodeJS.Timeout | null = null;
@@ -147,7 +149,7 @@ export class NodeRegistry implements ConvergenceWaiter {
    */
   async heartbeat(state: NodeHeartbeat, options: HeartbeatOptions = {}): Promise<NodeInfo | null> {
     assertHeartbeat(state);
-    return this.serial(async () => {
+    return this.writes.run(async () => {
       if (this.left) return null;
       const now = this.clock.now();
       const info: NodeInfo = { ...state, lastSeen: now.toISOString() };
@@ -206,7 +208,7 @@ export class NodeRegistry implements ConvergenceWaiter {
     this.running = false;
     this.left = true;
     this.clearTimer();
-    await this.serial(async () => {
+    await this.writes.run(async () => {
       // Read inside the chain: a first heartbeat still in flight adds its id first.
       const ids = [...this.nodeIds];
       if (ids.length === 0) return;
@@ -419,12 +421,6 @@ export class NodeRegistry implements ConvergenceWaiter {
   private clearTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-  }
-
-  private serial<T>(op: () => Promise<T>): Promise<T> {
-    const result = this.writes.then(op);
-    this.writes = result.catch(() => {});
-    return result;
   }
 
   /** One Redis round trip, bounded; any failure becomes the transient "Redis unavailable". */

@@ -1,8 +1,10 @@
-import { AppError, type Logger } from "@arcade/core";
+import { AppError, type Logger, retryDelay } from "@arcade/core";
 import type { Redis } from "ioredis";
 import { dedicatedClient, type RedisSource, resolveClient } from "./connection.js";
 import { consoleLogger, errorMessage } from "./logger.js";
 import { sleep } from "./timeout.js";
+
+const READ_RETRY = { attempts: Number.POSITIVE_INFINITY, baseDelayMs: 100, maxDelayMs: 2000 };
 
 /** One Redis stream entry: its id and its flat field/value list. */
 export interface StreamEntry {
@@ -193,7 +195,10 @@ export class StreamFeed {
             "stream feed: read failed; retrying",
           );
         }
-        await sleep(Math.min(100 * 2 ** failures++, 2000));
+        // The platform's backoff (core's retry rule): 100 ms doubling up to 2 s, for as long as
+        // the feed runs.
+        failures += 1;
+        await sleep(retryDelay(READ_RETRY, failures));
         continue;
       } finally {
         this.reading = false;

@@ -1,5 +1,4 @@
 export * from "./desired-plugins.js";
-export * from "./keyed-serial.js";
 export { effectiveConfig } from "./plugin-entry.js";
 export * from "./plugin-host.js";
 export * from "./plugin-types.js";

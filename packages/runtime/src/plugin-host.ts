@@ -8,10 +8,10 @@ import {
   assertParams,
   hostPathProblems,
   isAppError,
+  KeyedMutex,
   type Logger,
   permissionsOf,
 } from "@arcade/core";
-import { KeyedSerial } from "./keyed-serial.js";
 import { type Entry, effectiveConfig, errorEntry, fingerprint, publicView } from "./plugin-entry.js";
 import type {
   InvokeOptions,
@@ -86,7 +86,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
   private readonly options: ResolvedOptions;
   private readonly logger: Logger;
   private readonly entries = new Map<string, Entry>();
-  private readonly serial = new KeyedSerial();
+  private readonly serial = new KeyedMutex();
   private dataDirs: PluginDataDirs;
   /** Refused operations per plugin, across its versions and restarts, while it is loaded here. */
   private readonly denials = new Map<string, { count: number; last: string }>();

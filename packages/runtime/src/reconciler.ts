@@ -1,7 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { Manifest, NodePluginState, PluginChangedEvent } from "@arcade/contracts";
-import type { ArtifactRef, ArtifactSignature, Logger } from "@arcade/core";
-import { KeyedSerial } from "./keyed-serial.js";
+import { type ArtifactRef, type ArtifactSignature, KeyedMutex, type Logger } from "@arcade/core";
 import type { PluginHost } from "./plugin-host.js";
 import { dependencyOrder } from "./topo-sort.js";
 
@@ -81,7 +80,7 @@ export class Reconciler extends EventEmitter<{ change: [NodeRuntimeState] }> {
   private readonly logger: Logger;
   private readonly intervalMs: number;
   private readonly admit: ((plugin: DesiredPlugin) => void | Promise<void>) | undefined;
-  private readonly queue = new KeyedSerial();
+  private readonly queue = new KeyedMutex();
   private applied: number | null = null;
   private pendingFull: Promise<ReconcileReport> | null = null;
   private timer: NodeJS.Timeout | null = null;
