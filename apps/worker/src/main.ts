@@ -78,14 +78,19 @@ async function main(): Promise<void> {
       })
     : null;
   const files = new LocalJobFiles(join(config.server.dataDir, "tmp", "worker"));
+  // Live job events for GET /jobs/{jobId}/events and ?wait: one Redis stream per job.
+  const jobEvents = new RedisJobEventSink({
+    redis: config.redis.url,
+    prefix: config.redis.keyPrefix,
+    logger,
+  });
   const services: JobServices = {
     plugins: database.plugins,
     jobs: database.jobs,
     store,
     archives: archiveTools,
     events,
-    // Live job events for GET /jobs/{jobId}/events and ?wait: one Redis stream per job.
-    jobEvents: new RedisJobEventSink({ redis: config.redis.url, prefix: config.redis.keyPrefix, logger }),
+    jobEvents,
     convergence: registry,
     market: market,
     signatures: new SignaturePolicy(config.signature),
@@ -202,6 +207,7 @@ async function main(): Promise<void> {
     await metricsServer?.close();
     await registry.close().catch(() => {});
     await events.close().catch(() => {});
+    await jobEvents.close().catch(() => {});
     connection.disconnect();
     await database.close();
   });

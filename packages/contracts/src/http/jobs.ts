@@ -57,7 +57,8 @@ export const jobEvents = defineRoute({
       "An event stream: `job` (the job as stored, on a fresh stream), then `state`, `step` and `node` events as they happen, and `end` with the final job.",
     content: { "text/event-stream": Type.String() },
   },
-  errors: [400, 404],
+  // 429: this API process already serves its limit of live streams; 503: no live events here (Redis).
+  errors: [400, 404, 429, 503],
 });
 
 export const JOB_ROUTES = [listJobs, getJob, jobEvents] as const;
