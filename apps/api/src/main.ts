@@ -12,6 +12,7 @@ import {
   loadConfigOrExit,
   onShutdown,
   openConfiguredDatabase,
+  openNodeDatabase,
   startRuntimeNode,
 } from "@arcade/platform";
 import { checkRedisAuth, createQueueConnection, JobProducer, RedisUnauthenticatedError } from "@arcade/queue";
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
   });
 
   const database = await openConfiguredDatabase(config, logger);
+  // The runtime node reads the desired state as database.reader_user (SELECT only), when set.
+  const nodeDatabase = config.node.runtimeEnabled ? await openNodeDatabase(config, logger) : null;
   const store = configuredObjectStore(config);
   const connection = createQueueConnection(config.redis.url);
   const producer = new JobProducer({
@@ -55,7 +58,7 @@ async function main(): Promise<void> {
   });
   const url = config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`;
   const node = config.node.runtimeEnabled
-    ? await startRuntimeNode({ config, logger, plugins: database.plugins, store, url })
+    ? await startRuntimeNode({ config, logger, plugins: (nodeDatabase ?? database).plugins, store, url })
     : null;
   const cluster =
     node?.presence ??
@@ -198,6 +201,7 @@ async function main(): Promise<void> {
     await producer.close().catch(() => {});
     connection.disconnect();
     limiterConnection.disconnect();
+    await nodeDatabase?.close().catch(() => {});
     await database.close();
   });
 }

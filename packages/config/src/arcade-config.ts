@@ -64,6 +64,9 @@ export interface DatabaseConfig {
   ssl: boolean;
   /** Absolute path of a CA bundle (PEM) to verify the server with, instead of the system's. */
   sslCa?: string;
+  /** The user (SELECT only) the runtime nodes read the desired state as; absent: the user above. */
+  readerUser?: string;
+  readerPassword?: string;
 }
 
 export interface RedisConfig {

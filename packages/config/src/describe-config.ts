@@ -33,6 +33,7 @@ export function describeConfig(config: ArcadeConfig): Record<string, unknown> {
       ...database,
       ...(database.url !== undefined ? { url: redactUrl(database.url) } : {}),
       password: secret(database.password),
+      ...(database.readerPassword !== undefined ? { readerPassword: secret(database.readerPassword) } : {}),
     },
     redis: { ...redis, url: redactUrl(redis.url) },
     storage: {

@@ -159,6 +159,9 @@ export const DatabaseSchema = section("database", {
   // Issue 13: TLS to MySQL/MariaDB; the CA file is for a private CA (else the system's).
   ssl: bool(false),
   ssl_ca: Type.Optional(text({ minLength: 1 })),
+  // Issue 13: the runtime nodes read the desired state as this user (SELECT only), when set.
+  reader_user: Type.Optional(text({ minLength: 1 })),
+  reader_password: Type.Optional(text({ secret: true })),
 });
 
 export const RedisSchema = section("redis", {

@@ -71,6 +71,8 @@ const SAMPLES: Record<string, { env: string; toml: unknown; expected: unknown }>
     toml: "/etc/ssl/db-ca.pem",
     expected: "/etc/ssl/db-ca.pem",
   },
+  "database.reader_user": { env: "arcade_reader", toml: "arcade_reader", expected: "arcade_reader" },
+  "database.reader_password": { env: "rpw", toml: "rpw", expected: "rpw" },
   "redis.url": {
     env: "redis://10.0.0.1:6379",
     toml: "redis://10.0.0.1:6379",

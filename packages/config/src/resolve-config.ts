@@ -52,6 +52,8 @@ function resolveDatabase(
     connectTimeout: raw.connect_timeout,
     ssl: raw.ssl,
     ...(sslCa !== undefined ? { sslCa } : {}),
+    ...(raw.reader_user !== undefined ? { readerUser: raw.reader_user } : {}),
+    ...(raw.reader_password !== undefined ? { readerPassword: raw.reader_password } : {}),
   };
   return { database, issues };
 }

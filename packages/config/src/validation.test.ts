@@ -57,6 +57,7 @@ describe("a bad value names the key in both spellings, the value and what is all
     // These accept any string at all (secrets.keys_file: a path, checked when it is read).
     expect(untestable.map((k) => k.path).sort()).toEqual([
       "database.password",
+      "database.reader_password",
       "market.token",
       "secrets.keys_file",
       "storage.s3_access_key_id",

@@ -26,6 +26,11 @@ export interface MysqlDatabaseOptions {
   /** Connections in the pool. Default 10. */
   poolSize?: number;
   connectTimeoutMs?: number;
+  /**
+   * TLS to the server, its certificate verified: `true` against the system's CAs (plus
+   * NODE_EXTRA_CA_CERTS), or `{ ca }` (PEM text) against that bundle. Default off.
+   */
+  ssl?: boolean | { ca: string };
 }
 
 export type DatabaseOptions = SqliteDatabaseOptions | MysqlDatabaseOptions;
@@ -113,6 +118,9 @@ export function createDataSource(options: DatabaseOptions, deps: DataSourceDeps 
     charset: "utf8mb4_unicode_ci",
     supportBigNumbers: true,
     bigNumberStrings: true,
+    ...(options.ssl
+      ? { ssl: { rejectUnauthorized: true, ...(options.ssl === true ? {} : { ca: options.ssl.ca }) } }
+      : {}),
   };
   return new DataSource(config);
 }

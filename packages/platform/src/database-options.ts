@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { ArcadeConfig } from "@arcade/config";
 import type { DatabaseOptions } from "@arcade/db";
 
@@ -18,5 +19,18 @@ export function databaseOptions(config: ArcadeConfig): DatabaseOptions {
     database: db.database,
     poolSize: db.poolSize,
     connectTimeoutMs: db.connectTimeout,
+    ...(db.ssl ? { ssl: db.sslCa === undefined ? true : { ca: readFileSync(db.sslCa, "utf8") } } : {}),
   };
+}
+
+/**
+ * What a runtime node reads the desired state with: the same database as the user
+ * `database.reader_user` (SELECT only), with a small pool; null when none is configured
+ * (SQLite, or no reader user), and the node then reads through the process's own connection.
+ */
+export function readerDatabaseOptions(config: ArcadeConfig): DatabaseOptions | null {
+  const main = databaseOptions(config);
+  const { readerUser, readerPassword } = config.database;
+  if (main.type !== "mysql" || readerUser === undefined) return null;
+  return { ...main, user: readerUser, password: readerPassword ?? "", poolSize: 2 };
 }

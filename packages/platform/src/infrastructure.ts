@@ -2,7 +2,7 @@ import type { ArcadeConfig } from "@arcade/config";
 import { type ArchiveLimits, type ObjectStore, resolveArchiveLimits } from "@arcade/core";
 import { type Database, type DbLogger, openDatabase } from "@arcade/db";
 import { createObjectStore } from "@arcade/storage";
-import { databaseOptions } from "./database-options.js";
+import { databaseOptions, readerDatabaseOptions } from "./database-options.js";
 
 /**
  * Config -> adapters, shared by the composition roots (apps/*). Only the
@@ -12,6 +12,15 @@ export async function openConfiguredDatabase(config: ArcadeConfig, logger: DbLog
   const database = await openDatabase(databaseOptions(config), { logger });
   await database.migrate();
   return database;
+}
+
+/**
+ * The runtime node's own connection as `database.reader_user` (SELECT only; no migrations: the
+ * process's main connection ran them), or null when no reader user is configured.
+ */
+export async function openNodeDatabase(config: ArcadeConfig, logger: DbLogger): Promise<Database | null> {
+  const options = readerDatabaseOptions(config);
+  return options ? openDatabase(options, { logger }) : null;
 }
 
 export function configuredObjectStore(config: ArcadeConfig): ObjectStore {
