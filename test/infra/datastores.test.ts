@@ -380,7 +380,12 @@ describe("MariaDB: the init creates the users the platform's config names, with 
       expect(env.ARCADE_DATABASE_USER, name).toBe(dbEnv.DB_APP_USER);
       expect(env.ARCADE_DATABASE_PASSWORD, name).toBe(dbEnv.DB_APP_PASSWORD);
       expect(env.ARCADE_DATABASE_DATABASE, name).toBe(dbEnv.MARIADB_DATABASE);
+      // The runtime nodes read as the SELECT-only user the init makes.
+      expect(env.ARCADE_DATABASE_READER_USER, name).toBe(dbEnv.DB_READER_USER);
+      expect(env.ARCADE_DATABASE_READER_PASSWORD, name).toBe(dbEnv.DB_READER_PASSWORD);
     }
+    expect(dbEnv.DB_READER_USER).toBe("arcade_reader");
+    expect(dbEnv.DB_READER_PASSWORD).toMatch(/\S/);
     expect(dbEnv.DB_READER_PASSWORD).not.toBe(dbEnv.DB_APP_PASSWORD);
   });
 
@@ -404,7 +409,12 @@ describe("MariaDB: the init creates the users the platform's config names, with 
       expect(env.ARCADE_DATABASE_USER).toBe(dbEnv.DB_APP_USER);
       expect(env.ARCADE_DATABASE_PASSWORD).toBe(dbEnv.DB_APP_PASSWORD);
       expect(env.ARCADE_DATABASE_DATABASE).toBe(dbEnv.MARIADB_DATABASE);
+      expect(env.ARCADE_DATABASE_READER_USER).toBe(dbEnv.DB_READER_USER);
+      expect(env.ARCADE_DATABASE_READER_PASSWORD).toBe(dbEnv.DB_READER_PASSWORD);
     }
+    expect(dbEnv.DB_READER_USER).toBe("arcade_reader");
+    expect(dbEnv.DB_READER_PASSWORD).toMatch(/\S/);
+    expect(dbEnv.DB_READER_PASSWORD).not.toBe(dbEnv.DB_APP_PASSWORD);
   });
 });
 
