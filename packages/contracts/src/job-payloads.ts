@@ -1,4 +1,5 @@
 import { type Static, Type } from "@sinclair/typebox";
+import { RolloutRequestSchema } from "./rollout.js";
 
 /** An upload staged in the object store by the API (`staging/{jobId}`). */
 export const StagedArtifactSchema = Type.Object(
@@ -56,7 +57,13 @@ const PluginIdField = Type.String({ minLength: 1, maxLength: 80 });
  */
 export const JobPayloadSchemas = {
   install: Type.Object(
-    { ...Common, requestedRole: RequestedRole, artifact: ArtifactSourceSchema },
+    {
+      ...Common,
+      requestedRole: RequestedRole,
+      artifact: ArtifactSourceSchema,
+      /** How the new plugin reaches the live nodes (docs/rollouts.md); absent: all at once. */
+      rollout: Type.Optional(RolloutRequestSchema),
+    },
     { additionalProperties: false },
   ),
   update: Type.Object(
@@ -68,6 +75,8 @@ export const JobPayloadSchemas = {
       allowDowngrade: Type.Optional(Type.Boolean()),
       /** Accepts permissions beyond the installed version's (else PERMISSIONS_ESCALATED). */
       acceptPermissions: Type.Optional(Type.Boolean()),
+      /** How the new version reaches the live nodes (docs/rollouts.md); absent: all at once. */
+      rollout: Type.Optional(RolloutRequestSchema),
     },
     { additionalProperties: false },
   ),

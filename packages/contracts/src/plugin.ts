@@ -1,5 +1,6 @@
 import type { Manifest, PluginType } from "./manifest.js";
 import type { PluginPermissions } from "./permissions.js";
+import type { PluginVersionCounters, QuarantineReport } from "./rollout.js";
 
 /** `is_enabled` of the original model. */
 export const PluginStatus = { Disabled: 0, Enabled: 1, Error: 2 } as const;
@@ -100,6 +101,18 @@ export interface NodePluginState {
   checksum: string;
   state: "loaded" | "error" | "loading" | "unloaded";
   error?: string | null;
+  /**
+   * The share of calls (percent) each loaded version serves on this node: `{ "1.0.0": 100 }`,
+   * `{ "1.0.0": 90, "2.0.0": 10 }` (A/B), `{ "1.0.0": 100, "2.0.0": 0 }` (two-phase prepared).
+   * Absent: the node serves `version` only.
+   */
+  serving?: Record<string, number>;
+  /** True while the node holds new calls of the plugin (two-phase freeze). */
+  holding?: boolean;
+  /** Per version the node has loaded since it started: its counters (rollout analysis). */
+  counters?: PluginVersionCounters[];
+  /** Set when this node quarantined a version that kept crashing. */
+  quarantined?: QuarantineReport | null;
 }
 
 export interface Paged<T> {

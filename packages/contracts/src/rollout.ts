@@ -309,3 +309,72 @@ export interface ChangePlan {
   rollout: { strategy: RolloutStrategy; steps: PlannedStep[] } | null;
   blocked: { code: JobError["code"]; message: string; errors?: FieldError[] }[];
 }
+
+// ---------------------------------------------------------------------------------------------
+// What nodes read and report during a rollout (issue 14 wiring). Written by the worker into
+// t_plugin_rollout, read by every node with its desired state; a node never trusts an event
+// for it (events are hints), it reads this from the database.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Where the versions of one plugin run while its rollout is in progress (one row per plugin
+ * with a rollout; no row: every node runs the plugin's current version, as before).
+ * The plugin row keeps `fromVersion` as its version until the rollout completes or is promoted;
+ * only then does it move to `toVersion` and the placement row go away.
+ */
+export interface RolloutPlacement {
+  pluginId: string;
+  jobId: string;
+  /** The version the plugin row still names; null on an install into a running cluster. */
+  fromVersion: string | null;
+  toVersion: string;
+  /** canary: the node ids that run `toVersion` instead of `fromVersion` (the rest keep it). */
+  nodes: string[];
+  /**
+   * Every node loads `toVersion` next to the version it serves:
+   * - A/B (`split`): `share` percent of calls go to it (sticky per caller key when the call has one);
+   * - two-phase prepare: `share` 0, loaded and health-checked, not serving.
+   */
+  alongside: { share: number; salt: string; callerKeyHeader: string | null } | null;
+  /**
+   * two-phase freeze: every node holds (queues, does not fail) new calls of the plugin until the
+   * switch; a node frees them by itself after node.convergence_timeout and serves the old version.
+   */
+  hold: boolean;
+  updatedAt: string;
+}
+
+/** Upper bounds (ms) of the latency buckets the nodes count action calls in; one more bucket holds the rest. */
+export const LATENCY_BUCKETS_MS = [
+  1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000,
+] as const;
+
+/**
+ * What one node counted for one version of a plugin since the node first loaded that version
+ * (cumulative, never reset while the node runs; the rollout takes the difference between two
+ * readings). Reported with every heartbeat in NodePluginState.counters.
+ */
+export interface PluginVersionCounters {
+  version: string;
+  /** Attempts to load the version that failed (init threw or timed out, the process would not start). */
+  loadFailures: number;
+  /** Crashes or restarts of the version's process. */
+  crashes: number;
+  /** Action calls that ended, ok or not. */
+  calls: number;
+  /** Calls that ended in an error (ACTION_FAILED, ACTION_TIMEOUT, a crash mid-call). */
+  errors: number;
+  /** Calls per LATENCY_BUCKETS_MS bucket; the last entry counts calls above the last bound. */
+  latency: number[];
+}
+
+/** A version a node stopped running because it kept crashing after a change (crash-loop quarantine). */
+export interface QuarantineReport {
+  version: string;
+  checksum: string;
+  /** The version the node went back to: the last one that ran cleanly there; null when none did (stopped). */
+  fallbackVersion: string | null;
+  /** ISO times of the crashes that triggered it. */
+  crashes: string[];
+  at: string;
+}
