@@ -102,6 +102,21 @@ export const RolloutRequestSchema = Type.Object(
 export type RolloutRequest = Static<typeof RolloutRequestSchema>;
 
 /**
+ * A plugin's own default rollout, in its manifest (`"rollout": { "strategy": "two-phase" }`):
+ * what an update to this version uses when the request names none. No split: a split names the
+ * versions it shares calls between, which only the request knows.
+ */
+export const RolloutDefaultSchema = Type.Object(
+  {
+    strategy: RolloutRequestSchema.properties.strategy,
+    steps: RolloutRequestSchema.properties.steps,
+    abortOn: RolloutRequestSchema.properties.abortOn,
+  },
+  { additionalProperties: false },
+);
+export type RolloutDefault = Static<typeof RolloutDefaultSchema>;
+
+/**
  * One step of a rollout, as the worker drives it:
  * - `switch`: the step's nodes load and serve the new version (canary, all-at-once);
  * - `prepare`: every node loads the new version next to the old one, health-checks it, and keeps
@@ -134,6 +149,11 @@ export interface NodeFigures {
   errors: number;
   /** The node's p99 action latency in ms; null with no calls. */
   p99Ms: number | null;
+  /**
+   * Calls per LATENCY_BUCKETS_MS bucket over the window (core's figuresOf fills it): with it,
+   * sumFigures merges the nodes' buckets for the p99 instead of averaging their p99s.
+   */
+  latency?: number[];
 }
 
 /** NodeFigures summed over the nodes running one version. */
@@ -146,7 +166,10 @@ export interface VersionFigures {
   errors: number;
   /** errors / calls; null with no calls. */
   errorRate: number | null;
-  /** Call-weighted mean of the nodes' p99s (an approximation: p99s do not add); null with no calls. */
+  /**
+   * The p99 of the nodes' merged latency buckets; when a node sent no buckets, the call-weighted
+   * mean of the nodes' p99s (an approximation: p99s do not add). null with no calls.
+   */
   p99Ms: number | null;
 }
 

@@ -1,6 +1,7 @@
 import type { NodeFigures } from "@arcade/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { emptyLatency } from "./figures.js";
 import { analyseStep, DEFAULT_ABORT_ON, sumFigures } from "./step-analysis.js";
 
 function fig(nodeId: string, version: string, over: Partial<NodeFigures> = {}): NodeFigures {
@@ -131,5 +132,25 @@ describe("sumFigures", () => {
     ]);
     expect(sum).toMatchObject({ calls: 400, errors: 4, errorRate: 0.01, p99Ms: 40, nodes: ["a", "b", "c"] });
     expect(sumFigures("1.0.0", [])).toMatchObject({ calls: 0, errorRate: null, p99Ms: null });
+  });
+
+  it("takes the p99 of the merged latency buckets when every serving node sent them", () => {
+    // a: 99 fast calls (<= 1 ms) and 1 at 250..500 ms; b: 100 fast calls. Merged, 1 slow call in
+    // 200 sits at the 99.5th percentile: the p99 is a fast one, whatever each node's own p99 says.
+    const fast = (n: number) => [n, ...emptyLatency().slice(1)];
+    const a = fast(99);
+    a[8] = 1;
+    const sum = sumFigures("1.0.0", [
+      fig("a", "1.0.0", { calls: 100, errors: 0, p99Ms: 500, latency: a }),
+      fig("b", "1.0.0", { calls: 100, errors: 0, p99Ms: 1, latency: fast(100) }),
+      fig("c", "1.0.0", { calls: 0, errors: 0, p99Ms: null }),
+    ]);
+    expect(sum.p99Ms).toBeLessThanOrEqual(1);
+    // Without buckets from b, the call-weighted approximation applies.
+    const approx = sumFigures("1.0.0", [
+      fig("a", "1.0.0", { calls: 100, p99Ms: 500, latency: a }),
+      fig("b", "1.0.0", { calls: 100, p99Ms: 1 }),
+    ]);
+    expect(approx.p99Ms).toBeCloseTo(250.5);
   });
 });

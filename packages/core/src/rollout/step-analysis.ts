@@ -5,6 +5,7 @@ import type {
   NodeFigures,
   VersionFigures,
 } from "@arcade/contracts";
+import { LATENCY_BUCKET_COUNT, latencyP99, mergeLatency } from "./figures.js";
 
 /**
  * Thresholds when neither the request nor the config names them: 5 points more errors than the
@@ -21,23 +22,22 @@ export const DEFAULT_ABORT_ON: Required<AbortOn> = Object.freeze({
 /** A p99 under 1 ms is noise; comparing against it would make any ratio look huge. */
 const P99_FLOOR_MS = 1;
 
-/** The figures of the nodes running one version, added up. */
+/**
+ * The figures of the nodes running one version, added up. The p99 is taken from the nodes'
+ * merged latency buckets when every node that served calls sent them (a p99 of the whole
+ * version); otherwise it falls back to the call-weighted mean of the nodes' p99s, which is only
+ * an approximation (p99s do not add).
+ */
 export function sumFigures(version: string, nodes: readonly NodeFigures[]): VersionFigures {
   let loadFailures = 0;
   let crashes = 0;
   let calls = 0;
   let errors = 0;
-  let weightedP99 = 0;
-  let p99Calls = 0;
   for (const n of nodes) {
     loadFailures += n.loadFailures;
     crashes += n.crashes;
     calls += n.calls;
     errors += n.errors;
-    if (n.p99Ms !== null && n.calls > 0) {
-      weightedP99 += n.p99Ms * n.calls;
-      p99Calls += n.calls;
-    }
   }
   return {
     version,
@@ -47,8 +47,23 @@ export function sumFigures(version: string, nodes: readonly NodeFigures[]): Vers
     calls,
     errors,
     errorRate: calls > 0 ? errors / calls : null,
-    p99Ms: p99Calls > 0 ? weightedP99 / p99Calls : null,
+    p99Ms: calls > 0 ? versionP99(nodes) : null,
   };
+}
+
+function versionP99(nodes: readonly NodeFigures[]): number | null {
+  const serving = nodes.filter((n) => n.calls > 0);
+  if (serving.every((n) => n.latency?.length === LATENCY_BUCKET_COUNT)) {
+    return latencyP99(mergeLatency(serving.map((n) => n.latency as number[])));
+  }
+  let weighted = 0;
+  let weight = 0;
+  for (const n of serving) {
+    if (n.p99Ms === null) continue;
+    weighted += n.p99Ms * n.calls;
+    weight += n.calls;
+  }
+  return weight > 0 ? weighted / weight : null;
 }
 
 export interface StepFigures {
