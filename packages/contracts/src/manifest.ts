@@ -1,5 +1,6 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { PermissionsSchema } from "./permissions.js";
+import { RolloutDefaultSchema } from "./rollout.js";
 
 export const PLUGIN_TYPES = ["notify", "ci", "cd", "security", "storage", "approval", "custom"] as const;
 export type PluginType = (typeof PLUGIN_TYPES)[number];
@@ -63,6 +64,12 @@ export const ManifestSchema = Type.Object(
     resources: Type.Optional(ResourcesSchema),
     /** What the plugin may touch beyond its own folders (permissions.ts); absent: nothing. */
     permissions: Type.Optional(PermissionsSchema),
+    /**
+     * How an update to this version reaches the nodes when the request says nothing
+     * (docs/rollouts.md): e.g. `{ "strategy": "two-phase" }` for a plugin that must never
+     * serve a mix of versions. The request's `rollout`, when present, wins.
+     */
+    rollout: Type.Optional(RolloutDefaultSchema),
   },
   { additionalProperties: false },
 );

@@ -1,5 +1,6 @@
-import { BYTE_QUANTITY, CPU_QUANTITY, type FieldError } from "@arcade/contracts";
+import { BYTE_QUANTITY, CPU_QUANTITY, type FieldError, type RolloutRequest } from "@arcade/contracts";
 import { checkPermissionRules } from "../permissions/permission-rules.js";
+import { validateRolloutRequest } from "../rollout/validate-rollout.js";
 import { joinPointer } from "../schema/json-pointer.js";
 import { validateParamsSchemaDocument } from "../schema/params-schema.js";
 import { validateAgainst, validateJsonSchemaDocument } from "../schema/schema-compiler.js";
@@ -37,6 +38,7 @@ export function checkManifestRules(m: Raw): FieldError[] {
     ...checkDependencies(m),
     ...checkResources(m),
     ...checkPermissionRules(m),
+    ...checkRolloutDefault(m),
   ];
 }
 
@@ -104,4 +106,14 @@ function checkResources(m: Raw): FieldError[] {
       errors.push({ path: "/resources/cpu", message: "must be more than 0 cores" });
   }
   return errors;
+}
+
+/** The manifest's default rollout follows the request's rules (readable holds, growing steps). */
+function checkRolloutDefault(m: Raw): FieldError[] {
+  const rollout = m.rollout;
+  if (!isObject(rollout) || typeof rollout.strategy !== "string") return [];
+  return validateRolloutRequest(rollout as unknown as RolloutRequest).map((e) => ({
+    ...e,
+    path: `/rollout${e.path}`,
+  }));
 }

@@ -197,6 +197,24 @@ describe("validateManifest: rules beyond the schema", () => {
     ]);
   });
 
+  it("a default rollout follows the request's rules, and cannot split (only a request names versions)", () => {
+    expect(errorsFor({ rollout: { strategy: "two-phase" } })).toEqual([]);
+    expect(
+      errorsFor({ rollout: { strategy: "canary", steps: [{ nodes: 1, hold: "30s" }, { percent: 100 }] } }),
+    ).toEqual([]);
+    expect(errorsFor({ rollout: { strategy: "two-phase", steps: [{ nodes: 1 }] } })).toEqual([
+      { path: "/rollout/steps", message: "steps apply to the canary strategy only, not two-phase" },
+    ]);
+    expect(errorsFor({ rollout: { strategy: "canary", steps: [{ nodes: 2 }, { nodes: 1 }] } })).toEqual([
+      {
+        path: "/rollout/steps/1/nodes",
+        message: "must be more than an earlier step's 2 (counts are cumulative)",
+      },
+    ]);
+    const split = errorsFor({ rollout: { strategy: "all-at-once", split: { "2.0.0": 10 } } });
+    expect(split.map((e) => e.path)).toEqual(["/rollout/split"]);
+  });
+
   it("does not check defaultConfig against a broken configSchema (one error is enough)", () => {
     expect(errorsFor({ configSchema: { type: "nope" }, defaultConfig: { a: 1 } }).map((e) => e.path)).toEqual(
       ["/configSchema/type"],
