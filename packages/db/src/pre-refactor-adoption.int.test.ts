@@ -38,6 +38,7 @@ const CURRENT_TABLES = [
   "t_plugin_operation",
   "t_cluster_revision",
   "t_plugin_scoped_config",
+  "t_plugin_rollout",
   "migrations",
 ];
 const STATES: PreRefactorState[] = ["empty", "pre-refactor", "pre-refactor+alters"];

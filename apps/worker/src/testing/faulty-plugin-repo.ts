@@ -1,3 +1,4 @@
+import type { RolloutPlacement } from "@arcade/contracts";
 import {
   AppError,
   type PluginListFilter,
@@ -51,6 +52,14 @@ export class FaultyPluginRepo implements PluginRepo {
 
   getConfig(pluginId: string): Promise<Record<string, unknown> | null> {
     return this.inner.getConfig(pluginId);
+  }
+
+  listPlacements(): Promise<RolloutPlacement[]> {
+    return this.inner.listPlacements();
+  }
+
+  getPlacement(pluginId: string): Promise<RolloutPlacement | null> {
+    return this.inner.getPlacement(pluginId);
   }
 
   currentRevision(): Promise<number> {

@@ -11,6 +11,7 @@ import type {
   PluginStatus,
   PluginType,
   PluginVersionLegacyInfo,
+  RolloutPlacement,
   StepName,
 } from "@arcade/contracts";
 
@@ -81,6 +82,9 @@ export interface PluginListFilter {
   pageSize: number;
 }
 
+/** A placement as written: `updatedAt` defaults to the time of the write. */
+export type PlacementWrite = Omit<RolloutPlacement, "updatedAt"> & { updatedAt?: string };
+
 /** Mutations inside one database transaction; the revision bump commits with them. */
 export interface PluginTx {
   insertPlugin(plugin: PluginRecord): Promise<void>;
@@ -91,6 +95,14 @@ export interface PluginTx {
   upsertVersion(version: PluginVersionRecord): Promise<void>;
   deleteVersion(pluginId: string, version: string): Promise<void>;
   setConfig(pluginId: string, config: Record<string, unknown>): Promise<void>;
+  /**
+   * Insert, or replace the plugin's placement (t_plugin_rollout): a rollout step writes it and
+   * bumps the revision in one transaction, so a node never reads one without the other.
+   */
+  putPlacement(placement: PlacementWrite): Promise<void>;
+  /** Removes the plugin's placement (the rollout completed, was promoted or aborted); no row is fine. */
+  deletePlacement(pluginId: string): Promise<void>;
+  getPlacement(pluginId: string): Promise<RolloutPlacement | null>;
   /** Increments the cluster revision and returns the new value. */
   bumpRevision(): Promise<number>;
   findById(pluginId: string): Promise<PluginRecord | null>;
@@ -113,6 +125,9 @@ export interface PluginRepo {
   versions(pluginId: string): Promise<PluginVersionRecord[]>;
   getVersion(pluginId: string, version: string): Promise<PluginVersionRecord | null>;
   getConfig(pluginId: string): Promise<Record<string, unknown> | null>;
+  /** Every plugin with a rollout in progress (t_plugin_rollout), for reconcile. */
+  listPlacements(): Promise<RolloutPlacement[]>;
+  getPlacement(pluginId: string): Promise<RolloutPlacement | null>;
   currentRevision(): Promise<number>;
   transaction<T>(work: (tx: PluginTx) => Promise<T>): Promise<T>;
   ping(): Promise<void>;

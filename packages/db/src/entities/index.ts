@@ -2,6 +2,7 @@ import { ClusterRevisionEntity } from "./cluster-revision-entity.js";
 import { PluginConfigEntity } from "./plugin-config-entity.js";
 import { PluginEntity } from "./plugin-entity.js";
 import { PluginOperationEntity } from "./plugin-operation-entity.js";
+import { PluginRolloutEntity } from "./plugin-rollout-entity.js";
 import { PluginScopedConfigEntity } from "./plugin-scoped-config-entity.js";
 import { PluginVersionEntity } from "./plugin-version-entity.js";
 
@@ -10,6 +11,7 @@ export {
   PluginConfigEntity,
   PluginEntity,
   PluginOperationEntity,
+  PluginRolloutEntity,
   PluginScopedConfigEntity,
   PluginVersionEntity,
 };
@@ -20,5 +22,6 @@ export const ENTITIES = [
   PluginConfigEntity,
   PluginOperationEntity,
   PluginScopedConfigEntity,
+  PluginRolloutEntity,
   ClusterRevisionEntity,
 ];

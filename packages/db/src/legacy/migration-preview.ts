@@ -22,6 +22,7 @@ const CURRENT_TABLES = [
   "t_plugin_operation",
   "t_cluster_revision",
   "t_plugin_scoped_config",
+  "t_plugin_rollout",
 ] as const;
 const ADDED_COLUMNS = [
   ["t_plugin", "error"],

@@ -5,6 +5,7 @@ import { LegacyColumns1767312000000 } from "./1767312000000-legacy-columns.js";
 import { ImportPreRefactorRows1767312000001 } from "./1767312000001-import-pre-refactor-rows.js";
 import { VersionPermissions1768003200000 } from "./1768003200000-version-permissions.js";
 import { VersionSignatures1768089600000 } from "./1768089600000-version-signatures.js";
+import { PluginRollout1768176000000 } from "./1768176000000-plugin-rollout.js";
 
 /**
  * Every migration, oldest first. Listed as classes (no globs) so tsx, vitest and bundles agree.
@@ -18,6 +19,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ImportPreRefactorRows1767312000001,
   VersionPermissions1768003200000,
   VersionSignatures1768089600000,
+  PluginRollout1768176000000,
 ];
 
 /** The migration whose record says the old rows were copied (checked by --drop-legacy). */

@@ -1,9 +1,12 @@
+import type { RolloutPlacement } from "@arcade/contracts";
 import type { PluginRecord, PluginVersionRecord } from "@arcade/core";
 import type { EntityManager } from "typeorm";
 import { PluginConfigEntity } from "../entities/plugin-config-entity.js";
 import { PluginEntity } from "../entities/plugin-entity.js";
+import { PluginRolloutEntity } from "../entities/plugin-rollout-entity.js";
 import { PluginVersionEntity } from "../entities/plugin-version-entity.js";
 import { parseJson } from "./json-column.js";
+import { toPlacement } from "./placement-mapper.js";
 import { toPluginRecord, toVersionRecord } from "./plugin-mapper.js";
 
 /** Reads shared by the repo (any connection) and a transaction (its own connection). */
@@ -41,6 +44,20 @@ export async function findConfig(
 ): Promise<Record<string, unknown> | null> {
   const row = await manager.findOneBy(PluginConfigEntity, { pluginId });
   return row === null ? null : parseJson<Record<string, unknown>>(row.config, "t_plugin_config.config");
+}
+
+export async function findPlacement(
+  manager: EntityManager,
+  pluginId: string,
+): Promise<RolloutPlacement | null> {
+  const row = await manager.findOneBy(PluginRolloutEntity, { pluginId });
+  return row === null ? null : toPlacement(row);
+}
+
+/** Ordered by plugin id, so every node reads them in the same order. */
+export async function listPlacements(manager: EntityManager): Promise<RolloutPlacement[]> {
+  const rows = await manager.find(PluginRolloutEntity, { order: { pluginId: "ASC" } });
+  return rows.map(toPlacement);
 }
 
 /** The cluster revision, or null when the row is missing (migrations not run). */

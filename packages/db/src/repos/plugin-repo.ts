@@ -1,3 +1,4 @@
+import type { RolloutPlacement } from "@arcade/contracts";
 import type { PluginListFilter, PluginRecord, PluginRepo, PluginTx, PluginVersionRecord } from "@arcade/core";
 import { PluginEntity } from "../entities/plugin-entity.js";
 import type { DbSession } from "../session.js";
@@ -6,9 +7,11 @@ import { pageWindow } from "./paging.js";
 import { toPluginRecord } from "./plugin-mapper.js";
 import {
   findConfig,
+  findPlacement,
   findPluginById,
   findPluginByName,
   findVersion,
+  listPlacements,
   listVersions,
   readRevision,
 } from "./plugin-queries.js";
@@ -61,6 +64,14 @@ export class TypeOrmPluginRepo implements PluginRepo {
 
   getConfig(pluginId: string): Promise<Record<string, unknown> | null> {
     return this.session.run((m) => findConfig(m, pluginId));
+  }
+
+  listPlacements(): Promise<RolloutPlacement[]> {
+    return this.session.run((m) => listPlacements(m));
+  }
+
+  getPlacement(pluginId: string): Promise<RolloutPlacement | null> {
+    return this.session.run((m) => findPlacement(m, pluginId));
   }
 
   currentRevision(): Promise<number> {

@@ -1,13 +1,28 @@
-import { AppError, type PluginRecord, type PluginTx, type PluginVersionRecord } from "@arcade/core";
+import type { RolloutPlacement } from "@arcade/contracts";
+import {
+  AppError,
+  type PlacementWrite,
+  type PluginRecord,
+  type PluginTx,
+  type PluginVersionRecord,
+} from "@arcade/core";
 import type { EntityManager } from "typeorm";
 import { PluginConfigEntity } from "../entities/plugin-config-entity.js";
 import { PluginEntity } from "../entities/plugin-entity.js";
+import { PluginRolloutEntity } from "../entities/plugin-rollout-entity.js";
 import { PluginScopedConfigEntity } from "../entities/plugin-scoped-config-entity.js";
 import { PluginVersionEntity } from "../entities/plugin-version-entity.js";
 import { guard, isUniqueViolation } from "../errors.js";
 import { toJson } from "./json-column.js";
+import { placementColumns } from "./placement-mapper.js";
 import { pluginColumns, versionColumns } from "./plugin-mapper.js";
-import { findPluginById, findPluginByName, listVersions, readRevision } from "./plugin-queries.js";
+import {
+  findPlacement,
+  findPluginById,
+  findPluginByName,
+  listVersions,
+  readRevision,
+} from "./plugin-queries.js";
 
 /**
  * PluginTx bound to one transaction's EntityManager. Inserts and updates go through the query
@@ -51,6 +66,7 @@ export class TypeOrmPluginTx implements PluginTx {
       await this.manager.delete(PluginVersionEntity, { pluginId });
       await this.manager.delete(PluginConfigEntity, { pluginId });
       await this.manager.delete(PluginScopedConfigEntity, { pluginId });
+      await this.manager.delete(PluginRolloutEntity, { pluginId });
       await this.manager.delete(PluginEntity, { pluginId });
     });
   }
@@ -88,6 +104,31 @@ export class TypeOrmPluginTx implements PluginTx {
         await this.manager.update(PluginConfigEntity, { id: existing.id }, columns);
       }
     });
+  }
+
+  putPlacement(placement: PlacementWrite): Promise<void> {
+    return guard(async () => {
+      const columns = placementColumns(placement);
+      const existing = await this.manager.findOne(PluginRolloutEntity, {
+        select: { pluginId: true },
+        where: { pluginId: placement.pluginId },
+      });
+      if (existing === null) {
+        await this.manager.insert(PluginRolloutEntity, columns);
+      } else {
+        await this.manager.update(PluginRolloutEntity, { pluginId: placement.pluginId }, columns);
+      }
+    });
+  }
+
+  deletePlacement(pluginId: string): Promise<void> {
+    return guard(async () => {
+      await this.manager.delete(PluginRolloutEntity, { pluginId });
+    });
+  }
+
+  getPlacement(pluginId: string): Promise<RolloutPlacement | null> {
+    return guard(() => findPlacement(this.manager, pluginId));
   }
 
   bumpRevision(): Promise<number> {

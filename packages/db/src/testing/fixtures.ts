@@ -1,3 +1,4 @@
+import type { RolloutPlacement } from "@arcade/contracts";
 import type { JobRecord, PluginRecord, PluginVersionRecord } from "@arcade/core";
 
 /** A complete plugin row; tests override what they look at. */
@@ -49,6 +50,21 @@ export function versionRecord(overrides: Partial<PluginVersionRecord> = {}): Plu
     permissionsApprovedBy: null,
     signature: null,
     signatureKeyId: null,
+    ...overrides,
+  };
+}
+
+/** A canary placement of slack 1.0.0 -> 1.1.0 on one node. */
+export function placementRecord(overrides: Partial<RolloutPlacement> = {}): RolloutPlacement {
+  return {
+    pluginId: "plugin_slack_abc123",
+    jobId: "job-rollout-1",
+    fromVersion: "1.0.0",
+    toVersion: "1.1.0",
+    nodes: ["node-a"],
+    alongside: null,
+    hold: false,
+    updatedAt: "2024-05-01T10:00:00.123Z",
     ...overrides,
   };
 }

@@ -2,7 +2,7 @@ import { AppError, type PluginRepo } from "@arcade/core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "../database.js";
 import { MIGRATIONS } from "../migrations/index.js";
-import { operationRecord, pluginRecord, versionRecord } from "./fixtures.js";
+import { operationRecord, placementRecord, pluginRecord, versionRecord } from "./fixtures.js";
 
 /** One isolated, empty database (a temp SQLite file, a fresh MariaDB schema). */
 export interface ContractTarget {
@@ -13,7 +13,7 @@ export interface ContractTarget {
 }
 
 const MIGRATION_NAMES = MIGRATIONS.map((m) => new m().name);
-const TABLES = ["t_plugin_operation", "t_plugin_config", "t_plugin_version", "t_plugin"];
+const TABLES = ["t_plugin_operation", "t_plugin_rollout", "t_plugin_config", "t_plugin_version", "t_plugin"];
 
 async function insertPlugins(repo: PluginRepo, ...plugins: Parameters<typeof pluginRecord>[0][]) {
   await repo.transaction(async (tx) => {
@@ -346,6 +346,71 @@ export function describeRepoContract(
         expect(await db.plugins.getConfig(pluginId)).toBeNull();
         expect(await db.plugins.versions(pluginId)).toEqual([]);
         expect(await db.plugins.findById(pluginId)).toBeNull();
+      });
+    });
+
+    describe("rollout placements", () => {
+      it("are written with the revision, read back every field, replaced in place and deleted", async () => {
+        const start = await db.plugins.currentRevision();
+        const canary = placementRecord({ nodes: ["node-b", "node-a"] });
+        const revision = await db.plugins.transaction(async (tx) => {
+          await tx.putPlacement(canary);
+          expect(await tx.getPlacement(canary.pluginId)).toEqual(canary);
+          return tx.bumpRevision();
+        });
+        expect(revision).toBe(start + 1);
+        expect(await db.plugins.getPlacement(canary.pluginId)).toEqual(canary);
+        expect(await db.plugins.listPlacements()).toEqual([canary]);
+
+        const split = placementRecord({
+          nodes: [],
+          alongside: { share: 12.5, salt: "job-1", callerKeyHeader: "X-Caller" },
+          hold: true,
+          updatedAt: "2024-05-02T08:00:00.250Z",
+        });
+        const other = placementRecord({
+          pluginId: "plugin_jira_000001",
+          fromVersion: null,
+          toVersion: "0.1.0",
+        });
+        await db.plugins.transaction(async (tx) => {
+          await tx.putPlacement(split);
+          await tx.putPlacement(other);
+        });
+        expect(await db.plugins.listPlacements()).toEqual([other, split]);
+
+        await db.plugins.transaction((tx) => tx.deletePlacement(split.pluginId));
+        await db.plugins.transaction((tx) => tx.deletePlacement("plugin_none_000000"));
+        expect(await db.plugins.getPlacement(split.pluginId)).toBeNull();
+        expect(await db.plugins.listPlacements()).toEqual([other]);
+      });
+
+      it("a placement written without updatedAt is stamped with the time of the write", async () => {
+        const before = Date.now();
+        const { updatedAt: _ignored, ...write } = placementRecord();
+        await db.plugins.transaction((tx) => tx.putPlacement(write));
+        const stored = await db.plugins.getPlacement(write.pluginId);
+        expect(stored).toEqual({ ...write, updatedAt: expect.any(String) });
+        expect(Date.parse(stored?.updatedAt ?? "")).toBeGreaterThanOrEqual(before - 1000);
+      });
+
+      it("a transaction that throws leaves no placement; deleting the plugin deletes its placement", async () => {
+        const boom = new Error("step failed");
+        const placement = placementRecord();
+        await expect(
+          db.plugins.transaction(async (tx) => {
+            await tx.putPlacement(placement);
+            throw boom;
+          }),
+        ).rejects.toBe(boom);
+        expect(await db.plugins.listPlacements()).toEqual([]);
+
+        await db.plugins.transaction(async (tx) => {
+          await tx.insertPlugin(pluginRecord({ pluginId: placement.pluginId }));
+          await tx.putPlacement(placement);
+        });
+        await db.plugins.transaction((tx) => tx.deletePlugin(placement.pluginId));
+        expect(await db.plugins.getPlacement(placement.pluginId)).toBeNull();
       });
     });
 
