@@ -305,6 +305,12 @@ export interface ChangePlan {
   name: string;
   fromVersion: string | null;
   toVersion: string | null;
+  /**
+   * Present (false) when the job would change nothing: the same version and bytes are already
+   * installed (update, rollback), or the plugin is already enabled or disabled with nothing to
+   * cascade; the job then succeeds with `changed: false` in its result.
+   */
+  changed?: false;
   dependencies: {
     /** Plugins a cascading disable/uninstall would handle first, in order. */
     cascade: PlannedDependent[];

@@ -115,11 +115,22 @@ function operation(route: RouteContract, toSchema: (s: TSchema) => Json): Json {
   }
   const responses: Record<string, Json> = {};
   const okContent = route.ok.json ? { "application/json": route.ok.json } : (route.ok.content ?? {});
+  const dryRun = route.ok.dryRun;
   for (const status of route.ok.status) {
+    // With ?dryRun=true a mutation answers 200 with its plan instead of the job.
+    const withPlan = dryRun !== undefined && status === 200;
     responses[String(status)] = {
-      description: route.ok.description,
+      description: withPlan ? `${route.ok.description} ${dryRun.description}` : route.ok.description,
       content: Object.fromEntries(
-        Object.entries(okContent).map(([type, schema]) => [type, { schema: toSchema(schema as TSchema) }]),
+        Object.entries(okContent).map(([type, schema]) => [
+          type,
+          {
+            schema:
+              withPlan && type === "application/json"
+                ? { oneOf: [toSchema(schema as TSchema), toSchema(dryRun.json)] }
+                : toSchema(schema as TSchema),
+          },
+        ]),
       ),
       ...(route.ok.headers
         ? {

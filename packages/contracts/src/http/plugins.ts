@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { PLUGIN_TYPES } from "../manifest.js";
 import { Literals, PluginIdParams, QueryBool, QueryInt, QueryOneOf, QueryText, WaitQuery } from "./common.js";
+import { ChangePlanSchema } from "./plan.js";
 import { JobSchema, PluginPageSchema, PluginSchema, PluginVersionPageSchema } from "./resources.js";
 import { defineRoute } from "./route.js";
 
@@ -13,7 +14,22 @@ const JOB_ANSWER = {
     "202: the job, queued (Location: /api/v1/jobs/{jobId}). 200: with `?wait`, the job finished within the wait.",
   json: JobSchema,
   headers: { Location: { description: "/api/v1/jobs/{jobId}" } },
+  dryRun: {
+    description: "With `?dryRun=true`: the plan (what the job would do), and nothing is queued or stored.",
+    json: ChangePlanSchema,
+  },
 } as const;
+
+/**
+ * `?dryRun=true` on a mutation: the same checks of the request, then 200 with what the job would
+ * do (a ChangePlan) instead of a job; nothing is queued or stored.
+ */
+const DryRunQuery = Type.Object({
+  dryRun: QueryBool(
+    "true: answer 200 with the plan (cascade, permissions, compatibility, config, nodes per step) and change nothing.",
+  ),
+});
+const MutationQuery = Type.Composite([WaitQuery, DryRunQuery]);
 const IDEMPOTENCY =
   "An `Idempotency-Key` header (per token, 24 h) answers the same job for the same key. `?wait=N` waits up to N seconds for the job.";
 
@@ -99,7 +115,7 @@ export const installPlugin = defineRoute({
   summary: "Install a plugin (a job)",
   description: `source=local with a file, or source=market with marketId (+ version). ${IDEMPOTENCY}`,
   access: "admin",
-  query: WaitQuery,
+  query: MutationQuery,
   body: { content: { "multipart/form-data": ArtifactUpload } },
   ok: JOB_ANSWER,
   errors: [400, 408, 409, 413, 415, 422],
@@ -116,6 +132,7 @@ export const updatePlugin = defineRoute({
   params: PluginIdParams,
   query: Type.Composite([
     WaitQuery,
+    DryRunQuery,
     Type.Object({
       acceptPermissions: QueryBool(
         "Approve permissions beyond the installed version's (else 409 PERMISSIONS_ESCALATED).",
@@ -136,7 +153,7 @@ export const uninstallPlugin = defineRoute({
   description: IDEMPOTENCY,
   access: "admin",
   params: PluginIdParams,
-  query: Type.Composite([WaitQuery, Type.Object({ cascade: QueryBool(CASCADE) })]),
+  query: Type.Composite([WaitQuery, DryRunQuery, Type.Object({ cascade: QueryBool(CASCADE) })]),
   body: { json: CascadeBody },
   ok: JOB_ANSWER,
   errors: [400, 404, 409, 413, 415],
@@ -151,7 +168,7 @@ export const enablePlugin = defineRoute({
   description: IDEMPOTENCY,
   access: "operator",
   params: PluginIdParams,
-  query: WaitQuery,
+  query: MutationQuery,
   body: { json: Type.Object({}, { additionalProperties: true, description: "None needed." }) },
   ok: JOB_ANSWER,
   errors: [400, 404, 409, 413, 415],
@@ -166,7 +183,7 @@ export const disablePlugin = defineRoute({
   description: IDEMPOTENCY,
   access: "operator",
   params: PluginIdParams,
-  query: Type.Composite([WaitQuery, Type.Object({ cascade: QueryBool(CASCADE) })]),
+  query: Type.Composite([WaitQuery, DryRunQuery, Type.Object({ cascade: QueryBool(CASCADE) })]),
   body: { json: CascadeBody },
   ok: JOB_ANSWER,
   errors: [400, 404, 409, 413, 415],
@@ -193,7 +210,7 @@ export const setPluginConfig = defineRoute({
   description: `Checked against the plugin's configSchema first (422 CONFIG_INVALID with every error). ${IDEMPOTENCY}`,
   access: "operator",
   params: PluginIdParams,
-  query: WaitQuery,
+  query: MutationQuery,
   body: { json: JsonObject },
   ok: JOB_ANSWER,
   errors: [400, 404, 409, 413, 415, 422],
@@ -220,7 +237,7 @@ export const rollbackPlugin = defineRoute({
   description: IDEMPOTENCY,
   access: "admin",
   params: PluginIdParams,
-  query: WaitQuery,
+  query: MutationQuery,
   body: {
     json: Type.Object(
       {

@@ -19,6 +19,11 @@ export interface RouteOk {
   readonly json?: TSchema;
   readonly content?: Readonly<Record<string, TSchema>>;
   readonly headers?: Readonly<Record<string, { readonly description: string }>>;
+  /**
+   * A mutation's answer to `?dryRun=true`: 200 with this JSON body (what the request would do)
+   * instead of a job. The OpenAPI document gives the 200 answer both bodies (oneOf).
+   */
+  readonly dryRun?: { readonly description: string; readonly json: TSchema };
 }
 
 /**
@@ -61,6 +66,10 @@ export type RouteJsonBody<R extends RouteContract> = R["body"] extends { json: i
   : never;
 /** The JSON body of a route's success answer. */
 export type RouteOkBody<R extends RouteContract> = R["ok"] extends { json: infer S } ? StaticOf<S> : unknown;
+/** The JSON body of a route's answer to `?dryRun=true` (a mutation's plan). */
+export type RouteDryRunBody<R extends RouteContract> = R["ok"] extends { dryRun: { json: infer S } }
+  ? StaticOf<S>
+  : never;
 
 /** `/api/v1/plugins/{pluginId}` with `{ pluginId: "p" }` is `/api/v1/plugins/p` (each value URL-encoded). */
 export function fillPath(path: string, params: Readonly<Record<string, string>> = {}): string {
