@@ -63,23 +63,8 @@ export async function checkUpdate(
       errors: [{ path: "/name", message: `must stay "${existing.name}" (the plugin being updated)` }],
     });
   }
-  const alreadyApplied = existing.version === manifest.version && existing.checksum === checksum;
-  if (!alreadyApplied && !payload.allowDowngrade && !isNewEnough(manifest.version, existing)) {
-    throw new AppError(
-      "VERSION_NOT_NEWER",
-      `version ${manifest.version} is not newer than the installed ${existing.version}`,
-      { detail: "Bump the version in manifest.json, or send allowDowngrade=true to replace it anyway." },
-    );
-  }
   const retained = await svc.plugins.getVersion(existing.pluginId, manifest.version);
-  // An old native build of the same version has no package: the package takes its place.
-  if (retained && retained.checksum !== checksum && !retained.legacy) {
-    throw new AppError(
-      "VERSION_NOT_NEWER",
-      `version ${manifest.version} of ${existing.pluginId} is already stored with different content`,
-      { detail: "A version's artifact never changes once stored: bump the version in manifest.json." },
-    );
-  }
+  checkUpdateVersion(existing, { version: manifest.version, checksum }, retained, payload.allowDowngrade);
   const stored = (await svc.plugins.getConfig(existing.pluginId)) ?? {};
   const effective = { ...(manifest.defaultConfig ?? {}), ...stored };
   const errors = validateStoredConfig(manifest.configSchema ?? null, effective);
@@ -97,11 +82,42 @@ export async function checkUpdate(
 }
 
 /**
+ * update's version rule, the one the job and the dry-run plan (core/plans) both run: the same
+ * version and bytes as installed is already applied (nothing to change, no error); otherwise the
+ * version must be newer (unless allowDowngrade), and a version already stored (`retained`, its
+ * version row) must come with the same bytes. Answers whether the change is already applied.
+ */
+export function checkUpdateVersion(
+  existing: Pick<PluginRecord, "pluginId" | "version" | "checksum" | "legacy">,
+  next: { version: string; checksum: string },
+  retained: Pick<PluginVersionRecord, "checksum" | "legacy"> | null,
+  allowDowngrade: boolean | undefined,
+): { alreadyApplied: boolean } {
+  const alreadyApplied = existing.version === next.version && existing.checksum === next.checksum;
+  if (!alreadyApplied && !allowDowngrade && !isNewEnough(next.version, existing)) {
+    throw new AppError(
+      "VERSION_NOT_NEWER",
+      `version ${next.version} is not newer than the installed ${existing.version}`,
+      { detail: "Bump the version in manifest.json, or send allowDowngrade=true to replace it anyway." },
+    );
+  }
+  // An old native build of the same version has no package: the package takes its place.
+  if (retained && retained.checksum !== next.checksum && !retained.legacy) {
+    throw new AppError(
+      "VERSION_NOT_NEWER",
+      `version ${next.version} of ${existing.pluginId} is already stored with different content`,
+      { detail: "A version's artifact never changes once stored: bump the version in manifest.json." },
+    );
+  }
+  return { alreadyApplied };
+}
+
+/**
  * Newer than the installed version. A package replacing an adopted native plugin may also keep
  * its version (the same release, packaged), and old versions that are not semver ("v3") do not
  * constrain it.
  */
-function isNewEnough(version: string, existing: PluginRecord): boolean {
+function isNewEnough(version: string, existing: Pick<PluginRecord, "version" | "legacy">): boolean {
   if (!existing.legacy) return semver.gt(version, existing.version);
   return semver.valid(existing.version) === null || semver.gte(version, existing.version);
 }
