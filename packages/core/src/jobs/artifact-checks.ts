@@ -88,9 +88,10 @@ export async function checkUpdate(
  * version row) must come with the same bytes. Answers whether the change is already applied.
  */
 export function checkUpdateVersion(
-  existing: Pick<PluginRecord, "pluginId" | "version" | "checksum" | "legacy">,
+  existing: { pluginId: string; version: string; checksum: string; legacy?: unknown },
   next: { version: string; checksum: string },
-  retained: Pick<PluginVersionRecord, "checksum" | "legacy"> | null,
+  /** Truthy `legacy`: an adopted native plugin or build (PluginRecord / PluginVersionRecord). */
+  retained: { checksum: string; legacy?: unknown } | null,
   allowDowngrade: boolean | undefined,
 ): { alreadyApplied: boolean } {
   const alreadyApplied = existing.version === next.version && existing.checksum === next.checksum;
@@ -117,7 +118,7 @@ export function checkUpdateVersion(
  * its version (the same release, packaged), and old versions that are not semver ("v3") do not
  * constrain it.
  */
-function isNewEnough(version: string, existing: Pick<PluginRecord, "version" | "legacy">): boolean {
+function isNewEnough(version: string, existing: { version: string; legacy?: unknown }): boolean {
   if (!existing.legacy) return semver.gt(version, existing.version);
   return semver.valid(existing.version) === null || semver.gte(version, existing.version);
 }

@@ -69,11 +69,12 @@ describe("planChange: update", () => {
       fromVersion: "1.0.0",
       toVersion: "2.0.0",
     });
+    // In the order the update job runs its rules: its first failure is the first entry.
     expect(plan.blocked.map((b) => b.code)).toEqual([
+      "PLATFORM_VERSION_UNSUPPORTED",
       "DEPENDENCY_VERSION",
       "PERMISSIONS_ESCALATED",
       "FORBIDDEN",
-      "PLATFORM_VERSION_UNSUPPORTED",
       "CONFIG_INVALID",
     ]);
     expect(plan.dependencies.broken).toEqual([
@@ -168,12 +169,96 @@ describe("planChange: update", () => {
     // 0.9.0 also leaves alerts' ^1.0.0: the plan says so at once, where the job stops at the first.
     const older = manifest("0.9.0", { permissions: v1.permissions });
     expect(planChange(update(older)).blocked.map((b) => b.code)).toEqual([
-      "VERSION_NOT_NEWER",
       "DEPENDENCY_VERSION",
+      "VERSION_NOT_NEWER",
     ]);
     expect(
       planChange(update(older, { request: { allowDowngrade: true } })).blocked.map((b) => b.code),
     ).toEqual(["DEPENDENCY_VERSION"]);
+  });
+});
+
+describe("planChange: already applied, stored versions, host paths, earlier failures", () => {
+  const same = manifest("1.0.0", { configSchema: v1.configSchema, permissions: v1.permissions });
+  const installedWithSum: PlannedPlugin = { ...current, checksum: "a".repeat(64) };
+
+  it("the same version and bytes: not blocked, and the job would change nothing", () => {
+    const plan = planChange(update(same, { current: installedWithSum, nextChecksum: "a".repeat(64) }));
+    expect(plan.blocked).toEqual([]);
+    expect(plan.changed).toBe(false);
+  });
+
+  it("the same version with other bytes is VERSION_NOT_NEWER; a stored version must keep its bytes", () => {
+    const plan = planChange(update(same, { current: installedWithSum, nextChecksum: "b".repeat(64) }));
+    expect(plan.blocked.map((b) => b.code)).toEqual(["VERSION_NOT_NEWER"]);
+    expect(plan).not.toHaveProperty("changed");
+    const stored = planChange(
+      update(manifest("1.2.0", { permissions: v1.permissions }), {
+        current: installedWithSum,
+        nextChecksum: "b".repeat(64),
+        retained: { checksum: "c".repeat(64) },
+        request: { allowDowngrade: true },
+      }),
+    );
+    expect(stored.blocked.map((b) => b.message)).toEqual([expect.stringMatching(/already stored/)]);
+  });
+
+  it("host paths outside runtime.allowed_host_paths are MANIFEST_INVALID, as the job's check", () => {
+    const next = manifest("1.1.0", {
+      permissions: { ...v1.permissions, fs: { read: ["/etc/secrets"] } },
+    });
+    const refused = planChange(
+      update(next, { request: { acceptPermissions: true, requestedRole: "admin" } }),
+    );
+    expect(refused.blocked.map((b) => b.code)).toEqual(["MANIFEST_INVALID"]);
+    const allowed = planChange(
+      update(next, {
+        allowedHostPaths: ["/etc/secrets"],
+        request: { acceptPermissions: true, requestedRole: "admin" },
+      }),
+    );
+    expect(allowed.blocked).toEqual([]);
+  });
+
+  it("what failed before the rules comes first", () => {
+    const plan = planChange({
+      type: "rollback",
+      current,
+      installed,
+      platformVersion: "2.4.0",
+      liveNodes: [],
+      earlier: [{ code: "VERSION_NOT_FOUND", message: "version 0.1.0 is not retained" }],
+    });
+    expect(plan.blocked.map((b) => b.code)).toEqual(["VERSION_NOT_FOUND"]);
+  });
+
+  it("enable of an enabled plugin and a rollback to the installed version change nothing", () => {
+    const enabled = { ...installedWithSum, isEnabled: PluginStatus.Enabled };
+    const base = { installed, platformVersion: "2.4.0", liveNodes: [] as string[] };
+    expect(planChange({ ...base, type: "enable", current: enabled }).changed).toBe(false);
+    expect(planChange({ ...base, type: "enable", current: { ...enabled, isEnabled: 0 } })).not.toHaveProperty(
+      "changed",
+    );
+    const rollback = planChange({
+      ...base,
+      type: "rollback",
+      current: enabled,
+      next: same,
+      nextChecksum: "a".repeat(64),
+    });
+    expect(rollback.changed).toBe(false);
+    expect(
+      planChange({ ...base, type: "disable", current: { ...enabled, isEnabled: PluginStatus.Disabled } })
+        .changed,
+    ).toBe(false);
+  });
+
+  it("without a rollout in the request, the new manifest's default rollout applies", () => {
+    const next = manifest("1.1.0", { permissions: v1.permissions, rollout: { strategy: "two-phase" } });
+    expect(planChange(update(next)).rollout?.strategy).toBe("two-phase");
+    expect(planChange(update(next, { rollout: { strategy: "all-at-once" } })).rollout?.strategy).toBe(
+      "all-at-once",
+    );
   });
 });
 

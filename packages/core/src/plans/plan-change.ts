@@ -1,10 +1,11 @@
-import type {
-  ChangePlan,
-  FieldError,
-  JobType,
-  Manifest,
-  PluginPermissions,
-  RolloutRequest,
+import {
+  type ChangePlan,
+  type FieldError,
+  type JobType,
+  type Manifest,
+  type PluginPermissions,
+  PluginStatus,
+  type RolloutRequest,
 } from "@arcade/contracts";
 import semver from "semver";
 import {
@@ -19,10 +20,12 @@ import {
   unmetDependencies,
 } from "../dependencies/index.js";
 import { AppError } from "../errors/app-error.js";
+import { checkUpdateVersion } from "../jobs/artifact-checks.js";
 import { nameKey } from "../manifest/manifest-rules.js";
 import {
   adminOnlyPermissions,
   describePermissions,
+  hostPathProblems,
   permissionsBeyond,
   permissionsOf,
 } from "../permissions/index.js";
@@ -36,6 +39,12 @@ export interface PlannedPlugin {
   name: string;
   version: string;
   manifest: Manifest;
+  /** The stored artifact's SHA-256: with the new one, tells "already applied" from a change. */
+  checksum?: string;
+  /** Adopted from a pre-refactor installation (its version rule is looser: same version allowed). */
+  legacy?: boolean;
+  /** 0 disabled, 1 enabled, 2 error: enable/disable of a plugin already there change nothing. */
+  isEnabled?: PluginStatus;
   /** The permissions stored with the installed version (its manifest's when absent). */
   permissions?: PluginPermissions | null;
   /** The stored config, as the job reads it (secret values sealed). */
@@ -49,11 +58,26 @@ export interface PlanInput {
   current: PlannedPlugin | null;
   /** The manifest of the version the change brings (install, update, rollback). */
   next?: Manifest | null;
+  /**
+   * The SHA-256 the new version would be stored under (update: the inspected archive's;
+   * rollback: the target version row's): the same as the installed one's is "already applied".
+   */
+  nextChecksum?: string;
+  /** update: the version row already stored under the new version, if any (its bytes never change). */
+  retained?: { checksum: string; legacy?: unknown } | null;
+  /**
+   * What failed before the rules could run, in the job's order (reading or inspecting the
+   * artifact, finding the rollback target): listed first, as the job stops there.
+   */
+  earlier?: readonly Blocked[];
   /** Every installed plugin (the dependency rules' view). */
   installed: readonly DependencyPlugin[];
   platformVersion: string;
+  /** runtime.allowed_host_paths: host paths a manifest's fs permissions may name. Default none. */
+  allowedHostPaths?: readonly string[];
   /** The nodes live now, which would load the change. */
   liveNodes: readonly string[];
+  /** The request's rollout; absent: the new manifest's default rollout, else all at once. */
   rollout?: RolloutRequest | undefined;
   /** Seeds the canary order (the plugin id), as the real rollout will. */
   seed?: string;
@@ -73,8 +97,9 @@ type Blocked = ChangePlan["blocked"][number];
 /**
  * What `?dryRun=true` answers: the same rules the jobs apply (dependencies, permissions,
  * platform version, config, rollout request), run on the inputs without changing anything.
- * Every rule that would fail the job is listed in `blocked` with the job's error code, so the
- * plan shows all of them at once where the job stops at the first.
+ * Every rule that would fail the job is listed in `blocked` with the job's error code, in the
+ * order the job runs them, so the first entry is the error the job would stop at and the plan
+ * shows the rest at once.
  */
 export function planChange(input: PlanInput): ChangePlan {
   const { type, current } = input;
@@ -83,10 +108,22 @@ export function planChange(input: PlanInput): ChangePlan {
   const blocked: Blocked[] = [];
   const name = next?.name ?? current?.name ?? "";
   // What the nodes serve before: nothing on an install, nor while the plugin is disabled.
-  const fromVersion = type === "install" || type === "enable" ? null : (current?.version ?? null);
+  const fromVersion =
+    type === "install" || (type === "enable" && current?.isEnabled !== PluginStatus.Enabled)
+      ? null
+      : (current?.version ?? null);
   const toVersion =
     next?.version ?? (type === "disable" || type === "uninstall" ? null : (current?.version ?? null));
 
+  if (type !== "install" && current === null) {
+    blocked.push({ code: "PLUGIN_NOT_FOUND", message: "the plugin is not installed" });
+  }
+  blocked.push(...(input.earlier ?? []));
+  // The jobs' order: compatibility (platform, dependencies, dependents), permissions, then the
+  // name and version rules, then the config.
+  const platform = next ? platformSection(input, next, blocked) : null;
+  const dependencies = dependencySection(input, next, blocked);
+  const permissions = next ? permissionSection(input, next, request, blocked) : null;
   if (type === "install" && next) {
     // Names are unique regardless of case and Unicode spelling, as the install job claims them.
     const holder = input.installed.find((p) => nameKey(p.name) === nameKey(next.name));
@@ -97,44 +134,73 @@ export function planChange(input: PlanInput): ChangePlan {
       });
     }
   }
-  if (type !== "install" && current === null) {
-    blocked.push({ code: "PLUGIN_NOT_FOUND", message: "the plugin is not installed" });
-  }
-  if (type === "update" && current && next && next.name !== current.name) {
-    blocked.push({
-      code: "MANIFEST_INVALID",
-      message: "an update must keep the plugin's name",
-      errors: [{ path: "/name", message: `must stay "${current.name}" (the plugin being updated)` }],
+  let alreadyApplied = false;
+  if (type === "update" && current && next) {
+    // An adopted native plugin may take its package's name (the job checks that name is free).
+    if (next.name !== current.name && !current.legacy) {
+      blocked.push({
+        code: "MANIFEST_INVALID",
+        message: "an update must keep the plugin's name",
+        errors: [{ path: "/name", message: `must stay "${current.name}" (the plugin being updated)` }],
+      });
+    }
+    capture(blocked, () => {
+      alreadyApplied = checkUpdateVersion(
+        { ...current, checksum: current.checksum ?? "" },
+        { version: next.version, checksum: input.nextChecksum ?? "" },
+        input.retained ?? null,
+        request.allowDowngrade,
+      ).alreadyApplied;
     });
   }
-  if (
-    type === "update" &&
-    current &&
-    next &&
-    !request.allowDowngrade &&
-    !newer(next.version, current.version)
-  ) {
-    blocked.push({
-      code: "VERSION_NOT_NEWER",
-      message: `version ${next.version} is not newer than the installed ${current.version}`,
-    });
-  }
-
+  const config = configSection(type, current, next, request, blocked);
   const plan: ChangePlan = {
     type,
     pluginId: current?.pluginId ?? null,
     name,
     fromVersion,
     toVersion,
-    dependencies: dependencySection(input, next, blocked),
-    permissions: next ? permissionSection(type, current, next, request, blocked) : null,
-    platform: next ? platformSection(next, input.platformVersion, blocked) : null,
-    config: configSection(type, current, next, request, blocked),
+    ...(changesNothing(input, dependencies, alreadyApplied) ? { changed: false as const } : {}),
+    dependencies,
+    permissions,
+    platform,
+    config,
     rollout: null,
     blocked,
   };
   plan.rollout = rolloutSection(input, fromVersion, toVersion, blocked);
   return plan;
+}
+
+/**
+ * The cases where the job succeeds with `changed: false`: the same version and bytes already
+ * installed (update, rollback), or the plugin already enabled / disabled with nothing to cascade.
+ */
+function changesNothing(
+  input: PlanInput,
+  dependencies: ChangePlan["dependencies"],
+  alreadyApplied: boolean,
+): boolean {
+  const { type, current, next } = input;
+  if (!current) return false;
+  if (type === "update") return alreadyApplied;
+  if (type === "rollback") {
+    return !!next && next.version === current.version && input.nextChecksum === current.checksum;
+  }
+  if (type === "enable") return current.isEnabled === PluginStatus.Enabled;
+  if (type === "disable") {
+    const cascades = input.request?.cascade === true && dependencies.cascade.length > 0;
+    return current.isEnabled === PluginStatus.Disabled && !cascades;
+  }
+  return false;
+}
+
+/**
+ * Whether the job runs the compatibility rules (platform, dependencies, dependents) on `next`:
+ * always, but for a rollback to the version already installed.
+ */
+function checksCompatibility(input: PlanInput, next: Manifest): boolean {
+  return !(input.type === "rollback" && input.current?.version === next.version);
 }
 
 function dependencySection(
@@ -149,12 +215,13 @@ function dependencySection(
       next,
       installed.filter((p) => p.name !== next.name),
     );
-    capture(blocked, () => checkDependencies(next, installed));
+    const rules = checksCompatibility(input, next);
+    if (rules) capture(blocked, () => checkDependencies(next, installed));
     if (current && type !== "install") {
       section.broken = enabledDependents(current.name, installed).filter(
         (d) => !semver.satisfies(next.version, d.requires),
       );
-      capture(blocked, () => checkDependentsAccept(current, next.version, installed));
+      if (rules) capture(blocked, () => checkDependentsAccept(current, next.version, installed));
     }
   } else if (current && (type === "disable" || type === "uninstall")) {
     section.cascade = cascadeOrder(current.name, installed, "enabled");
@@ -164,19 +231,34 @@ function dependencySection(
       current.manifest,
       installed.filter((p) => p.name !== current.name),
     );
-    capture(blocked, () => checkDependencies(current.manifest, installed));
+    // The enable job checks the dependencies only when it has something to enable.
+    if (current.isEnabled !== PluginStatus.Enabled) {
+      capture(blocked, () => checkDependencies(current.manifest, installed));
+    }
   }
   return section;
 }
 
+/**
+ * install / update: the jobs' checkPermissions (host paths within runtime.allowed_host_paths,
+ * PERMISSIONS_ESCALATED without acceptPermissions, admin-only grants); rollback: host paths only.
+ */
 function permissionSection(
-  type: JobType,
-  current: PlannedPlugin | null,
+  input: PlanInput,
   next: Manifest,
   request: NonNullable<PlanInput["request"]>,
   blocked: Blocked[],
 ): ChangePlan["permissions"] {
+  const { type, current } = input;
   const nextPermissions = permissionsOf(next);
+  const problems = hostPathProblems(nextPermissions.fs, input.allowedHostPaths ?? []);
+  if (problems.length > 0 && (type === "install" || type === "update" || type === "rollback")) {
+    blocked.push({
+      code: "MANIFEST_INVALID",
+      message: `${next.name}@${next.version} asks for host paths this platform does not allow`,
+      errors: problems,
+    });
+  }
   const currentPermissions =
     current && type !== "install" ? (current.permissions ?? permissionsOf(current.manifest)) : null;
   const added = currentPermissions
@@ -200,12 +282,11 @@ function permissionSection(
   return { next: describePermissions(nextPermissions), added, removed, escalated };
 }
 
-function platformSection(
-  next: Manifest,
-  platformVersion: string,
-  blocked: Blocked[],
-): ChangePlan["platform"] {
-  capture(blocked, () => checkPlatformVersion(next.minVersion, platformVersion));
+function platformSection(input: PlanInput, next: Manifest, blocked: Blocked[]): ChangePlan["platform"] {
+  const { platformVersion } = input;
+  if (checksCompatibility(input, next)) {
+    capture(blocked, () => checkPlatformVersion(next.minVersion, platformVersion));
+  }
   return {
     minVersion: next.minVersion ?? null,
     platformVersion,
@@ -256,7 +337,10 @@ function rolloutSection(
 ): ChangePlan["rollout"] {
   // Strategies apply to changes of version; every other change reaches every node at once.
   const versioned = input.type === "install" || input.type === "update" || input.type === "rollback";
-  const rollout = (versioned ? input.rollout : undefined) ?? { strategy: "all-at-once" as const };
+  // The request's rollout wins; else the new version's manifest names its default.
+  const rollout: RolloutRequest = (versioned ? (input.rollout ?? input.next?.rollout) : undefined) ?? {
+    strategy: "all-at-once",
+  };
   const versions = toVersion === null ? undefined : { fromVersion, toVersion };
   try {
     const batches = expandRollout(rollout, input.liveNodes, {
@@ -296,8 +380,4 @@ function capture(blocked: Blocked[], rule: () => void): void {
       ...(error.errors.length > 0 ? { errors: error.errors } : {}),
     });
   }
-}
-
-function newer(version: string, installed: string): boolean {
-  return semver.valid(installed) === null || semver.gt(version, installed);
 }
