@@ -3,7 +3,15 @@ import type { JobEvent } from "@arcade/contracts";
 /** The stream entry field that holds the event's JSON. */
 export const JOB_EVENT_FIELD = "event";
 
-const TYPES = new Set<JobEvent["type"]>(["state", "step", "node", "end"]);
+/** Every event type (a Record, so a new member of JobEvent cannot be forgotten here). */
+const TYPE_NAMES: Record<JobEvent["type"], true> = {
+  state: true,
+  step: true,
+  node: true,
+  rollout: true,
+  end: true,
+};
+const TYPES = new Set(Object.keys(TYPE_NAMES));
 
 export function encodeJobEvent(event: JobEvent): string {
   return JSON.stringify(event);

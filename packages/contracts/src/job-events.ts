@@ -1,4 +1,5 @@
 import type { JobResource, JobState, JobStep } from "./job.js";
+import type { RolloutState } from "./rollout.js";
 
 /**
  * One event of a job's live stream, `GET /api/v1/jobs/{jobId}/events` (Server-Sent Events; the
@@ -12,6 +13,11 @@ export type JobEvent =
   | { type: "step"; step: JobStep; progress: number }
   /** A node reported what it did with the job's revision. */
   | { type: "node"; nodeId: string; revision: number; outcome: "applied" | "failed"; error?: string }
+  /**
+   * The job's rollout changed state (a step applied, a hold ended, a verdict, an operator's
+   * command, the end): the whole state, as the job resource's `result.rollout` now has it.
+   */
+  | { type: "rollout"; rollout: RolloutState }
   /** The job ended; the stream closes after this event. */
   | { type: "end"; job: JobResource };
 

@@ -1,5 +1,6 @@
 import type { Manifest, PluginSource, PluginStatus } from "@arcade/contracts";
 import type { PluginRecord } from "../ports/plugin-repo.js";
+import { replacedLegacyColumns } from "./legacy-plugin.js";
 import { artifactKey } from "./object-keys.js";
 
 /** The manifest-derived columns of t_plugin for one version. */
@@ -42,6 +43,28 @@ export function newPluginRecord(input: {
     autoUpdate: false,
     marketId: input.marketId,
     installTime: input.now,
+    updateTime: input.now,
+  };
+}
+
+/**
+ * The columns of t_plugin an update changes when its version becomes the plugin's: the update's
+ * persist step (all at once), or the end of its rollout (completed, promoted).
+ */
+export function updatedPluginColumns(input: {
+  existing: PluginRecord | null;
+  manifest: Manifest;
+  checksum: string;
+  pluginId: string;
+  source: PluginSource;
+  marketId: string | null;
+  now: Date;
+}): Partial<Omit<PluginRecord, "pluginId">> {
+  return {
+    ...manifestColumns(input.manifest, input.checksum, input.pluginId),
+    ...(input.existing ? replacedLegacyColumns(input.existing, input.manifest) : {}),
+    source: input.source,
+    ...(input.marketId ? { marketId: input.marketId } : {}),
     updateTime: input.now,
   };
 }

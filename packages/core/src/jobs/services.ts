@@ -1,3 +1,4 @@
+import type { AbortOn, RolloutStrategy } from "@arcade/contracts";
 import type { ArchiveLimits } from "../limits/archive-limits.js";
 import type { ArchiveTools } from "../ports/archive-tools.js";
 import type { ConvergenceWaiter } from "../ports/convergence.js";
@@ -5,8 +6,10 @@ import type { Clock, EventBus } from "../ports/event-bus.js";
 import type { JobEventSink } from "../ports/job-events.js";
 import type { JobFiles } from "../ports/job-files.js";
 import type { Logger } from "../ports/logger.js";
+import type { NodeDirectory } from "../ports/node-presence.js";
 import type { ObjectStore } from "../ports/object-store.js";
 import type { JobRepo, PluginRepo } from "../ports/plugin-repo.js";
+import type { RolloutCommandStore } from "../ports/rollout-commands.js";
 import type { SignaturePolicy } from "../signature/index.js";
 import type { ArtifactFetcher } from "./artifact-fetcher.js";
 
@@ -21,6 +24,8 @@ export interface JobSettings {
   platformVersion?: string;
   /** Roots under which manifests may ask for host paths (`runtime.allowed_host_paths`); default none. */
   allowedHostPaths?: readonly string[];
+  /** `rollout.*`: the strategy of an install/update that names none, and the analysis' thresholds. */
+  rollout?: { defaultStrategy: RolloutStrategy; abortOn: AbortOn };
 }
 
 /** Everything a job needs, as one plain object of ports (no container). */
@@ -36,6 +41,10 @@ export interface JobServices {
   /** Live job events (steps, state, node reports, the end); absent: none are pushed. */
   jobEvents?: JobEventSink;
   convergence: ConvergenceWaiter | null;
+  /** The live nodes and their heartbeats (a rollout's steps and figures); absent: no rollout runs in steps. */
+  nodes?: NodeDirectory;
+  /** Operators' commands to running rollouts (the job row's rollout_command); absent: none arrive. */
+  rolloutCommands?: RolloutCommandStore;
   /** Resolves `source=market` artifacts; null while the market is disabled. */
   market: ArtifactFetcher | null;
   /** Who is trusted to sign artifacts; absent: nobody (unsigned local uploads only). */

@@ -9,3 +9,4 @@ export * from "./logger.js";
 export * from "./node-presence.js";
 export * from "./object-store.js";
 export * from "./plugin-repo.js";
+export * from "./rollout-commands.js";

@@ -41,3 +41,12 @@ export interface PluginChangeHandlers {
   /** Events may have been missed while the subscription was down: reconcile everything. */
   onReconnect(): void;
 }
+
+/**
+ * The live nodes as the registry lists them (NodeRegistry.listNodes of @arcade/bus), each with
+ * its last heartbeat: a rollout spreads its steps over them and reads their per-version
+ * counters of the plugin (NodePluginState.counters) at the start and the end of each hold.
+ */
+export interface NodeDirectory {
+  listNodes(): Promise<NodeHeartbeat[]>;
+}
