@@ -232,6 +232,11 @@ export interface RolloutState {
   reason: string | null;
   /** Who paused, aborted or promoted it (token name), or "analysis". */
   by: string | null;
+  /**
+   * A/B split: each version's figures on every node since the split was applied, side by side
+   * (the installed version first), refreshed every few seconds while the split holds.
+   */
+  figures?: { at: string; versions: VersionFigures[] };
 }
 
 /** What an operator may do to a rollout: `POST /jobs/:jobId/pause|resume|abort|promote`. */

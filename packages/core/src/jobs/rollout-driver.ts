@@ -15,9 +15,9 @@ import { holdVerdict, loadFailureVerdict, readCounters, unwatchedVerdict } from 
 import { finishRollout, rollBackRollout } from "./rollout-placement.js";
 import { abortOnOf } from "./rollout-request.js";
 import { type BatchApplier, type RolloutRun, saveRolloutState, storedRollout } from "./rollout-run.js";
-import { applySplit } from "./rollout-split.js";
+import { applySplit, holdSplit } from "./rollout-split.js";
 import { applySwitch } from "./rollout-switch.js";
-import { applyPrepare } from "./rollout-two-phase.js";
+import { applyPrepare, applyTwoPhaseSwitch } from "./rollout-two-phase.js";
 import type { JobServices } from "./services.js";
 
 /** How often a hold (or a pause) looks for an operator's command: well within the second promised. */
@@ -29,7 +29,8 @@ export const COMMAND_POLL_MS = 300;
  * `split` (A/B) are the strategies' own files.
  */
 const APPLY: Record<RolloutBatch["kind"], BatchApplier> = {
-  switch: applySwitch,
+  switch: (svc, run, batch) =>
+    (run.request.strategy === "two-phase" ? applyTwoPhaseSwitch : applySwitch)(svc, run, batch),
   prepare: applyPrepare,
   split: applySplit,
 };
@@ -192,6 +193,11 @@ async function drive(svc: JobServices, run: RolloutRun, initial: RolloutState): 
       }
       case "holding": {
         before ??= await readCounters(svc, run.pluginId);
+        // A split holds until an operator promotes or aborts it, its figures refreshed meanwhile.
+        if (batch.kind === "split") {
+          state = await holdSplit(svc, run, state, before);
+          break;
+        }
         const left = Date.parse(state.holdUntil ?? "") - svc.clock.now().getTime();
         if (left > 0) await sleep(Math.min(COMMAND_POLL_MS, left));
         else await step({ type: "hold-ended" });
