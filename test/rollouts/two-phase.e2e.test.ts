@@ -153,13 +153,17 @@ describe("rollouts: two-phase", () => {
 
     expect(job.state).toBe("failed");
     expect(job.error?.code).toBe("ROLLOUT_ABORTED");
-    // One entry per node, with the node's own reason.
+    // The prepare step's load failures abort it, as a canary's would: every node with its reason.
     const errors = job.error?.errors ?? [];
-    expect(errors.map((e) => e.path).sort()).toEqual(p.apis.map((a) => `/nodes/${a.nodeId}`).sort());
-    for (const e of errors) expect(e.message).toContain("init refused on purpose");
+    expect(errors.map((e) => e.path)).toEqual(["/rollout/verdict/loadFailures"]);
+    for (const api of p.apis) {
+      expect(errors[0]?.message).toMatch(new RegExp(`${api.nodeId}: [^;]*init refused on purpose`));
+    }
     const rollout = job.error?.rollout as RolloutState | undefined;
     expect(rollout?.status).toBe("aborted");
+    expect(rollout?.by).toBe("analysis");
     expect(rollout?.step).toBe(0);
+    expect(rollout?.verdict?.findings.map((f) => f.check)).toContain("loadFailures");
 
     expect(
       calls.filter((c) => c.status !== 200),
