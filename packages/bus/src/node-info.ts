@@ -1,4 +1,4 @@
-import type { FieldError, NodePluginState } from "@arcade/contracts";
+import { type FieldError, LATENCY_BUCKETS_MS, type NodePluginState } from "@arcade/contracts";
 import { AppError, type NodeHeartbeat } from "@arcade/core";
 
 export type { NodeHeartbeat };
@@ -10,6 +10,15 @@ export interface NodeInfo extends NodeHeartbeat {
 }
 
 const PLUGIN_STATES = new Set<NodePluginState["state"]>(["loaded", "error", "loading", "unloaded"]);
+
+/**
+ * Bounds of what one plugin's entry may carry, so a registry entry stays small: the versions
+ * counted (a node keeps 8), the crash times of a quarantine (runtime.crash_loop_max is at most
+ * 1000), and the length of a version or checksum.
+ */
+export const MAX_REPORTED_VERSIONS = 16;
+export const MAX_QUARANTINE_CRASHES = 1000;
+const MAX_TEXT = 256;
 
 function isRevision(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
@@ -28,7 +37,73 @@ function pluginErrors(plugins: unknown): FieldError[] {
     if (typeof entry.state !== "string" || !PLUGIN_STATES.has(entry.state as NodePluginState["state"])) {
       errors.push({ path: `/plugins/${i}/state`, message: "must be loaded, error, loading or unloaded" });
     }
+    if (entry.counters !== undefined)
+      errors.push(...countersErrors(entry.counters, `/plugins/${i}/counters`));
+    if (entry.quarantined !== undefined && entry.quarantined !== null) {
+      errors.push(...quarantineErrors(entry.quarantined, `/plugins/${i}/quarantined`));
+    }
   });
+  return errors;
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
+function isShortText(value: unknown): value is string {
+  return isText(value) && value.length <= MAX_TEXT;
+}
+
+/** NodePluginState.counters: PluginVersionCounters[], one histogram entry per latency bucket. */
+function countersErrors(value: unknown, path: string): FieldError[] {
+  if (!Array.isArray(value) || value.length > MAX_REPORTED_VERSIONS) {
+    return [{ path, message: `must be an array of at most ${MAX_REPORTED_VERSIONS} versions' counters` }];
+  }
+  const errors: FieldError[] = [];
+  value.forEach((c: unknown, j) => {
+    const at = `${path}/${j}`;
+    const entry = (typeof c === "object" && c !== null ? c : {}) as Record<string, unknown>;
+    if (!isShortText(entry.version)) errors.push({ path: `${at}/version`, message: "must be a version" });
+    for (const key of ["loadFailures", "crashes", "calls", "errors"]) {
+      if (!isCount(entry[key]))
+        errors.push({ path: `${at}/${key}`, message: "must be a non-negative integer" });
+    }
+    const latency = entry.latency;
+    if (
+      !Array.isArray(latency) ||
+      latency.length !== LATENCY_BUCKETS_MS.length + 1 ||
+      !latency.every(isCount)
+    ) {
+      errors.push({
+        path: `${at}/latency`,
+        message: `must be ${LATENCY_BUCKETS_MS.length + 1} non-negative integers (LATENCY_BUCKETS_MS and one more)`,
+      });
+    }
+  });
+  return errors;
+}
+
+/** NodePluginState.quarantined: a QuarantineReport. */
+function quarantineErrors(value: unknown, path: string): FieldError[] {
+  if (typeof value !== "object" || Array.isArray(value))
+    return [{ path, message: "must be an object or null" }];
+  const q = value as Record<string, unknown>;
+  const errors: FieldError[] = [];
+  if (!isShortText(q.version)) errors.push({ path: `${path}/version`, message: "must be a version" });
+  if (!isShortText(q.checksum)) errors.push({ path: `${path}/checksum`, message: "must be a checksum" });
+  if (!(q.fallbackVersion === null || isShortText(q.fallbackVersion))) {
+    errors.push({ path: `${path}/fallbackVersion`, message: "must be a version or null" });
+  }
+  if (
+    !Array.isArray(q.crashes) ||
+    q.crashes.length > MAX_QUARANTINE_CRASHES ||
+    !q.crashes.every((t) => isShortText(t) && !Number.isNaN(Date.parse(t)))
+  ) {
+    errors.push({ path: `${path}/crashes`, message: `must be at most ${MAX_QUARANTINE_CRASHES} ISO times` });
+  }
+  if (!isShortText(q.at) || Number.isNaN(Date.parse(q.at))) {
+    errors.push({ path: `${path}/at`, message: "must be an ISO time" });
+  }
   return errors;
 }
 

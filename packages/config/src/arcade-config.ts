@@ -191,6 +191,12 @@ export interface RuntimeConfig {
   allowedHostPaths: string[];
   /** Keep one plugin process started ahead, so a load or hot swap does not wait for a spawn. */
   warmSpare: boolean;
+  /**
+   * Crash-loop quarantine: this many crashes of one version within crashLoopWindow (ms) after it
+   * was loaded make the node go back to the last version that ran cleanly there (or stop it).
+   */
+  crashLoopMax: number;
+  crashLoopWindow: number;
 }
 
 export interface ClusterConfig {

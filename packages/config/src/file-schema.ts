@@ -317,6 +317,10 @@ export const RuntimeSchema = section("runtime", {
     description: "an array of absolute paths (in env: a comma list or a JSON array)",
   }),
   warm_spare: bool(true),
+  // Issue 14: a version that crashes crash_loop_max times within crash_loop_window after it was
+  // loaded is quarantined on that node (back to the last version that ran cleanly there).
+  crash_loop_max: int(1, 1000, 3),
+  crash_loop_window: duration(300_000, 1_000),
 });
 
 // Issue 13: the key that signs reload events and heartbeats (HMAC-SHA256).

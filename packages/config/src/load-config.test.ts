@@ -153,6 +153,8 @@ const SAMPLES: Record<string, { env: string; toml: unknown; expected: unknown }>
     expected: ["/etc/ssl/certs", "/srv/shared"],
   },
   "runtime.warm_spare": { env: "false", toml: false, expected: false },
+  "runtime.crash_loop_max": { env: "5", toml: 5, expected: 5 },
+  "runtime.crash_loop_window": { env: "90s", toml: "90s", expected: 90_000 },
   "cluster.secret": { env: "s".repeat(32), toml: "s".repeat(32), expected: "s".repeat(32) },
   // The file and the list hold the same key: merged into one.
   "secrets.keys_file": { env: SECRET_KEYS_FILE, toml: SECRET_KEYS_FILE, expected: SECRET_KEYS_FILE },
@@ -294,6 +296,8 @@ describe("defaults", () => {
       pluginGid: "nogroup",
       allowedHostPaths: [],
       warmSpare: true,
+      crashLoopMax: 3,
+      crashLoopWindow: 300_000,
     });
     expect(config.log).toEqual({ level: "info", pretty: false });
   });

@@ -289,6 +289,8 @@ export function resolveConfig(
       pluginGid: raw.runtime.plugin_gid,
       allowedHostPaths: raw.runtime.allowed_host_paths,
       warmSpare: raw.runtime.warm_spare,
+      crashLoopMax: raw.runtime.crash_loop_max,
+      crashLoopWindow: raw.runtime.crash_loop_window,
     },
     cluster: { secret: raw.cluster.secret },
     secrets: secretKeys.secrets,

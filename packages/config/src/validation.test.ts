@@ -104,6 +104,15 @@ describe("a bad value names the key in both spellings, the value and what is all
     );
   });
 
+  it("a crash loop needs at least one crash within at least a second", () => {
+    expect(() => loadConfig({ env: { ARCADE_RUNTIME_CRASH_LOOP_MAX: "0" }, cwd: dir })).toThrow(
+      "(runtime.crash_loop_max): must be an integer from 1 to 1000",
+    );
+    expect(() => loadConfig({ env: { ARCADE_RUNTIME_CRASH_LOOP_WINDOW: "500ms" }, cwd: dir })).toThrow(
+      "(runtime.crash_loop_window): must be a duration of at least 1s",
+    );
+  });
+
   it("a section that is not a table", () => {
     writeFileSync(join(dir, "arcade.toml"), "server = 5\n");
     expect(() => loadConfig({ env: { ARCADE_SERVER_PORT: "1" }, cwd: dir })).toThrow(

@@ -83,6 +83,7 @@ export async function startRuntimeNode(options: {
     // Before every load: the stored signature against this node's own trusted and revoked keys.
     admit: signatureGate(config.signature),
     reconcileIntervalMs: config.node.reconcileInterval,
+    crashLoop: { maxCrashes: config.runtime.crashLoopMax, windowMs: config.runtime.crashLoopWindow },
     logger,
   });
 }

@@ -1,4 +1,6 @@
+export * from "./crash-loop-guard.js";
 export * from "./desired-plugins.js";
+export * from "./plugin-counters.js";
 export { effectiveConfig } from "./plugin-entry.js";
 export * from "./plugin-host.js";
 export * from "./plugin-types.js";

@@ -82,6 +82,7 @@ describe("PluginHost", () => {
         checksum: spec.checksum,
         state: "loaded",
         error: null,
+        counters: [expect.objectContaining({ version: "1.0.0", calls: 1, errors: 0, crashes: 0 })],
       },
     ]);
   });

@@ -12,6 +12,7 @@ import {
   type Logger,
   permissionsOf,
 } from "@arcade/core";
+import { PluginCounters } from "./plugin-counters.js";
 import { type Entry, effectiveConfig, errorEntry, fingerprint, publicView } from "./plugin-entry.js";
 import type {
   InvokeOptions,
@@ -90,6 +91,8 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
   private dataDirs: PluginDataDirs;
   /** Refused operations per plugin, across its versions and restarts, while it is loaded here. */
   private readonly denials = new Map<string, { count: number; last: string }>();
+  /** Per plugin and version since this node started: calls, errors, latency, crashes, load failures. */
+  readonly counters = new PluginCounters();
   private runtime: Promise<SandboxRuntime> | null = null;
   private spare: WarmSpare | null = null;
   private closed = false;
@@ -270,8 +273,11 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
     const started = performance.now();
     try {
       const result = await sandbox.invoke(action, input, timeoutMs);
-      return { result, pluginId, version: sandbox.version, durationMs: performance.now() - started };
+      const durationMs = performance.now() - started;
+      this.counters.callEnded(pluginId, sandbox.version, durationMs);
+      return { result, pluginId, version: sandbox.version, durationMs };
     } catch (error) {
+      this.counters.callEnded(pluginId, sandbox.version, performance.now() - started, error);
       stats.errors += 1;
       stats.lastError = error instanceof Error ? error.message : String(error);
       throw error;
@@ -325,6 +331,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
       checksum: entry.checksum,
       state: entry.state,
       error: entry.error ?? entry.lastSwapError,
+      counters: this.counters.of(entry.pluginId),
     }));
   }
 
@@ -354,6 +361,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
       await sandbox.start();
     } catch (error) {
       const failure = asAppError(error);
+      this.counters.loadFailed(spec.pluginId, spec.version);
       if (previous?.state === "loaded") {
         previous.lastSwapError = failure.message;
         previous.failedFingerprint = fingerprint(spec.version, spec.checksum, config);
@@ -372,6 +380,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
       throw failure;
     }
     if (previous) this.cancelRestart(previous);
+    this.counters.loaded(spec.pluginId, spec.version);
     const entry: Entry = {
       ...spec,
       config,
@@ -468,6 +477,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
 
   private watch(entry: Entry, sandbox: Sandbox): void {
     sandbox.on("crash", (crash) => {
+      this.counters.crashed(crash.pluginId, crash.version);
       this.emit("crash", crash);
       // A replaced version that crashes while draining is no longer this plugin's state.
       if (this.entries.get(entry.pluginId) !== entry || entry.sandbox !== sandbox) return;
@@ -512,6 +522,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
       sandbox = await this.createSandbox(entry, entry.config);
       await sandbox.start();
     } catch (error) {
+      this.counters.loadFailed(entry.pluginId, entry.version);
       entry.error = `restart failed: ${asAppError(error).message}`;
       this.scheduleRestart(entry);
       this.emit("change");

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import type {
+  CrashLoopPolicy,
   Logger,
   NodeHeartbeat,
   NodePresence,
@@ -7,6 +8,7 @@ import type {
   PluginChangeHandlers,
   PluginRepo,
 } from "@arcade/core";
+import { CrashLoopGuard } from "./crash-loop-guard.js";
 import { desiredPluginsReader } from "./desired-plugins.js";
 import type { PluginHost } from "./plugin-host.js";
 import { type ArtifactProvider, Reconciler, type ReconcilerOptions } from "./reconciler.js";
@@ -31,6 +33,8 @@ export interface RuntimeNodeOptions<P extends NodePresence> {
   admit?: ReconcilerOptions["admit"];
   /** Period of the safety-net reconcile. */
   reconcileIntervalMs?: number;
+  /** runtime.crash_loop_max / crash_loop_window: when a crashing version is quarantined. Default 3 in 5 min. */
+  crashLoop?: CrashLoopPolicy;
   logger: Logger;
 }
 
@@ -45,6 +49,8 @@ export class RuntimeNode<P extends NodePresence = NodePresence> {
   readonly host: PluginHost;
   readonly reconciler: Reconciler;
   readonly presence: P;
+  /** Crash-loop quarantine: watches the host's crashes, and filters the desired state. */
+  readonly crashLoop: CrashLoopGuard;
   private readonly events: PluginChangeEvents;
   private readonly logger: Logger;
   private readonly plugins: PluginRepo;
@@ -60,10 +66,23 @@ export class RuntimeNode<P extends NodePresence = NodePresence> {
     this.plugins = options.plugins;
     this.version = options.version;
     this.url = options.url;
+    this.crashLoop = new CrashLoopGuard({
+      ...(options.crashLoop ? { policy: options.crashLoop } : {}),
+      versions: options.plugins,
+      logger: options.logger,
+      onQuarantine: (pluginId) => {
+        this.reconciler
+          .reconcileAll(`crash loop of ${pluginId}`)
+          .catch((error: unknown) => this.logger.warn({ err: error }, "reconcile after a quarantine failed"));
+      },
+    });
+    this.host.on("crash", this.onCrash);
+    this.host.on("change", this.onHostChange);
+    const desired = desiredPluginsReader(options.plugins);
     this.reconciler = new Reconciler({
       host: options.host,
       state: {
-        desired: desiredPluginsReader(options.plugins),
+        desired: async () => this.crashLoop.adjust(await desired()),
         revision: () => options.plugins.currentRevision(),
       },
       artifacts: options.artifacts,
@@ -120,7 +139,7 @@ export class RuntimeNode<P extends NodePresence = NodePresence> {
       pid: process.pid,
       startedAt: this.startedAt,
       appliedRevision: this.reconciler.appliedRevision ?? 0,
-      plugins: this.host.snapshot(),
+      plugins: this.crashLoop.annotate(this.nodeId, this.host.snapshot(), (id) => this.host.counters.of(id)),
       version: this.version,
       ...(this.url ? { url: this.url } : {}),
     };
@@ -130,9 +149,27 @@ export class RuntimeNode<P extends NodePresence = NodePresence> {
   async stop(): Promise<void> {
     await this.events.stop().catch(() => {});
     await this.reconciler.stop();
+    this.host.off("crash", this.onCrash);
+    this.host.off("change", this.onHostChange);
     await this.presence.close().catch(() => {});
     await this.host.stopAll();
   }
+
+  private readonly onCrash = (crash: { pluginId: string; version: string }) => {
+    this.crashLoop.crashed(crash.pluginId, crash.version);
+  };
+
+  /** Keeps the guard's record of which version runs since when. */
+  private readonly onHostChange = () => {
+    this.crashLoop.observe(
+      this.host.ids().flatMap((pluginId) => {
+        const p = this.host.get(pluginId);
+        return p
+          ? [{ pluginId, version: p.version, checksum: p.checksum, loaded: p.state === "loaded" }]
+          : [];
+      }),
+    );
+  };
 
   /** Data folders of plugins that are gone (uninstalled, perhaps while this node was down). */
   private async sweepData(): Promise<void> {
