@@ -2,6 +2,7 @@ import { Type } from "@sinclair/typebox";
 import { ERROR_CODES } from "../error-codes.js";
 import { JOB_STATES, JOB_TYPES, type JobError, type JobResult, STEP_NAMES } from "../job.js";
 import { ManifestSchema, PLUGIN_TYPES } from "../manifest.js";
+import { LATENCY_BUCKETS_MS } from "../rollout.js";
 import { FieldErrorSchema, Literals, PagedSchema } from "./common.js";
 
 /**
@@ -14,6 +15,41 @@ const Timestamp = Type.String({ format: "date-time" });
 const JsonObject = Type.Record(Type.String(), Type.Unknown());
 const literals = Literals;
 
+/** PluginVersionCounters (rollout.ts): what one node counted for one version since it started. */
+const PluginVersionCountersSchema = Type.Object(
+  {
+    version: Type.String(),
+    loadFailures: Type.Integer({ minimum: 0 }),
+    crashes: Type.Integer({ minimum: 0, description: "Crashes or restarts of the version's process." }),
+    calls: Type.Integer({ minimum: 0, description: "Action calls that ended, ok or not." }),
+    errors: Type.Integer({
+      minimum: 0,
+      description: "Calls that ended in an error (ACTION_FAILED, ACTION_TIMEOUT, a crash mid-call).",
+    }),
+    latency: Type.Array(Type.Integer({ minimum: 0 }), {
+      minItems: LATENCY_BUCKETS_MS.length + 1,
+      maxItems: LATENCY_BUCKETS_MS.length + 1,
+      description: `Calls per latency bucket, upper bounds ${LATENCY_BUCKETS_MS.join(", ")} ms; the last entry counts the slower calls.`,
+    }),
+  },
+  { $id: "PluginVersionCounters" },
+);
+
+/** QuarantineReport (rollout.ts): a version this node stopped running because it kept crashing. */
+const QuarantineReportSchema = Type.Object(
+  {
+    version: Type.String(),
+    checksum: Type.String(),
+    fallbackVersion: Type.Union([Type.String(), Type.Null()], {
+      description:
+        "The version the node went back to (the last that ran cleanly there); null: the plugin is stopped there.",
+    }),
+    crashes: Type.Array(Timestamp, { description: "The crashes that made the loop." }),
+    at: Timestamp,
+  },
+  { $id: "QuarantineReport" },
+);
+
 export const NodePluginStateSchema = Type.Object(
   {
     nodeId: Type.String(),
@@ -22,6 +58,13 @@ export const NodePluginStateSchema = Type.Object(
     checksum: Type.String(),
     state: literals(["loaded", "error", "loading", "unloaded"] as const),
     error: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    counters: Type.Optional(
+      Type.Array(PluginVersionCountersSchema, {
+        description:
+          "Per version this node has loaded since it started: cumulative counters (rollout analysis).",
+      }),
+    ),
+    quarantined: Type.Optional(Type.Union([QuarantineReportSchema, Type.Null()])),
   },
   { $id: "NodePluginState" },
 );
