@@ -1,5 +1,14 @@
 import type { JobEvent, NodePluginState } from "@arcade/contracts";
-import type { ArchiveLimits, Clock, JobQueue, JobRepo, Logger, ObjectStore, PluginRepo } from "@arcade/core";
+import type {
+  ArchiveLimits,
+  Clock,
+  JobQueue,
+  JobRepo,
+  Logger,
+  ObjectStore,
+  PluginRepo,
+  RolloutCommandStore,
+} from "@arcade/core";
 import type { SecretCipher } from "@arcade/secrets";
 import type { AuthOptions } from "./http/auth.js";
 import type { RateLimiterSet } from "./http/rate-limit.js";
@@ -11,7 +20,8 @@ export interface NodeApi {
     pluginId: string,
     action: string,
     params: unknown,
-    options: { timeoutMs: number },
+    /** `header` reads the call's request headers (the caller key of an A/B split). */
+    options: { timeoutMs: number; header?: (name: string) => string | undefined },
   ): Promise<{ result: unknown; version: string }>;
   metrics(): Record<string, unknown>[];
 }
@@ -47,6 +57,8 @@ export interface ApiDeps {
   clock: Clock;
   plugins: PluginRepo;
   jobs: JobRepo;
+  /** Operators' rollout commands (the job row's rollout_command); absent: the commands answer 409. */
+  rolloutCommands?: RolloutCommandStore;
   store: ObjectStore;
   queue: JobQueue;
   auth: AuthOptions;
@@ -83,6 +95,11 @@ export interface ApiDeps {
    * Absent: secrets are masked in answers but stored in clear.
    */
   secrets?: SecretCipher | null;
+  /**
+   * The platform's version, which manifests' `minVersion` is checked against: the dry-run plans
+   * check it as the worker's jobs do (both get @arcade/platform's PLATFORM_VERSION). Default 1.0.0.
+   */
+  platformVersion?: string;
   /** Prometheus text exposition, for /metrics. */
   metricsText?: () => Promise<string>;
   onRequest?: (info: { method: string; route: string; status: number; seconds: number }) => void;

@@ -10,6 +10,7 @@ import {
   configSecretsWarning,
   configuredObjectStore,
   loadConfigOrExit,
+  PLATFORM_VERSION,
   onShutdown,
   openConfiguredDatabase,
   openNodeDatabase,
@@ -146,6 +147,7 @@ async function main(): Promise<void> {
     ],
     node: nodeApi,
     cluster,
+    platformVersion: PLATFORM_VERSION,
     jobEvents,
     metricsText: async () => {
       if (node) {

@@ -16,7 +16,9 @@ import type { Principal } from "../http/context.js";
 import type { RouteHandler } from "../http/contract-router.js";
 import { ConfigSecrets } from "../services/config-secrets.js";
 import { JobSubmitter, newJobId } from "../services/job-submitter.js";
+import { isDryRun, PlanRequests } from "../services/plan-request.js";
 import { readMultipartUpload } from "../uploads/multipart-upload.js";
+import { artifactPayload } from "./artifact-payload.js";
 import { artifactSource } from "./artifact-source.js";
 import { respondWithJob } from "./job-response.js";
 import { findPluginOr404 } from "./plugins-read.js";
@@ -45,6 +47,7 @@ declare module "hono" {
 export function pluginWriteHandlers(deps: ApiDeps) {
   const submitter = new JobSubmitter(deps.jobs, deps.queue, deps.clock, deps.jobEvents ?? null);
   const configSecrets = new ConfigSecrets(deps.secrets ?? null);
+  const plans = new PlanRequests(deps);
 
   /**
    * Shared head of every mutation. The replay comes before the plugin lookup:
@@ -53,7 +56,8 @@ export function pluginWriteHandlers(deps: ApiDeps) {
   async function begin(c: Context, type: JobType, pluginId: string | null) {
     const principal = c.get("principal");
     const key = submitter.scopeIdempotencyKey(principal.name, c.req.header("idempotency-key"));
-    const replay = await submitter.replay(key, { type, pluginId });
+    // A dry run creates no job, so it has none to replay (the key is still checked).
+    const replay = isDryRun(c) ? null : await submitter.replay(key, { type, pluginId });
     return { principal, key, replay };
   }
 
@@ -79,8 +83,10 @@ export function pluginWriteHandlers(deps: ApiDeps) {
   ) {
     const { principal, key, replay } = await begin(c, type, rawId);
     if (replay) return respondWithJob(c, submitter, replay, wait);
-    const pluginId = rawId === null ? null : (await findPluginOr404(deps, rawId)).pluginId;
+    const plugin = rawId === null ? null : await findPluginOr404(deps, rawId);
+    const pluginId = plugin?.pluginId ?? null;
     if (pluginId) await submitter.assertIdle(pluginId);
+    if (isDryRun(c)) return c.json(await plans.artifact(c, plugin, { principal, acceptFromQuery }), 200);
     const jobId = newJobId();
     const staged = stagingKey(jobId);
     const upload = await readMultipartUpload(c, {
@@ -90,35 +96,23 @@ export function pluginWriteHandlers(deps: ApiDeps) {
     });
     try {
       const artifact = artifactSource(upload.fields, upload.file, staged);
-      const common = {
-        requestedBy: principal.name,
-        requestedRole: principal.role,
-        requestId: c.get("requestId"),
-      };
+      const request = { principal, requestId: c.get("requestId"), fields: upload.fields, acceptFromQuery };
+      const built = artifactPayload(pluginId, artifact, request);
       const job =
-        pluginId === null
+        built.type === "install"
           ? await submitter.submit({
               jobId,
               type: "install",
               pluginId: null,
-              payload: { ...common, artifact },
+              payload: built.payload,
               requestedBy: principal.name,
               idempotencyKey: key,
             })
           : await submitter.submit({
               jobId,
               type: "update",
-              pluginId,
-              payload: {
-                ...common,
-                pluginId,
-                artifact,
-                ...(upload.fields.allowDowngrade === "true" ? { allowDowngrade: true } : {}),
-                // Approves permissions beyond the installed version's only when asked to.
-                ...(acceptFromQuery || upload.fields.acceptPermissions === "true"
-                  ? { acceptPermissions: true }
-                  : {}),
-              },
+              pluginId: built.payload.pluginId,
+              payload: built.payload,
               requestedBy: principal.name,
               idempotencyKey: key,
             });
@@ -137,9 +131,16 @@ export function pluginWriteHandlers(deps: ApiDeps) {
     return { requestedBy: principal.name, requestId: c.get("requestId"), pluginId: plugin.pluginId };
   }
 
-  async function stateRequest<T extends StateJob>(c: Context, type: T, payload: JobPayloads[T]) {
+  /** `clear`: a configure's config in clear (the payload's is sealed), for its dry run's plan. */
+  async function stateRequest<T extends StateJob>(
+    c: Context,
+    type: T,
+    payload: JobPayloads[T],
+    clear?: Record<string, unknown>,
+  ) {
     const { wait, principal, key, plugin } = c.get("mutation");
     await submitter.assertIdle(plugin.pluginId);
+    if (isDryRun(c)) return c.json(await plans.state(type, plugin, payload, { principal, clear }), 200);
     const job = await submitter.submit({
       jobId: newJobId(),
       type,
@@ -166,8 +167,14 @@ export function pluginWriteHandlers(deps: ApiDeps) {
     stateRequest(c, "disable", { ...payloadHead(c), ...cascadeOf(query.cascade, body) });
   const configure: RouteHandler<typeof setPluginConfig> = async (c, { body }) => {
     const { plugin } = c.get("mutation");
+    const stored = await deps.plugins.getConfig(plugin.pluginId);
+    if (isDryRun(c)) {
+      // The plan lists what the schema refuses (CONFIG_INVALID) instead of answering 422.
+      const { sealed, clear } = configSecrets.prepare(plugin, body, stored);
+      return stateRequest(c, "configure", { ...payloadHead(c), config: sealed }, clear);
+    }
     // Checked (in clear) and sealed here, before a job exists: the job carries secrets sealed.
-    const config = configSecrets.seal(plugin, body, await deps.plugins.getConfig(plugin.pluginId));
+    const config = configSecrets.seal(plugin, body, stored);
     return stateRequest(c, "configure", { ...payloadHead(c), config });
   };
   const rollback: RouteHandler<typeof rollbackPlugin> = (c, { body }) =>

@@ -1,3 +1,4 @@
+import type { FieldError } from "@arcade/contracts";
 import {
   AppError,
   formatFieldErrors,
@@ -37,15 +38,7 @@ export class ConfigSecrets {
    * when it holds a ciphertext that is not this plugin's and field's own.
    */
   seal(plugin: PluginRecord, incoming: Config, stored: Config | null): Config {
-    const schema = plugin.configSchema;
-    const merged = mergeMasked(schema, incoming, stored);
-    // Sealed first: a ciphertext copied from elsewhere is a client error (CONFIG_INVALID), found
-    // here, before the decrypt below could take it for stored data gone bad.
-    const sealed = this.sealing
-      ? encryptConfigSecrets(this.cipher!, schema, plugin.pluginId, merged)
-      : merged;
-    const plain = this.cipher ? decryptConfigSecrets(this.cipher, schema, plugin.pluginId, sealed) : sealed;
-    const errors = validateConfig(schema, plain);
+    const { sealed, errors } = this.prepare(plugin, incoming, stored);
     if (errors.length > 0) {
       throw new AppError("CONFIG_INVALID", "the config does not satisfy the plugin's configSchema", {
         errors,
@@ -53,5 +46,26 @@ export class ConfigSecrets {
       });
     }
     return sealed;
+  }
+
+  /**
+   * What seal() checks and stores, without refusing: the config sealed, the same config in
+   * clear, and what the configSchema says of it (a dry run's plan lists those errors). Still
+   * throws CONFIG_INVALID for a ciphertext that is not this plugin's and field's own.
+   */
+  prepare(
+    plugin: PluginRecord,
+    incoming: Config,
+    stored: Config | null,
+  ): { sealed: Config; clear: Config; errors: FieldError[] } {
+    const schema = plugin.configSchema;
+    const merged = mergeMasked(schema, incoming, stored);
+    // Sealed first: a ciphertext copied from elsewhere is a client error (CONFIG_INVALID), found
+    // here, before the decrypt below could take it for stored data gone bad.
+    const sealed = this.sealing
+      ? encryptConfigSecrets(this.cipher!, schema, plugin.pluginId, merged)
+      : merged;
+    const clear = this.cipher ? decryptConfigSecrets(this.cipher, schema, plugin.pluginId, sealed) : sealed;
+    return { sealed, clear, errors: validateConfig(schema, clear) };
   }
 }
