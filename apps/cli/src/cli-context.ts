@@ -13,6 +13,11 @@ export interface CliContext {
   stdin: NodeJS.ReadableStream;
   /** Time between job polls. */
   pollIntervalMs: number;
+  /**
+   * A person at a terminal (stdin and stdout are TTYs, no --json): mutations show their plan and
+   * ask before they are sent (jobs/plan-gate.ts). Absent: not interactive.
+   */
+  interactive?: boolean;
   /** Draw the upload bar even if stderr is not a terminal (tests, CI logs). */
   forceProgress?: boolean;
 }

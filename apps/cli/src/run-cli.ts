@@ -18,6 +18,8 @@ export interface CliEnvironment {
   pollIntervalMs?: number;
   forceProgress?: boolean;
   fetch?: typeof fetch;
+  /** Whether a person answers at this terminal; default: stdin and stdout are TTYs. */
+  interactive?: boolean;
 }
 
 const DEFAULT_POLL_MS = 500;
@@ -77,6 +79,9 @@ function createContext(globals: GlobalFlags, out: Output, io: CliEnvironment): C
     cwd: io.cwd,
     stdin: io.stdin,
     pollIntervalMs: io.pollIntervalMs ?? DEFAULT_POLL_MS,
+    interactive:
+      out.json !== true &&
+      (io.interactive ?? ((io.stdin as { isTTY?: boolean }).isTTY === true && io.stdout.isTTY === true)),
     ...(io.forceProgress ? { forceProgress: true } : {}),
   };
 }

@@ -5,10 +5,15 @@ import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import type { CommandHost } from "../command-host.js";
 import { UsageError } from "../errors.js";
-import { completeMutation } from "../jobs/complete-mutation.js";
+import { asPlan, type PlanFlags, runMutation, withPlanOptions } from "../jobs/plan-gate.js";
 
 /** `config set <pluginId> <file.json|->`: replaces the config (the server checks it against configSchema). */
-export async function runConfigSet(ctx: CliContext, pluginId: string, source: string): Promise<number> {
+export async function runConfigSet(
+  ctx: CliContext,
+  pluginId: string,
+  source: string,
+  flags: PlanFlags = {},
+): Promise<number> {
   const text = source === "-" ? await readAll(ctx.stdin) : await readConfigFile(ctx, source);
   let config: unknown;
   try {
@@ -19,11 +24,16 @@ export async function runConfigSet(ctx: CliContext, pluginId: string, source: st
   if (config === null || typeof config !== "object" || Array.isArray(config)) {
     throw new UsageError("the config must be a JSON object", 'e.g. { "channel": "#ops" }');
   }
-  const { body } = await ctx.client.call(setPluginConfig, {
-    params: { pluginId },
-    json: config as Record<string, unknown>,
+  const send = (dryRun: boolean) =>
+    ctx.client.call(setPluginConfig, {
+      params: { pluginId },
+      json: config as Record<string, unknown>,
+      ...(dryRun ? { query: { dryRun } } : {}),
+    });
+  return runMutation(ctx, flags, {
+    plan: async () => asPlan((await send(true)).body),
+    send: async () => (await send(false)).body,
   });
-  return completeMutation(ctx, body);
 }
 
 async function readConfigFile(ctx: CliContext, file: string): Promise<string> {
@@ -44,10 +54,15 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 }
 
 export function registerConfigSet(config: Command, host: CommandHost): void {
-  config
-    .command("set")
-    .description("replace a plugin's config with a JSON file (or - for stdin); follows the job")
-    .argument("<pluginId>")
-    .argument("<file>", "config.json, or - to read stdin")
-    .action(host.action((ctx, pluginId: string, file: string) => runConfigSet(ctx, pluginId, file)));
+  withPlanOptions(
+    config
+      .command("set")
+      .description("replace a plugin's config with a JSON file (or - for stdin); follows the job")
+      .argument("<pluginId>")
+      .argument("<file>", "config.json, or - to read stdin"),
+  ).action(
+    host.action((ctx, pluginId: string, file: string, flags: PlanFlags) =>
+      runConfigSet(ctx, pluginId, file, flags),
+    ),
+  );
 }

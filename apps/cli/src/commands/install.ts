@@ -2,10 +2,10 @@ import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import type { CommandHost } from "../command-host.js";
 import { UsageError } from "../errors.js";
-import { completeMutation } from "../jobs/complete-mutation.js";
+import { asPlan, type PlanFlags, runMutation, withPlanOptions } from "../jobs/plan-gate.js";
 import { sendArtifact } from "../upload/send-artifact.js";
 
-export interface InstallFlags {
+export interface InstallFlags extends PlanFlags {
   manifest?: string;
   signature?: string;
   market?: string;
@@ -22,48 +22,44 @@ export async function runInstall(
   if (flags.version && !flags.market) {
     throw new UsageError("--version goes with --market", "a local file installs the version in its manifest");
   }
-  let job: Awaited<ReturnType<typeof sendArtifact>>;
+  let artifact: Parameters<typeof sendArtifact>[2];
   if (flags.market) {
-    job = await sendArtifact(
-      ctx,
-      { install: true },
-      {
-        marketId: flags.market,
-        ...(flags.version ? { version: flags.version } : {}),
-      },
-    );
+    artifact = { marketId: flags.market, ...(flags.version ? { version: flags.version } : {}) };
   } else if (file) {
-    job = await sendArtifact(
-      ctx,
-      { install: true },
-      {
-        file,
-        ...(flags.manifest ? { manifest: flags.manifest } : {}),
-        ...(flags.signature ? { signature: flags.signature } : {}),
-      },
-    );
+    artifact = {
+      file,
+      ...(flags.manifest ? { manifest: flags.manifest } : {}),
+      ...(flags.signature ? { signature: flags.signature } : {}),
+    };
   } else {
     throw new UsageError(
       "install needs a plugin: a .zip, a .js/.mjs file with --manifest, or --market <marketId>",
       "build a zip with `arcade-plugins pack <dir>`",
     );
   }
-  return completeMutation(ctx, job);
+  const send = (dryRun: boolean) => sendArtifact(ctx, { install: true }, artifact, {}, { dryRun });
+  return runMutation(ctx, flags, {
+    plan: async () => asPlan(await send(true)),
+    send: () => send(false),
+    ...(flags.market ? { noPlan: MARKET_NO_PLAN } : {}),
+  });
 }
 
+/** Why a market install or update shows no plan: the worker, not the API, fetches the artifact. */
+export const MARKET_NO_PLAN = "the worker fetches market artifacts, so the platform cannot plan them first";
+
 export function registerInstall(program: Command, host: CommandHost): void {
-  program
-    .command("install")
-    .description("install a plugin from a zip, a single module, or the market; follows the job")
-    .argument("[file]", "plugin .zip, or a .js/.mjs module (with --manifest)")
-    .option("--manifest <manifest.json>", "manifest for a single .js/.mjs module")
-    .option(
-      "--signature <file.sig.json>",
-      "signature from `pack --sign` (default: <file>.sig.json if present)",
-    )
-    .option("--market <marketId>", "install from the configured market instead of a file")
-    .option("--version <version>", "market version (default: latest)")
-    .action(
-      host.action((ctx, file: string | undefined, flags: InstallFlags) => runInstall(ctx, file, flags)),
-    );
+  withPlanOptions(
+    program
+      .command("install")
+      .description("install a plugin from a zip, a single module, or the market; follows the job")
+      .argument("[file]", "plugin .zip, or a .js/.mjs module (with --manifest)")
+      .option("--manifest <manifest.json>", "manifest for a single .js/.mjs module")
+      .option(
+        "--signature <file.sig.json>",
+        "signature from `pack --sign` (default: <file>.sig.json if present)",
+      )
+      .option("--market <marketId>", "install from the configured market instead of a file")
+      .option("--version <version>", "market version (default: latest)"),
+  ).action(host.action((ctx, file: string | undefined, flags: InstallFlags) => runInstall(ctx, file, flags)));
 }

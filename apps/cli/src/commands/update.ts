@@ -2,10 +2,11 @@ import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import type { CommandHost } from "../command-host.js";
 import { UsageError } from "../errors.js";
-import { completeMutation } from "../jobs/complete-mutation.js";
+import { asPlan, type PlanFlags, runMutation, withPlanOptions } from "../jobs/plan-gate.js";
 import { sendArtifact } from "../upload/send-artifact.js";
+import { MARKET_NO_PLAN } from "./install.js";
 
-export interface UpdateFlags {
+export interface UpdateFlags extends PlanFlags {
   manifest?: string;
   signature?: string;
   allowDowngrade?: boolean;
@@ -35,57 +36,53 @@ export async function runUpdate(
     ...(flags.allowDowngrade ? { allowDowngrade: "true" } : {}),
     ...(flags.acceptPermissions ? { acceptPermissions: "true" } : {}),
   };
-  let job: Awaited<ReturnType<typeof sendArtifact>>;
+  let artifact: Parameters<typeof sendArtifact>[2];
   if (flags.market) {
-    job = await sendArtifact(
-      ctx,
-      { update: pluginId },
-      { marketId: flags.market, ...(flags.version ? { version: flags.version } : {}) },
-      extra,
-    );
+    artifact = { marketId: flags.market, ...(flags.version ? { version: flags.version } : {}) };
   } else if (file) {
-    job = await sendArtifact(
-      ctx,
-      { update: pluginId },
-      {
-        file,
-        ...(flags.manifest ? { manifest: flags.manifest } : {}),
-        ...(flags.signature ? { signature: flags.signature } : {}),
-      },
-      extra,
-    );
+    artifact = {
+      file,
+      ...(flags.manifest ? { manifest: flags.manifest } : {}),
+      ...(flags.signature ? { signature: flags.signature } : {}),
+    };
   } else {
     throw new UsageError(
       "update needs the new version: a .zip, a .js/.mjs file with --manifest, or --market <marketId>",
       "build a zip with `arcade-plugins pack <dir> --set-version <version>`",
     );
   }
-  return completeMutation(ctx, job);
+  const send = (dryRun: boolean) => sendArtifact(ctx, { update: pluginId }, artifact, extra, { dryRun });
+  return runMutation(ctx, flags, {
+    plan: async () => asPlan(await send(true)),
+    send: () => send(false),
+    ...(flags.market ? { noPlan: MARKET_NO_PLAN } : {}),
+  });
 }
 
 export function registerUpdate(program: Command, host: CommandHost): void {
-  program
-    .command("update")
-    .description(
-      "replace an installed plugin with a new version, from a file or the market (hot swap on every node); follows the job",
-    )
-    .argument("<pluginId>", "the plugin to update")
-    .argument("[file]", "new version: .zip, or a .js/.mjs module (with --manifest)")
-    .option("--manifest <manifest.json>", "manifest for a single .js/.mjs module")
-    .option(
-      "--signature <file.sig.json>",
-      "signature from `pack --sign` (default: <file>.sig.json if present)",
-    )
-    .option("--market <marketId>", "take the new version from the configured market instead of a file")
-    .option("--version <version>", "market version (default: the newest this platform can run)")
-    .option("--allow-downgrade", "accept a version that is not newer than the installed one")
-    .option(
-      "--accept-permissions",
-      "approve permissions the new version asks for beyond the installed one's (else PERMISSIONS_ESCALATED)",
-    )
-    .action(
-      host.action((ctx, pluginId: string, file: string | undefined, flags: UpdateFlags) =>
-        runUpdate(ctx, pluginId, file, flags),
+  withPlanOptions(
+    program
+      .command("update")
+      .description(
+        "replace an installed plugin with a new version, from a file or the market (hot swap on every node); follows the job",
+      )
+      .argument("<pluginId>", "the plugin to update")
+      .argument("[file]", "new version: .zip, or a .js/.mjs module (with --manifest)")
+      .option("--manifest <manifest.json>", "manifest for a single .js/.mjs module")
+      .option(
+        "--signature <file.sig.json>",
+        "signature from `pack --sign` (default: <file>.sig.json if present)",
+      )
+      .option("--market <marketId>", "take the new version from the configured market instead of a file")
+      .option("--version <version>", "market version (default: the newest this platform can run)")
+      .option("--allow-downgrade", "accept a version that is not newer than the installed one")
+      .option(
+        "--accept-permissions",
+        "approve permissions the new version asks for beyond the installed one's (else PERMISSIONS_ESCALATED)",
       ),
-    );
+  ).action(
+    host.action((ctx, pluginId: string, file: string | undefined, flags: UpdateFlags) =>
+      runUpdate(ctx, pluginId, file, flags),
+    ),
+  );
 }

@@ -28,19 +28,25 @@ const MODULE_FILE = /\.m?js$/i;
 /** Where the artifact goes: a new plugin, or a new version of an installed one. */
 export type ArtifactTarget = { install: true } | { update: string };
 
-function upload(ctx: CliContext, target: ArtifactTarget, body: StreamedBody) {
+function upload(ctx: CliContext, target: ArtifactTarget, body: StreamedBody, dryRun: boolean) {
+  const query = dryRun ? { query: { dryRun } } : {};
   return "update" in target
-    ? ctx.client.call(updatePlugin, { params: { pluginId: target.update }, body })
-    : ctx.client.call(installPlugin, { body });
+    ? ctx.client.call(updatePlugin, { params: { pluginId: target.update }, body, ...query })
+    : ctx.client.call(installPlugin, { body, ...query });
 }
 
-/** Builds the install/update body (streamed for a file) and sends it; answers the job. */
+/**
+ * Builds the install/update body (streamed for a file) and sends it; answers the job, or with
+ * `dryRun` the plan (plan-gate.ts's asPlan reads it).
+ */
 export async function sendArtifact(
   ctx: CliContext,
   target: ArtifactTarget,
   artifact: LocalArtifact | MarketArtifact,
   extraFields: Record<string, string> = {},
+  options: { dryRun?: boolean } = {},
 ): Promise<JobResource> {
+  const dryRun = options.dryRun === true;
   if ("marketId" in artifact) {
     const fields = {
       source: "market",
@@ -48,7 +54,7 @@ export async function sendArtifact(
       ...optional("version", artifact.version),
     };
     const body = await multipartBody({ ...fields, ...extraFields });
-    return (await upload(ctx, target, body)).body;
+    return (await upload(ctx, target, body, dryRun)).body;
   }
 
   const file = path.resolve(ctx.cwd, artifact.file);
@@ -60,7 +66,7 @@ export async function sendArtifact(
   const body = await multipartBody(fields, { field: "file", path: file }, (sent) => progress.update(sent));
   progress = uploadProgress(ctx.out, `upload ${path.basename(file)}`, body.contentLength, ctx.forceProgress);
   try {
-    const response = await upload(ctx, target, body);
+    const response = await upload(ctx, target, body, dryRun);
     progress.stop();
     // The file's size, as `ls` shows it: the multipart framing around it is not what was uploaded.
     ctx.out.progress(`uploaded ${path.basename(file)} (${humanSize(await fileSize(file))})`);
