@@ -85,6 +85,12 @@ export interface StorageConfig {
   s3Bucket: string;
   s3AccessKeyId?: string;
   s3SecretAccessKey?: string;
+  /**
+   * The key the runtime nodes fetch artifacts with: one allowed GET/HEAD only, so a node (or a
+   * plugin that takes one over) cannot change or delete what other nodes load. Absent: the key above.
+   */
+  s3ReaderAccessKeyId?: string;
+  s3ReaderSecretAccessKey?: string;
   s3ForcePathStyle: boolean;
   s3KeyPrefix: string;
   /** Bytes, at least 5 MiB. */

@@ -8,6 +8,8 @@ const SECRETS = {
   ARCADE_REDIS_URL: "redis://:redis-secret@cache:6379",
   ARCADE_STORAGE_S3_ACCESS_KEY_ID: "access-key-secret",
   ARCADE_STORAGE_S3_SECRET_ACCESS_KEY: "secret-key-secret",
+  ARCADE_STORAGE_S3_READER_ACCESS_KEY_ID: "reader-access-key-secret",
+  ARCADE_STORAGE_S3_READER_SECRET_ACCESS_KEY: "reader-secret-key-secret",
   ARCADE_MARKET_TOKEN: "market-token-secret",
   ARCADE_ADMIN_TOKEN: "admin-token-secret-0123456789",
 };
@@ -40,7 +42,13 @@ describe("describeConfig", () => {
         user: "arcade",
       },
       redis: { url: `redis://:${REDACTED}@cache:6379` },
-      storage: { s3AccessKeyId: REDACTED, s3SecretAccessKey: REDACTED, s3Bucket: "arcade-plugins" },
+      storage: {
+        s3AccessKeyId: REDACTED,
+        s3SecretAccessKey: REDACTED,
+        s3ReaderAccessKeyId: REDACTED,
+        s3ReaderSecretAccessKey: REDACTED,
+        s3Bucket: "arcade-plugins",
+      },
       market: { token: REDACTED },
       plugin: { maxPluginSize: 50 * 1024 ** 2 },
     });
@@ -50,6 +58,7 @@ describe("describeConfig", () => {
     const plain = describeConfig(loadConfig({ env: {}, cwd: "/tmp" }));
     expect(plain.database).toMatchObject({ password: "" });
     expect((plain.storage as Record<string, unknown>).s3SecretAccessKey).toBeUndefined();
+    expect((plain.storage as Record<string, unknown>).s3ReaderSecretAccessKey).toBeUndefined();
   });
 });
 

@@ -40,6 +40,8 @@ export function describeConfig(config: ArcadeConfig): Record<string, unknown> {
       ...storage,
       s3AccessKeyId: secret(storage.s3AccessKeyId),
       s3SecretAccessKey: secret(storage.s3SecretAccessKey),
+      s3ReaderAccessKeyId: secret(storage.s3ReaderAccessKeyId),
+      s3ReaderSecretAccessKey: secret(storage.s3ReaderSecretAccessKey),
     },
     plugin: config.plugin,
     auth: { disabled: auth.disabled, tokens: auth.tokens.map(({ name, role }) => ({ name, role })) },

@@ -187,6 +187,9 @@ export const StorageSchema = section("storage", {
   }),
   s3_access_key_id: Type.Optional(text({ secret: true })),
   s3_secret_access_key: Type.Optional(text({ secret: true })),
+  // Issue 13: the runtime nodes fetch artifacts with this key (GET/HEAD only), when set.
+  s3_reader_access_key_id: Type.Optional(text({ secret: true })),
+  s3_reader_secret_access_key: Type.Optional(text({ secret: true })),
   s3_force_path_style: bool(true),
   s3_key_prefix: Type.String({
     pattern: "^(?!/)",

@@ -91,6 +91,8 @@ const SAMPLES: Record<string, { env: string; toml: unknown; expected: unknown }>
   "storage.s3_bucket": { env: "my-bucket", toml: "my-bucket", expected: "my-bucket" },
   "storage.s3_access_key_id": { env: "AKID", toml: "AKID", expected: "AKID" },
   "storage.s3_secret_access_key": { env: "SAK", toml: "SAK", expected: "SAK" },
+  "storage.s3_reader_access_key_id": { env: "RAKID", toml: "RAKID", expected: "RAKID" },
+  "storage.s3_reader_secret_access_key": { env: "RSAK", toml: "RSAK", expected: "RSAK" },
   "storage.s3_force_path_style": { env: "false", toml: false, expected: false },
   "storage.s3_key_prefix": { env: "arcade/", toml: "arcade/", expected: "arcade/" },
   "storage.multipart_part_size": { env: "16MiB", toml: 16, expected: 16 * MiB },
@@ -491,6 +493,19 @@ function captureError(fn: () => unknown): ConfigError {
     fn();
   } catch (error) {
     if (error instanceof ConfigError) return error;
+  it("the nodes' S3 reader key is set as a pair or not at all", () => {
+    expect(() =>
+      loadConfig({ env: { ARCADE_STORAGE_S3_READER_ACCESS_KEY_ID: "reader-id" }, cwd: dir }),
+    ).toThrow(
+      "ARCADE_STORAGE_S3_READER_ACCESS_KEY_ID=<hidden> (storage.s3_reader_access_key_id): must be set together with storage.s3_reader_secret_access_key",
+    );
+    expect(() =>
+      loadConfig({ env: { ARCADE_STORAGE_S3_READER_SECRET_ACCESS_KEY: "reader-secret" }, cwd: dir }),
+    ).toThrow(
+      "(storage.s3_reader_secret_access_key): must be set together with storage.s3_reader_access_key_id",
+    );
+  });
+
     throw error;
   }
   throw new Error("expected a ConfigError");

@@ -110,6 +110,29 @@ function crossChecks(raw: FileConfig, origins: ConfigOrigins): ConfigIssue[] {
 }
 
 /**
+ * The nodes' reader key is a pair: half of it would make the store fall back to the SDK's own
+ * credential chain without a word, which is not what anyone who set one half meant.
+ */
+function storageReaderChecks(s: FileConfig["storage"], origins: ConfigOrigins): ConfigIssue[] {
+  const id = s.s3_reader_access_key_id !== undefined;
+  const secret = s.s3_reader_secret_access_key !== undefined;
+  if (id === secret) return [];
+  return [
+    id
+      ? origins.issue(
+          ["storage", "s3_reader_access_key_id"],
+          "set together with storage.s3_reader_secret_access_key",
+          { secret: true },
+        )
+      : origins.issue(
+          ["storage", "s3_reader_secret_access_key"],
+          "set together with storage.s3_reader_access_key_id",
+          { secret: true },
+        ),
+  ];
+}
+
+/**
  * headers <= request <= upload: Node refuses a headers timeout above its request timeout, and
  * an upload deadline shorter than the ordinary one would make no sense.
  */
@@ -233,6 +256,10 @@ export function resolveConfig(
       s3Bucket: s.s3_bucket,
       ...(s.s3_access_key_id !== undefined ? { s3AccessKeyId: s.s3_access_key_id } : {}),
       ...(s.s3_secret_access_key !== undefined ? { s3SecretAccessKey: s.s3_secret_access_key } : {}),
+      ...(s.s3_reader_access_key_id !== undefined ? { s3ReaderAccessKeyId: s.s3_reader_access_key_id } : {}),
+      ...(s.s3_reader_secret_access_key !== undefined
+        ? { s3ReaderSecretAccessKey: s.s3_reader_secret_access_key }
+        : {}),
       s3ForcePathStyle: s.s3_force_path_style,
       s3KeyPrefix: s.s3_key_prefix,
       multipartPartSize: s.multipart_part_size,
@@ -306,3 +333,4 @@ export function resolveConfig(
   ];
   return { config, issues, warnings };
 }
+    ...storageReaderChecks(raw.storage, origins),

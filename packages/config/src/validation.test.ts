@@ -61,6 +61,8 @@ describe("a bad value names the key in both spellings, the value and what is all
       "market.token",
       "secrets.keys_file",
       "storage.s3_access_key_id",
+      "storage.s3_reader_access_key_id",
+      "storage.s3_reader_secret_access_key",
       "storage.s3_secret_access_key",
     ]);
   });
