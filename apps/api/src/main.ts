@@ -49,6 +49,7 @@ async function main(): Promise<void> {
   const database = await openConfiguredDatabase(config, logger);
   // The runtime node reads the desired state as database.reader_user (SELECT only), when set.
   const nodeDatabase = config.node.runtimeEnabled ? await openNodeDatabase(config, logger) : null;
+  // Upload staging writes with the shared key; the runtime node builds its own read-only store.
   const store = configuredObjectStore(config);
   const connection = createQueueConnection(config.redis.url);
   const producer = new JobProducer({
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
   });
   const url = config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`;
   const node = config.node.runtimeEnabled
-    ? await startRuntimeNode({ config, logger, plugins: (nodeDatabase ?? database).plugins, store, url })
+    ? await startRuntimeNode({ config, logger, plugins: (nodeDatabase ?? database).plugins, url })
     : null;
   const cluster =
     node?.presence ??

@@ -1,8 +1,9 @@
 import type { ArcadeConfig } from "@arcade/config";
-import { type ArchiveLimits, type ObjectStore, resolveArchiveLimits } from "@arcade/core";
+import { type ArchiveLimits, type Logger, type ObjectStore, resolveArchiveLimits } from "@arcade/core";
 import { type Database, type DbLogger, openDatabase } from "@arcade/db";
 import { createObjectStore } from "@arcade/storage";
 import { databaseOptions, readerDatabaseOptions } from "./database-options.js";
+import { objectStoreOptions, readerObjectStoreOptions } from "./object-store-options.js";
 
 /**
  * Config -> adapters, shared by the composition roots (apps/*). Only the
@@ -23,20 +24,19 @@ export async function openNodeDatabase(config: ArcadeConfig, logger: DbLogger): 
   return options ? openDatabase(options, { logger }) : null;
 }
 
+/** The store with the shared (writer) key: the API's upload staging and the worker. */
 export function configuredObjectStore(config: ArcadeConfig): ObjectStore {
-  const s = config.storage;
-  if (s.type === "filesystem") return createObjectStore({ type: "filesystem", root: s.fsRoot });
-  return createObjectStore({
-    type: "s3",
-    region: s.s3Region,
-    bucket: s.s3Bucket,
-    forcePathStyle: s.s3ForcePathStyle,
-    keyPrefix: s.s3KeyPrefix,
-    partSize: s.multipartPartSize,
-    ...(s.s3Endpoint ? { endpoint: s.s3Endpoint } : {}),
-    ...(s.s3AccessKeyId ? { accessKeyId: s.s3AccessKeyId } : {}),
-    ...(s.s3SecretAccessKey ? { secretAccessKey: s.s3SecretAccessKey } : {}),
-  });
+  return createObjectStore(objectStoreOptions(config));
+}
+
+/**
+ * The store a runtime node fetches artifacts from, with `storage.s3_reader_*` (read-only); the
+ * shared key, with a warning in the log, when none is configured.
+ */
+export function nodeObjectStore(config: ArcadeConfig, logger: Pick<Logger, "warn">): ObjectStore {
+  const { options, warning } = readerObjectStoreOptions(config);
+  if (warning) logger.warn(warning);
+  return createObjectStore(options);
 }
 
 export function archiveLimits(config: ArcadeConfig): ArchiveLimits {

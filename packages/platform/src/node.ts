@@ -2,25 +2,25 @@ import { join } from "node:path";
 import { extractArchive } from "@arcade/archive";
 import { EventSubscriber, NodeRegistry } from "@arcade/bus";
 import type { ArcadeConfig } from "@arcade/config";
-import type { Logger, ObjectStore, PluginRepo } from "@arcade/core";
+import type { Logger, PluginRepo } from "@arcade/core";
 import { PluginHost, RuntimeNode } from "@arcade/runtime";
 import { FsArtifactCache } from "@arcade/storage";
 import { configOpener, configSecretCipher } from "./config-secrets.js";
 import { hardenDataDir } from "./harden-data-dir.js";
-import { archiveLimits } from "./infrastructure.js";
+import { archiveLimits, nodeObjectStore } from "./infrastructure.js";
 import { signatureGate } from "./signature-gate.js";
 import { PLATFORM_VERSION } from "./version.js";
 
 /**
  * Embeds the plugin runtime in this process: config -> the host (sandboxes), the local artifact
  * cache, the node registry (heartbeats and acknowledgements) and the event subscription, handed
- * to RuntimeNode (@arcade/runtime), which wires them.
+ * to RuntimeNode (@arcade/runtime), which wires them. The cache fetches artifacts through its own
+ * object store, built with the read-only key (storage.s3_reader_*), never the process's shared one.
  */
 export async function startRuntimeNode(options: {
   config: ArcadeConfig;
   logger: Logger;
   plugins: PluginRepo;
-  store: ObjectStore;
   url?: string;
 }): Promise<RuntimeNode<NodeRegistry>> {
   const { config, logger } = options;
@@ -50,7 +50,7 @@ export async function startRuntimeNode(options: {
   });
   const cache = new FsArtifactCache({
     dir: config.plugin.localCacheDir,
-    store: options.store,
+    store: nodeObjectStore(config, logger.child({ component: "artifact-cache" })),
     extract: async (zip, dir) => {
       await extractArchive(zip, dir, limits);
     },

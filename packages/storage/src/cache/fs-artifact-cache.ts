@@ -25,7 +25,11 @@ export interface CacheLogger {
 export interface FsArtifactCacheOptions {
   /** The node's `local_cache_dir`; created when missing. */
   dir: string;
-  store: ObjectStore;
+  /**
+   * Where artifacts are fetched from. The cache only ever reads: a node's store key may be
+   * read-only (storage.s3_reader_*), and nothing here may need more.
+   */
+  store: Pick<ObjectStore, "get">;
   extract: ExtractArchive;
   logger?: CacheLogger | undefined;
 }
@@ -59,7 +63,7 @@ export const COMPLETE_MARKER = ".arcade-complete";
  */
 export class FsArtifactCache implements ArtifactCache {
   readonly dir: string;
-  private readonly store: ObjectStore;
+  private readonly store: Pick<ObjectStore, "get">;
   private readonly extract: ExtractArchive;
   private readonly logger: CacheLogger | undefined;
   private readonly inFlight = new Map<string, Promise<CachedArtifact>>();
