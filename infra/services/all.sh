@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Redis, MariaDB and s3rver together: `all.sh start|stop|status [DATA_ROOT]`.
+# Redis, MariaDB, s3rver and moto together: `all.sh start|stop|status [DATA_ROOT]`.
 # Each service gets DATA_ROOT/<name> (default <repo>/.data/services/<name>). Ports as in the
-# single scripts (REDIS_PORT, MARIADB_PORT, S3RVER_PORT; PORT=0 picks free ports for all).
+# single scripts (REDIS_PORT, MARIADB_PORT, S3RVER_PORT, MOTO_PORT; PORT=0 picks free ports for all).
+# moto (an S3 server that enforces IAM, from the machine's Python) is optional: when it cannot
+# start the others still run, and only the suite that needs it fails, saying why.
 # After start, DATA_ROOT/arcade-test.env holds the ARCADE_TEST_* variables the integration
 # tests read:  set -a; . .data/services/arcade-test.env; set +a
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 SERVICES=(redis mariadb s3rver)
+OPTIONAL_SERVICES=(moto)
 
 cmd="${1:-}"
 mkdir -p "${2:-${DATA_ROOT:-$ROOT/.data/services}}"
@@ -24,6 +27,10 @@ write_test_env() {
   . "$data_root/mariadb.env"
   # shellcheck disable=SC1090,SC1091
   . "$data_root/s3rver.env"
+  local MOTO_ENDPOINT="" MOTO_BUCKET="" MOTO_WRITER_ACCESS_KEY_ID="" MOTO_WRITER_SECRET_ACCESS_KEY=""
+  local MOTO_READER_ACCESS_KEY_ID="" MOTO_READER_SECRET_ACCESS_KEY="" MOTO_REGION=""
+  # shellcheck disable=SC1090,SC1091
+  [ ! -f "$data_root/moto.env" ] || . "$data_root/moto.env"
   mkdir -p "$data_root/scratch"
   # The suites' own clients log in as the admin users; the platforms they start log in as the
   # role users (API, worker), so every end-to-end run also checks those users' rights.
@@ -36,6 +43,12 @@ write_test_env() {
     "ARCADE_TEST_MYSQL_READER_URL=$MYSQL_READER_URL" \
     "ARCADE_TEST_S3_ENDPOINT=$S3_ENDPOINT" \
     "ARCADE_TEST_S3_BUCKET=$S3_BUCKET" \
+    "ARCADE_TEST_MOTO_ENDPOINT=$MOTO_ENDPOINT" \
+    "ARCADE_TEST_MOTO_BUCKET=$MOTO_BUCKET" \
+    "ARCADE_TEST_MOTO_WRITER_ACCESS_KEY_ID=$MOTO_WRITER_ACCESS_KEY_ID" \
+    "ARCADE_TEST_MOTO_WRITER_SECRET_ACCESS_KEY=$MOTO_WRITER_SECRET_ACCESS_KEY" \
+    "ARCADE_TEST_MOTO_READER_ACCESS_KEY_ID=$MOTO_READER_ACCESS_KEY_ID" \
+    "ARCADE_TEST_MOTO_READER_SECRET_ACCESS_KEY=$MOTO_READER_SECRET_ACCESS_KEY" \
     "ARCADE_TEST_DATA_DIR=$data_root/scratch" >"$env_file"
   echo "[all] test environment written to $env_file"
 }
@@ -51,11 +64,16 @@ case "$cmd" in
       fi
       started+=("$name")
     done
+    for name in "${OPTIONAL_SERVICES[@]}"; do
+      bash "$HERE/$name.sh" start "$data_root/$name" ||
+        echo "[all] warning: $name did not start; the suites that need it will fail and say why" >&2
+    done
     write_test_env
     ;;
   stop)
     rc=0
     # Reverse order; keep going when one fails so nothing is left behind.
+    for name in "${OPTIONAL_SERVICES[@]}"; do bash "$HERE/$name.sh" stop "$data_root/$name" || rc=1; done
     for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do
       name="${SERVICES[$i]}"
       bash "$HERE/$name.sh" stop "$data_root/$name" || rc=1
@@ -65,7 +83,9 @@ case "$cmd" in
     ;;
   status)
     rc=0
-    for name in "${SERVICES[@]}"; do bash "$HERE/$name.sh" status "$data_root/$name" || rc=3; done
+    for name in "${SERVICES[@]}" "${OPTIONAL_SERVICES[@]}"; do
+      bash "$HERE/$name.sh" status "$data_root/$name" || rc=3
+    done
     exit "$rc"
     ;;
   *)

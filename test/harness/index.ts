@@ -52,7 +52,9 @@ export {
   type DatabaseKind,
   missingServices,
   S3_TEST_CREDENTIALS,
+  motoTarget,
   type StorageKind,
+  type S3Target,
   serviceAddresses,
   skipReason,
 } from "./service-env.js";

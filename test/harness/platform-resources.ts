@@ -3,7 +3,13 @@ import { join, relative, sep } from "node:path";
 import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { Redis } from "ioredis";
 import mysql from "mysql2/promise";
-import { type DatabaseKind, S3_TEST_CREDENTIALS, type StorageKind, serviceAddresses } from "./service-env.js";
+import {
+  type DatabaseKind,
+  S3_TEST_CREDENTIALS,
+  type S3Target,
+  type StorageKind,
+  serviceAddresses,
+} from "./service-env.js";
 
 /**
  * The per-platform slices of the shared services: a MariaDB database, an S3 key prefix, a Redis
@@ -24,15 +30,12 @@ export interface PlatformResources {
 const MAX_LIST_PAGES = 100;
 const MAX_SCAN_ROUNDS = 10_000;
 
-function s3Client(endpoint: string): S3Client {
+function s3Client(target: S3Target): S3Client {
   return new S3Client({
-    endpoint,
-    region: S3_TEST_CREDENTIALS.region,
+    endpoint: target.endpoint,
+    region: target.region,
     forcePathStyle: true,
-    credentials: {
-      accessKeyId: S3_TEST_CREDENTIALS.accessKeyId,
-      secretAccessKey: S3_TEST_CREDENTIALS.secretAccessKey,
-    },
+    credentials: { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey },
     // With the SDK's default checksums s3rver stores the aws-chunked framing (stack notes).
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
@@ -71,6 +74,8 @@ export async function acquireResources(options: {
   storage: StorageKind;
   /** Shared data dir of a sqlite/fs platform: the fs store lives in <dataDir>/objects. */
   dataDir: string;
+  /** storage "s3" on this server and key instead of the run's s3rver. */
+  s3?: S3Target;
 }): Promise<PlatformResources> {
   const services = serviceAddresses();
   if (!services.redisUrl) throw new Error("ARCADE_TEST_REDIS_URL is not set");
@@ -117,18 +122,22 @@ export async function acquireResources(options: {
     let s3: PlatformResources["s3"] = null;
     let listObjects: PlatformResources["listObjects"];
     if (options.storage === "s3") {
-      if (!services.s3Endpoint || !services.s3Bucket) throw new Error("ARCADE_TEST_S3_* is not set");
-      const bucket = services.s3Bucket;
+      let target = options.s3;
+      if (!target) {
+        if (!services.s3Endpoint || !services.s3Bucket) throw new Error("ARCADE_TEST_S3_* is not set");
+        target = { endpoint: services.s3Endpoint, bucket: services.s3Bucket, ...S3_TEST_CREDENTIALS };
+      }
+      const bucket = target.bucket;
       const keyPrefix = `e2e-${options.id}/`;
       s3 = { bucket, keyPrefix };
-      const client = s3Client(services.s3Endpoint);
+      const client = s3Client(target);
       Object.assign(env, {
         ARCADE_STORAGE_TYPE: "s3",
-        ARCADE_STORAGE_S3_ENDPOINT: services.s3Endpoint,
+        ARCADE_STORAGE_S3_ENDPOINT: target.endpoint,
         ARCADE_STORAGE_S3_BUCKET: bucket,
-        ARCADE_STORAGE_S3_REGION: S3_TEST_CREDENTIALS.region,
-        ARCADE_STORAGE_S3_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId,
-        ARCADE_STORAGE_S3_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey,
+        ARCADE_STORAGE_S3_REGION: target.region,
+        ARCADE_STORAGE_S3_ACCESS_KEY_ID: target.accessKeyId,
+        ARCADE_STORAGE_S3_SECRET_ACCESS_KEY: target.secretAccessKey,
         ARCADE_STORAGE_S3_FORCE_PATH_STYLE: "true",
         ARCADE_STORAGE_S3_KEY_PREFIX: keyPrefix,
       });

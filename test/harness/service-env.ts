@@ -20,6 +20,42 @@ export interface ServiceAddresses {
 /** s3rver's fixed credentials (infra/services/s3rver.sh). */
 export const S3_TEST_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER", region: "us-east-1" };
 
+/**
+ * An S3 server for a platform other than the run's s3rver, and the key its processes (and the
+ * harness's own client: listing, cleanup) use.
+ */
+export interface S3Target {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/**
+ * moto (infra/services/moto.sh), an S3 server that enforces IAM: its bucket with the writer key
+ * (s3:* on the bucket), and the reader key (s3:GetObject, s3:ListBucket). Undefined when the run
+ * has no moto.
+ */
+export function motoTarget(env: NodeJS.ProcessEnv = process.env):
+  | {
+      writer: S3Target;
+      reader: { accessKeyId: string; secretAccessKey: string };
+    }
+  | undefined {
+  const endpoint = env.ARCADE_TEST_MOTO_ENDPOINT;
+  const bucket = env.ARCADE_TEST_MOTO_BUCKET;
+  const writerId = env.ARCADE_TEST_MOTO_WRITER_ACCESS_KEY_ID;
+  const writerSecret = env.ARCADE_TEST_MOTO_WRITER_SECRET_ACCESS_KEY;
+  const readerId = env.ARCADE_TEST_MOTO_READER_ACCESS_KEY_ID;
+  const readerSecret = env.ARCADE_TEST_MOTO_READER_SECRET_ACCESS_KEY;
+  if (!endpoint || !bucket || !writerId || !writerSecret || !readerId || !readerSecret) return undefined;
+  return {
+    writer: { endpoint, bucket, region: "us-east-1", accessKeyId: writerId, secretAccessKey: writerSecret },
+    reader: { accessKeyId: readerId, secretAccessKey: readerSecret },
+  };
+}
+
 export function serviceAddresses(env: NodeJS.ProcessEnv = process.env): ServiceAddresses {
   return {
     redisUrl: env.ARCADE_TEST_REDIS_URL || undefined,
@@ -37,12 +73,16 @@ export function serviceAddresses(env: NodeJS.ProcessEnv = process.env): ServiceA
  * The ARCADE_TEST_* variables a platform of this kind needs that are not set; empty when it can
  * run. Redis is always needed (queue, events, node registry).
  */
-export function missingServices(kind: { database: DatabaseKind; storage: StorageKind }): string[] {
+export function missingServices(kind: {
+  database: DatabaseKind;
+  storage: StorageKind;
+  s3?: S3Target;
+}): string[] {
   const a = serviceAddresses();
   const missing: string[] = [];
   if (!a.redisUrl) missing.push("ARCADE_TEST_REDIS_URL");
   if (kind.database === "mysql" && !a.mysqlUrl) missing.push("ARCADE_TEST_MYSQL_URL");
-  if (kind.storage === "s3") {
+  if (kind.storage === "s3" && !kind.s3) {
     if (!a.s3Endpoint) missing.push("ARCADE_TEST_S3_ENDPOINT");
     if (!a.s3Bucket) missing.push("ARCADE_TEST_S3_BUCKET");
   }

@@ -16,13 +16,21 @@ import {
 import { type ExitInfo, PlatformProcess } from "./platform-process.js";
 import { acquireResources, type PlatformResources } from "./platform-resources.js";
 import { API_ENTRY, WORKER_ENTRY } from "./repo-paths.js";
-import { type DatabaseKind, missingServices, type StorageKind, serviceAddresses } from "./service-env.js";
+import {
+  type DatabaseKind,
+  missingServices,
+  type S3Target,
+  type StorageKind,
+  serviceAddresses,
+} from "./service-env.js";
 
 export interface PlatformOptions {
   apis: number;
   workers: number;
   database: DatabaseKind;
   storage: StorageKind;
+  /** storage "s3" on this server and key instead of the run's s3rver. */
+  s3?: S3Target;
   /** Extra ARCADE_* (or other) variables for every process; win over the harness defaults. */
   env?: Record<string, string>;
   /** Extra variables for the API processes only (e.g. ARCADE_PLUGIN_MAX_PLUGIN_SIZE). */
@@ -178,6 +186,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     database: options.database,
     storage: options.storage,
     dataDir: sharedDataDir ?? join(runDir, "unused"),
+    ...(options.s3 ? { s3: options.s3 } : {}),
   });
   const token = randomBytes(16).toString("hex");
   // Signs this platform's reload events and heartbeats, as `npm start` does with .data/cluster-secret.
