@@ -120,6 +120,7 @@ async function main(): Promise<void> {
     clock: systemClock,
     plugins: database.plugins,
     jobs: database.jobs,
+    rolloutCommands: database.rolloutCommands,
     store,
     queue: producer,
     secrets,

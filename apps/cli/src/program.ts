@@ -9,6 +9,7 @@ import { registerInstall } from "./commands/install.js";
 import { registerInvoke } from "./commands/invoke.js";
 import { registerJobsGet } from "./commands/jobs-get.js";
 import { registerJobsList } from "./commands/jobs-list.js";
+import { registerRolloutCommands } from "./commands/jobs-rollout.js";
 import { registerList } from "./commands/list.js";
 import { registerNodes } from "./commands/nodes.js";
 import { registerPack } from "./commands/pack.js";
@@ -75,6 +76,7 @@ export function buildProgram(host: CommandHost, io: { stdout: TextStream; stderr
   registerInvoke(program, host);
   const jobs = registerJobsList(program, host);
   registerJobsGet(jobs, host);
+  registerRolloutCommands(jobs, host);
   registerNodes(program, host);
   registerValidate(program, host);
   return program;

@@ -92,6 +92,8 @@ async function main(): Promise<void> {
     events,
     jobEvents,
     convergence: registry,
+    nodes: registry,
+    rolloutCommands: database.rolloutCommands,
     market: market,
     signatures: new SignaturePolicy(config.signature),
     clock: systemClock,
@@ -104,6 +106,15 @@ async function main(): Promise<void> {
       convergenceTimeoutMs: config.node.convergenceTimeout,
       platformVersion: PLATFORM_VERSION,
       allowedHostPaths: config.runtime.allowedHostPaths,
+      rollout: {
+        defaultStrategy: config.rollout.defaultStrategy,
+        abortOn: {
+          errorRate: config.rollout.abortOnErrorRate,
+          crashes: config.rollout.abortOnCrashes,
+          p99Ratio: config.rollout.abortOnP99Ratio,
+          minCalls: config.rollout.abortOnMinCalls,
+        },
+      },
     },
   };
   const connection = createQueueConnection(config.redis.url);

@@ -205,6 +205,19 @@ export interface RuntimeConfig {
   crashLoopWindow: number;
 }
 
+/** `[rollout]`: the default strategy of installs and updates, and when a step's analysis aborts. */
+export interface RolloutConfig {
+  defaultStrategy: "all-at-once" | "canary" | "two-phase";
+  /** A step aborts above the old version's error rate plus this (0..1); a request's `abortOn` overrides each. */
+  abortOnErrorRate: number;
+  /** ... with more crashes or restarts of the new version than this, over the step's nodes. */
+  abortOnCrashes: number;
+  /** ... with a p99 latency more than this many times the old version's. */
+  abortOnP99Ratio: number;
+  /** Fewer calls than this on the new version: the step is inconclusive (held again, then paused). */
+  abortOnMinCalls: number;
+}
+
 export interface ClusterConfig {
   /** Key of the HMAC on reload events and heartbeats; "" signs nothing (with a start-up warning). */
   secret: string;
@@ -244,6 +257,7 @@ export interface ArcadeConfig {
   market: MarketConfig;
   signature: SignatureConfig;
   runtime: RuntimeConfig;
+  rollout: RolloutConfig;
   cluster: ClusterConfig;
   secrets: SecretsConfig;
   log: LogConfig;

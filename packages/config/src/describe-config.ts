@@ -56,6 +56,7 @@ export function describeConfig(config: ArcadeConfig): Record<string, unknown> {
       ),
     },
     runtime: config.runtime,
+    rollout: config.rollout,
     cluster: { secret: secret(config.cluster.secret) },
     // [secrets], key ids only: which keys are loaded and which one encrypts. Not named
     // `secrets`: the logger censors every field whose name contains "secret", ids and all.

@@ -326,6 +326,21 @@ export const RuntimeSchema = section("runtime", {
   crash_loop_window: duration(300_000, 1_000),
 });
 
+// Issue 14: how an install or update reaches the nodes when neither its request nor the new
+// version's manifest names a rollout, and when a step's analysis aborts one (docs/rollouts.md).
+export const RolloutSchema = section("rollout", {
+  default_strategy: oneOf(["all-at-once", "canary", "two-phase"], "all-at-once"),
+  abort_on_error_rate: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 0.05,
+    description: "a number from 0 to 1 (0.05: five points more errors than the old version)",
+  }),
+  abort_on_crashes: int(0, 1_000_000, 0),
+  abort_on_p99_ratio: Type.Number({ minimum: 1, default: 2, description: "a number of at least 1" }),
+  abort_on_min_calls: int(1, 1_000_000_000, 50),
+});
+
 // Issue 13: the key that signs reload events and heartbeats (HMAC-SHA256).
 export const ClusterSchema = section("cluster", {
   secret: Type.String({
@@ -369,6 +384,7 @@ export const FileSchema = Type.Object(
     market: MarketSchema,
     signature: SignatureSchema,
     runtime: RuntimeSchema,
+    rollout: RolloutSchema,
     cluster: ClusterSchema,
     secrets: SecretsSchema,
     log: LogSchema,

@@ -157,6 +157,11 @@ const SAMPLES: Record<string, { env: string; toml: unknown; expected: unknown }>
   "runtime.warm_spare": { env: "false", toml: false, expected: false },
   "runtime.crash_loop_max": { env: "5", toml: 5, expected: 5 },
   "runtime.crash_loop_window": { env: "90s", toml: "90s", expected: 90_000 },
+  "rollout.default_strategy": { env: "canary", toml: "canary", expected: "canary" },
+  "rollout.abort_on_error_rate": { env: "0.1", toml: 0.1, expected: 0.1 },
+  "rollout.abort_on_crashes": { env: "2", toml: 2, expected: 2 },
+  "rollout.abort_on_p99_ratio": { env: "1.5", toml: 1.5, expected: 1.5 },
+  "rollout.abort_on_min_calls": { env: "20", toml: 20, expected: 20 },
   "cluster.secret": { env: "s".repeat(32), toml: "s".repeat(32), expected: "s".repeat(32) },
   // The file and the list hold the same key: merged into one.
   "secrets.keys_file": { env: SECRET_KEYS_FILE, toml: SECRET_KEYS_FILE, expected: SECRET_KEYS_FILE },
@@ -300,6 +305,13 @@ describe("defaults", () => {
       warmSpare: true,
       crashLoopMax: 3,
       crashLoopWindow: 300_000,
+    });
+    expect(config.rollout).toEqual({
+      defaultStrategy: "all-at-once",
+      abortOnErrorRate: 0.05,
+      abortOnCrashes: 0,
+      abortOnP99Ratio: 2,
+      abortOnMinCalls: 50,
     });
     expect(config.log).toEqual({ level: "info", pretty: false });
   });

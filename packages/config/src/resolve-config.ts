@@ -319,6 +319,13 @@ export function resolveConfig(
       crashLoopMax: raw.runtime.crash_loop_max,
       crashLoopWindow: raw.runtime.crash_loop_window,
     },
+    rollout: {
+      defaultStrategy: raw.rollout.default_strategy,
+      abortOnErrorRate: raw.rollout.abort_on_error_rate,
+      abortOnCrashes: raw.rollout.abort_on_crashes,
+      abortOnP99Ratio: raw.rollout.abort_on_p99_ratio,
+      abortOnMinCalls: raw.rollout.abort_on_min_calls,
+    },
     cluster: { secret: raw.cluster.secret },
     secrets: secretKeys.secrets,
     log: { level: raw.log.level, pretty: raw.log.pretty },

@@ -28,6 +28,12 @@ export const ERROR_STATUS = {
   PERMISSIONS_ESCALATED: 409,
   IDEMPOTENCY_KEY_REUSED: 409,
   /**
+   * A rollout command (`POST /jobs/{jobId}/pause|resume|abort|promote`) that does not apply: the
+   * job has no rollout, it has ended, the command does not fit its state, or another command is
+   * still waiting for the worker.
+   */
+  ROLLOUT_CONFLICT: 409,
+  /**
    * The queued job (its BullMQ name or data in Redis) disagrees with the job's row: someone
    * rewrote it. The job fails without running; its row records this code (never retried).
    */

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { JobRepo, PluginRepo } from "@arcade/core";
+import type { JobRepo, PluginRepo, RolloutCommandStore } from "@arcade/core";
 import { Mutex } from "@arcade/core";
 import type { DataSource } from "typeorm";
 import { createDataSource, type DatabaseOptions, type DataSourceDeps } from "./data-source.js";
@@ -10,6 +10,7 @@ import { attachMigrationLog } from "./migration-log.js";
 import { mutexForFile } from "./mutex.js";
 import { TypeOrmJobRepo } from "./repos/job-repo.js";
 import { TypeOrmPluginRepo } from "./repos/plugin-repo.js";
+import { TypeOrmRolloutCommandRepo } from "./repos/rollout-command-repo.js";
 import { DbSession } from "./session.js";
 
 export interface Database {
@@ -17,6 +18,8 @@ export interface Database {
   readonly dataSource: DataSource;
   readonly plugins: PluginRepo;
   readonly jobs: JobRepo;
+  /** Operators' commands to running rollouts (the job row's rollout_command). */
+  readonly rolloutCommands: RolloutCommandStore;
   /** Runs pending migrations (safe when processes race); returns the names it ran. */
   migrate(): Promise<string[]>;
   /** What migrate() would do (tables, rows, mapped types), found by reading only: the dry run. */
@@ -54,6 +57,7 @@ export async function openDatabase(options: DatabaseOptions, deps: DataSourceDep
     dataSource,
     plugins: new TypeOrmPluginRepo(session),
     jobs: new TypeOrmJobRepo(session),
+    rolloutCommands: new TypeOrmRolloutCommandRepo(session),
     migrate: () => runMigrations(session),
     previewMigrations: () =>
       guard(() =>

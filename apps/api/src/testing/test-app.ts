@@ -131,6 +131,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     clock: systemClock,
     plugins: db.plugins,
     jobs: db.jobs,
+    rolloutCommands: db.rolloutCommands,
     store,
     queue: producer,
     secrets: options.secrets ?? null,

@@ -7,6 +7,7 @@ import { followJob, isFinished } from "../jobs/follow-job.js";
 import { shortTime } from "../output/format.js";
 import { jobResultLines, stepLine } from "../output/job-format.js";
 import { reportJobOutcome } from "../output/job-report.js";
+import { rolloutLines } from "../output/rollout-format.js";
 
 /**
  * `jobs get <jobId> [--follow]`: one job; with --follow, polls and prints each
@@ -26,6 +27,7 @@ export async function runJobsGet(
   out.line(`job ${job.jobId}  ${job.type}${job.pluginId ? ` ${job.pluginId}` : ""}  ${job.state}`);
   out.line(`  requested by ${job.requestedBy} at ${shortTime(job.createdAt)}, attempts ${job.attempts}`);
   for (const step of job.steps) out.line(stepLine(step));
+  for (const line of rolloutLines(job)) out.line(line);
   if (isFinished(job)) return reportJobOutcome(job, out);
   out.data(job);
   for (const line of jobResultLines(job)) out.line(line);

@@ -4,6 +4,7 @@ import type { ApiClient } from "../api-client.js";
 import { ApiError, ConnectionError } from "../errors.js";
 import { stepLine } from "../output/job-format.js";
 import type { Output } from "../output/output.js";
+import { rolloutProgressLine } from "../output/rollout-format.js";
 import { readServerSentEvents } from "./server-sent-events.js";
 
 export function isFinished(job: JobResource): boolean {
@@ -46,7 +47,7 @@ class JobPrinter {
   private readonly seen = new Map<string, string>();
 
   constructor(
-    private readonly out: Output,
+    readonly out: Output,
     private attempts: number,
   ) {}
 
@@ -115,6 +116,7 @@ async function streamJob(
         else if (event.type === "state") printer.attempt(event.attempts);
         else if (event.type === "step") printer.step(event.step);
         else if (event.type === "node") printer.node(event);
+        else if (event.type === "rollout") printer.out.progress(rolloutProgressLine(event.rollout));
         else if (event.type === "end") {
           printer.job(event.job);
           return event.job;

@@ -52,6 +52,13 @@ const ArtifactUpload = Type.Object(
     version: Type.Optional(
       Type.String({ maxLength: 64, description: "With source=market; default latest." }),
     ),
+    rollout: Type.Optional(
+      Type.String({
+        contentMediaType: "application/json",
+        description:
+          'How the new version reaches the live nodes, as JSON (RolloutRequest, docs/rollouts.md), e.g. `{"strategy":"canary","steps":[{"nodes":1,"hold":"60s"},{"percent":100}]}`. Absent: the manifest\'s `rollout`, else rollout.default_strategy.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -59,4 +59,8 @@ export class PluginOperationEntity {
 
   @Column({ type: "datetime", name: "finished_at", nullable: true })
   finishedAt!: Date | null;
+
+  /** An operator's command waiting for the worker that drives the job's rollout (JSON); see rollout-command-repo.ts. */
+  @Column({ type: "text", name: "rollout_command", nullable: true })
+  rolloutCommand!: string | null;
 }

@@ -6,6 +6,7 @@ import { ImportPreRefactorRows1767312000001 } from "./1767312000001-import-pre-r
 import { VersionPermissions1768003200000 } from "./1768003200000-version-permissions.js";
 import { VersionSignatures1768089600000 } from "./1768089600000-version-signatures.js";
 import { PluginRollout1768176000000 } from "./1768176000000-plugin-rollout.js";
+import { RolloutCommand1768262400000 } from "./1768262400000-rollout-command.js";
 
 /**
  * Every migration, oldest first. Listed as classes (no globs) so tsx, vitest and bundles agree.
@@ -20,6 +21,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   VersionPermissions1768003200000,
   VersionSignatures1768089600000,
   PluginRollout1768176000000,
+  RolloutCommand1768262400000,
 ];
 
 /** The migration whose record says the old rows were copied (checked by --drop-legacy). */
