@@ -1,29 +1,87 @@
-import { PluginStatus } from "@arcade/contracts";
-import { artifactKey, type PluginRepo } from "@arcade/core";
-import type { DesiredPlugin } from "./reconciler.js";
+import { PluginStatus, type RolloutPlacement } from "@arcade/contracts";
+import { type ArtifactSignature, artifactKey, type PluginRecord, type PluginRepo } from "@arcade/core";
+import type { DesiredAlongside, DesiredPlugin } from "./reconciler.js";
+
+export interface DesiredPluginsOptions {
+  /**
+   * This node's id: a rollout's placement names the nodes that run its new version (canary).
+   * Without it the node is in no canary (it still loads an alongside version).
+   */
+  nodeId?: string;
+}
+
+/** What the node needs of one version row to load it. */
+interface VersionToLoad {
+  version: string;
+  checksum: string;
+  objectKey: string;
+  manifest: DesiredPlugin["manifest"];
+  signature: ArtifactSignature | null;
+}
 
 /**
- * The enabled plugins at their current versions: what every node should have
- * loaded. Every event asks for it, so configs (and the signature stored with the
- * current version) are cached per plugin row: any
- * change of a plugin's config also moves its updateTime (configure, install,
- * update, rollback all set it), so one list query per event is enough.
- * Plugins adopted from a pre-refactor installation (`legacy`) are native `.so`
- * builds with no package to load: no node ever tries, until an update replaces them.
+ * The enabled plugins, each at the version this node should serve: the plugin row's version,
+ * or, while the plugin has a rollout in progress (a placement in t_plugin_rollout):
+ * - a canary node (in `nodes`) serves `toVersion` (its version row: checksum, artifact,
+ *   manifest, signature) instead of the row's version;
+ * - `alongside`: the node also loads `toVersion` next to the version it serves, with the share
+ *   of calls, the salt and the caller-key header;
+ * - `hold`: the node holds new calls of the plugin;
+ * - an install into a running cluster (`fromVersion` null): only canary nodes run the plugin
+ *   (every node, once a two-phase prepare loads it `alongside`: there is no other version).
+ *
+ * Every event asks for it, so configs (and the signature stored with the current version)
+ * are cached per plugin row: any change of a plugin's config also moves its updateTime
+ * (configure, install, update, rollback all set it), so one list query (and one query of the
+ * placements) per event is enough; a placement's version row is read once per rollout job.
+ * Plugins adopted from a pre-refactor installation (`legacy`) are native `.so` builds with no
+ * package to load: no node ever tries, until an update replaces them.
  */
-export function desiredPluginsReader(plugins: PluginRepo): () => Promise<DesiredPlugin[]> {
+export function desiredPluginsReader(
+  plugins: PluginRepo,
+  options: DesiredPluginsOptions = {},
+): () => Promise<DesiredPlugin[]> {
+  const nodeId = options.nodeId ?? null;
   const configs = new Map<
     string,
-    { stamp: string; config: Record<string, unknown> | null; signature: DesiredPlugin["signature"] }
+    { stamp: string; config: Record<string, unknown> | null; signature: ArtifactSignature | null }
   >();
+  /** Version rows of placements, per `pluginId job version`: a rollout's target does not change under it. */
+  const targets = new Map<string, VersionToLoad | null>();
+
+  const targetOf = async (p: RolloutPlacement): Promise<VersionToLoad | null> => {
+    const key = `${p.pluginId}\n${p.jobId}\n${p.toVersion}`;
+    if (targets.has(key)) return targets.get(key) ?? null;
+    const row = await plugins.getVersion(p.pluginId, p.toVersion);
+    const target =
+      row === null
+        ? null
+        : {
+            version: row.version,
+            checksum: row.checksum,
+            objectKey: row.objectKey === "" ? artifactKey(row.pluginId, row.version) : row.objectKey,
+            manifest: row.manifest,
+            signature: signatureOf(row),
+          };
+    // A missing row is not cached: the worker writes the version row before the placement, and
+    // a row that appears later is picked up by the next read.
+    if (target) targets.set(key, target);
+    return target;
+  };
+
   return async () => {
-    const enabled = (await plugins.listAll()).filter(
-      (p) => p.isEnabled !== PluginStatus.Disabled && !p.legacy,
-    );
+    const [all, placements] = await Promise.all([plugins.listAll(), plugins.listPlacements()]);
+    const enabled = all.filter((p) => p.isEnabled !== PluginStatus.Disabled && !p.legacy);
     const live = new Set(enabled.map((p) => p.pluginId));
     for (const id of configs.keys()) if (!live.has(id)) configs.delete(id);
-    return Promise.all(
-      enabled.map(async (p) => {
+    const placed = new Map(placements.map((p) => [p.pluginId, p]));
+    const jobs = new Set(placements.map((p) => `${p.pluginId}\n${p.jobId}`));
+    for (const key of targets.keys()) {
+      if (!jobs.has(key.slice(0, key.lastIndexOf("\n")))) targets.delete(key);
+    }
+
+    const desired = await Promise.all(
+      enabled.map(async (p): Promise<DesiredPlugin | null> => {
         const stamp = `${p.updateTime.getTime()}:${p.version}:${p.checksum}`;
         let cached = configs.get(p.pluginId);
         if (cached?.stamp !== stamp) {
@@ -31,24 +89,77 @@ export function desiredPluginsReader(plugins: PluginRepo): () => Promise<Desired
             plugins.getConfig(p.pluginId),
             plugins.getVersion(p.pluginId, p.version),
           ]);
-          // A version row without both fields counts as unsigned: the gate decides.
-          const signature =
-            version?.signature && version.signatureKeyId
-              ? { keyId: version.signatureKeyId, signature: version.signature }
-              : null;
-          cached = { stamp, config, signature };
+          cached = { stamp, config, signature: version ? signatureOf(version) : null };
           configs.set(p.pluginId, cached);
         }
-        return {
-          pluginId: p.pluginId,
+        const own: VersionToLoad = {
           version: p.version,
           checksum: p.checksum,
           objectKey: artifactKey(p.pluginId, p.version),
           manifest: p.manifest,
-          config: cached.config,
           signature: cached.signature,
         };
+        const placement = placed.get(p.pluginId);
+        if (!placement) return asDesired(p, own, cached.config);
+        return placedOnNode(p, own, cached.config, placement, nodeId, await targetOf(placement));
       }),
     );
+    return desired.filter((d): d is DesiredPlugin => d !== null);
   };
+}
+
+/** What one node runs of a plugin with a rollout in progress (see desiredPluginsReader). */
+function placedOnNode(
+  p: PluginRecord,
+  own: VersionToLoad,
+  config: Record<string, unknown> | null,
+  placement: RolloutPlacement,
+  nodeId: string | null,
+  target: VersionToLoad | null,
+): DesiredPlugin | null {
+  const canary = nodeId !== null && placement.nodes.includes(nodeId);
+  // The row of the new version is missing (not written yet, or deleted): serve what the plugin row names.
+  const next = target ?? (p.version === placement.toVersion ? own : null);
+  if (placement.fromVersion === null) {
+    // An install: the plugin row names the new version, and only the nodes the rollout names
+    // run it. A two-phase prepare of an install (alongside) loads it on every node: there is no
+    // other version to serve, so it is the one this node runs.
+    if (!canary && placement.alongside === null) return null;
+    const desired = asDesired(p, next ?? own, config);
+    if (placement.hold) desired.hold = true;
+    return desired;
+  }
+  const serves = canary && next ? next : own;
+  const desired = asDesired(p, serves, config);
+  if (placement.hold) desired.hold = true;
+  if (placement.alongside && next && next.version !== serves.version) {
+    const alongside: DesiredAlongside = {
+      ...next,
+      share: placement.alongside.share,
+      salt: placement.alongside.salt,
+      callerKeyHeader: placement.alongside.callerKeyHeader,
+    };
+    desired.alongside = alongside;
+  }
+  return desired;
+}
+
+function asDesired(p: PluginRecord, v: VersionToLoad, config: Record<string, unknown> | null): DesiredPlugin {
+  return {
+    pluginId: p.pluginId,
+    version: v.version,
+    checksum: v.checksum,
+    objectKey: v.objectKey,
+    manifest: v.manifest,
+    config,
+    signature: v.signature,
+  };
+}
+
+/** A version row without both fields counts as unsigned: the gate decides. */
+function signatureOf(row: {
+  signature?: string | null;
+  signatureKeyId?: string | null;
+}): ArtifactSignature | null {
+  return row.signature && row.signatureKeyId ? { keyId: row.signatureKeyId, signature: row.signature } : null;
 }

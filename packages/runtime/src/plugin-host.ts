@@ -12,6 +12,8 @@ import {
   type Logger,
   permissionsOf,
 } from "@arcade/core";
+import { CallHolds } from "./call-hold.js";
+import { InFlightCalls } from "./in-flight.js";
 import { PluginCounters } from "./plugin-counters.js";
 import { type Entry, effectiveConfig, errorEntry, fingerprint, publicView } from "./plugin-entry.js";
 import type {
@@ -29,6 +31,7 @@ import { PluginDataDirs } from "./sandbox/plugin-data-dirs.js";
 import { Sandbox, type SandboxCrash, type SandboxOptions, type SandboxRuntime } from "./sandbox/sandbox.js";
 import { prepareSandboxRuntime, type RuntimeSetup } from "./sandbox/sandbox-runtime.js";
 import { WarmSpare } from "./sandbox/warm-spare.js";
+import { type AlongsideRoute, callerKeyOf, pickVersion } from "./version-route.js";
 
 export interface PluginHostOptions {
   /** This node's id, for heartbeats. */
@@ -40,6 +43,11 @@ export interface PluginHostOptions {
   defaultActionTimeoutMs?: number;
   /** How long a replaced or unloaded version may finish its in-flight calls. Default 10 s. */
   drainTimeoutMs?: number;
+  /**
+   * How long new calls of a held plugin (two-phase freeze) may wait for a reconcile to lift the
+   * hold (node.convergence_timeout); then the node serves them with the version it serves. Default 10 s.
+   */
+  holdTimeoutMs?: number;
   /** Bound on a plugin's cleanup(). Default 5 s. */
   cleanupTimeoutMs?: number;
   /** Heap of a plugin whose manifest names no memory. Default 256 MiB. */
@@ -77,9 +85,18 @@ export interface PluginHostOptions {
 
 type ResolvedOptions = Required<Omit<PluginHostOptions, "sandbox">> & { sandbox: RuntimeSetup };
 
+/** A second version of a plugin loaded next to the one it serves (A/B split, two-phase prepare). */
+interface Companion {
+  entry: Entry;
+  route: AlongsideRoute;
+}
+
 /**
  * The plugin manager of one node: each plugin in its own sandbox, hot-swapped one
  * plugin at a time, crashes contained and restarted with backoff.
+ * During a rollout a plugin may run a second version "alongside" (its own sandbox) that
+ * serves a share of the calls or none (prepared), is promoted to serving without a reload, or
+ * unloaded; and its new calls may be held (queued) while the versions switch.
  * Emits `change` whenever the state that heartbeats report changed, `crash` on a crash.
  */
 export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash] }> {
@@ -87,6 +104,10 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
   private readonly options: ResolvedOptions;
   private readonly logger: Logger;
   private readonly entries = new Map<string, Entry>();
+  /** The second version of a plugin, when one is loaded alongside the entry. */
+  private readonly companions = new Map<string, Companion>();
+  private readonly holds: CallHolds;
+  private readonly inFlight = new InFlightCalls();
   private readonly serial = new KeyedMutex();
   private dataDirs: PluginDataDirs;
   /** Refused operations per plugin, across its versions and restarts, while it is loaded here. */
@@ -103,6 +124,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
       loadTimeoutMs: 10_000,
       defaultActionTimeoutMs: 30_000,
       drainTimeoutMs: 10_000,
+      holdTimeoutMs: 10_000,
       cleanupTimeoutMs: 5_000,
       defaultMemoryMb: 256,
       maxMemoryMb: 1024,
@@ -123,6 +145,18 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
     this.nodeId = options.nodeId;
     this.logger = options.logger.child({ component: "plugin-host" });
     this.dataDirs = new PluginDataDirs(options.pluginDataDir, null);
+    this.holds = new CallHolds(this.options.holdTimeoutMs, (pluginId, heldCalls) => {
+      this.logger.warn(
+        {
+          pluginId,
+          heldCalls,
+          servedBy: this.entries.get(pluginId)?.version ?? null,
+          holdTimeoutMs: this.options.holdTimeoutMs,
+        },
+        "hold not lifted within node.convergence_timeout: new calls are served again by the version this node serves",
+      );
+      this.emit("change");
+    });
   }
 
   /**
@@ -178,14 +212,22 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
   unload(pluginId: string): Promise<boolean> {
     return this.serial.run(pluginId, async () => {
       const entry = this.entries.get(pluginId);
-      if (!entry) return false;
-      this.cancelRestart(entry);
+      const companion = this.companions.get(pluginId);
+      if (!entry && !companion) return false;
+      if (entry) this.cancelRestart(entry);
+      if (companion) this.cancelRestart(companion.entry);
       this.entries.delete(pluginId);
+      this.companions.delete(pluginId);
       this.denials.delete(pluginId);
       this.spare?.drop(pluginId);
+      // Held calls go on, and find the plugin gone (PLUGIN_NOT_LOADED).
+      this.holds.lift(pluginId);
       this.emit("change");
-      await this.stopSandbox(entry);
-      this.logger.info({ pluginId, version: entry.version }, "plugin unloaded");
+      await Promise.all([entry, companion?.entry].map((e) => (e ? this.stopSandbox(e) : undefined)));
+      this.logger.info(
+        { pluginId, version: entry?.version ?? null, alongside: companion?.entry.version ?? null },
+        "plugin unloaded",
+      );
       return true;
     });
   }
@@ -225,12 +267,19 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
    */
   isSettled(spec: Omit<PluginSpec, "dir">): boolean {
     const entry = this.entries.get(spec.pluginId);
-    if (!entry) return false;
-    const wanted = fingerprint(spec.version, spec.checksum, effectiveConfig(spec));
-    if (entry.failedFingerprint === wanted) return true;
-    const current = fingerprint(entry.version, entry.checksum, entry.config);
-    if (current !== wanted) return false;
-    return entry.state === "loaded" || entry.errorKind === "load" || entry.errorKind === "crash";
+    if (entry === undefined) return false;
+    const settled = settledAs(entry, spec);
+    // The desired state is back on what runs (a job undid a change no node could load): the
+    // failed swap is no longer wanted, and its error no longer describes this node.
+    if (settled && entry.lastSwapError !== null && entry.state === "loaded") {
+      const wanted = fingerprint(spec.version, spec.checksum, effectiveConfig(spec));
+      if (entry.failedFingerprint !== wanted) {
+        entry.lastSwapError = null;
+        entry.failedFingerprint = null;
+        this.emit("change");
+      }
+    }
+    return settled;
   }
 
   /**
@@ -244,7 +293,11 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
     params: unknown,
     options: InvokeOptions = {},
   ): Promise<InvokeResult> {
-    const entry = this.entries.get(pluginId);
+    // A held plugin (two-phase switch) queues the call until a reconcile lifts the hold. From
+    // here to the call being counted in flight nothing awaits, so a hold set meanwhile either
+    // holds this call or waits for it.
+    while (this.holds.holding(pluginId)) await this.holds.pass(pluginId);
+    const entry = this.routeCall(pluginId, options);
     if (!entry)
       throw new AppError("PLUGIN_NOT_LOADED", `plugin ${pluginId} is not loaded on node ${this.nodeId}`);
     const sandbox = entry.sandbox;
@@ -271,6 +324,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
     const stats = entry.stats;
     stats.calls += 1;
     const started = performance.now();
+    this.inFlight.begin(pluginId);
     try {
       const result = await sandbox.invoke(action, input, timeoutMs);
       const durationMs = performance.now() - started;
@@ -281,6 +335,8 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
       stats.errors += 1;
       stats.lastError = error instanceof Error ? error.message : String(error);
       throw error;
+    } finally {
+      this.inFlight.end(pluginId);
     }
   }
 
@@ -324,21 +380,174 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
 
   /** What this node has loaded, for heartbeats. */
   snapshot(): NodePluginState[] {
-    return [...this.entries.values()].map((entry) => ({
-      nodeId: this.nodeId,
-      pluginId: entry.pluginId,
-      version: entry.version,
-      checksum: entry.checksum,
-      state: entry.state,
-      error: entry.error ?? entry.lastSwapError,
-      counters: this.counters.of(entry.pluginId),
-    }));
+    return [...this.entries.values()].map((entry) => {
+      const companion = this.companions.get(entry.pluginId);
+      const alongsideError =
+        companion?.entry.error == null
+          ? null
+          : `alongside ${companion.entry.version}: ${companion.entry.error}`;
+      const serving = this.servingOf(entry, companion);
+      return {
+        nodeId: this.nodeId,
+        pluginId: entry.pluginId,
+        version: entry.version,
+        checksum: entry.checksum,
+        state: entry.state,
+        error: entry.error ?? entry.lastSwapError ?? alongsideError,
+        counters: this.counters.of(entry.pluginId),
+        ...(serving ? { serving } : {}),
+        ...(this.holds.holding(entry.pluginId) ? { holding: true } : {}),
+      };
+    });
+  }
+
+  /**
+   * The second version loaded next to the one the plugin serves (A/B, two-phase prepare),
+   * with its route; undefined when there is none.
+   */
+  alongsideOf(pluginId: string): (LoadedPlugin & { route: AlongsideRoute }) | undefined {
+    const companion = this.companions.get(pluginId);
+    return companion ? { ...publicView(companion.entry), route: { ...companion.route } } : undefined;
+  }
+
+  /** True while new calls of the plugin are held; `waiting` counts the calls queued now. */
+  holdOf(pluginId: string): { holding: boolean; waiting: number } {
+    return { holding: this.holds.holding(pluginId), waiting: this.holds.waiting(pluginId) };
+  }
+
+  /**
+   * Loads a second version next to the one the plugin serves, in its own sandbox (init runs:
+   * this is the prepare of a two-phase switch), and routes `route.share` percent of the calls to
+   * it. The same version already loaded there only takes the new route. A version that fails
+   * to load is recorded (reported as the plugin's error, not retried until something changes)
+   * and the plugin keeps serving its version. Rejects with the load error.
+   */
+  loadAlongside(spec: PluginSpec, route: AlongsideRoute): Promise<LoadedPlugin> {
+    if (this.closed) return Promise.reject(new AppError("INTERNAL", "the plugin host was stopped"));
+    return this.serial.run(spec.pluginId, () => this.doLoadAlongside(spec, route));
+  }
+
+  /**
+   * Records that the alongside version cannot be loaded for a reason outside it (refused by
+   * the signature gate, artifact unavailable); a loaded alongside version of another build stops.
+   */
+  failAlongside(
+    spec: Omit<PluginSpec, "dir" | "config"> & Partial<PluginSpec>,
+    message: string,
+    route: AlongsideRoute,
+  ): Promise<void> {
+    return this.serial.run(spec.pluginId, async () => {
+      const previous = this.companions.get(spec.pluginId);
+      if (previous) this.cancelRestart(previous.entry);
+      this.companions.set(spec.pluginId, { entry: errorEntry(spec, message, "artifact", undefined), route });
+      this.logger.warn(
+        { pluginId: spec.pluginId, version: spec.version },
+        `version not loaded alongside: ${message}`,
+      );
+      this.emit("change");
+      if (previous) await this.stopSandbox(previous.entry);
+    });
+  }
+
+  /** Like isSettled, for the alongside version (a `load` or `crash` error counts as settled). */
+  isAlongsideSettled(spec: Omit<PluginSpec, "dir">): boolean {
+    const entry = this.companions.get(spec.pluginId)?.entry;
+    return entry !== undefined && settledAs(entry, spec);
+  }
+
+  /** Changes how calls split between the two versions (no reload). False when none is alongside. */
+  setRoute(pluginId: string, route: AlongsideRoute): boolean {
+    const companion = this.companions.get(pluginId);
+    if (!companion) return false;
+    const same =
+      companion.route.share === route.share &&
+      companion.route.salt === route.salt &&
+      companion.route.callerKeyHeader === route.callerKeyHeader;
+    if (!same) {
+      companion.route = { ...route };
+      this.logger.info({ pluginId, version: companion.entry.version, ...route }, "alongside route changed");
+      this.emit("change");
+    }
+    return true;
+  }
+
+  /** Stops the alongside version (a rollout aborted); calls already on it may finish. False when none. */
+  unloadAlongside(pluginId: string): Promise<boolean> {
+    return this.serial.run(pluginId, async () => {
+      const companion = this.companions.get(pluginId);
+      if (!companion) return false;
+      this.cancelRestart(companion.entry);
+      this.companions.delete(pluginId);
+      this.emit("change");
+      await this.stopSandbox(companion.entry);
+      this.logger.info({ pluginId, version: companion.entry.version }, "alongside version unloaded");
+      return true;
+    });
+  }
+
+  /** True when `spec` is what runs alongside, loaded: promote() can serve it without a reload. */
+  promotable(spec: Omit<PluginSpec, "dir">): boolean {
+    const entry = this.companions.get(spec.pluginId)?.entry;
+    return (
+      entry !== undefined &&
+      entry.state === "loaded" &&
+      fingerprint(entry.version, entry.checksum, entry.config) ===
+        fingerprint(spec.version, spec.checksum, effectiveConfig(spec))
+    );
+  }
+
+  /**
+   * Makes the alongside version the one the plugin serves: a switch of the routing, not a
+   * reload (same process, no second init). The version it replaces finishes its in-flight
+   * calls and stops. False when nothing loaded runs alongside.
+   */
+  promote(pluginId: string): Promise<boolean> {
+    return this.serial.run(pluginId, async () => {
+      const companion = this.companions.get(pluginId);
+      if (companion?.entry.state !== "loaded") return false;
+      const previous = this.entries.get(pluginId);
+      if (previous) this.cancelRestart(previous);
+      this.companions.delete(pluginId);
+      this.entries.set(pluginId, companion.entry);
+      this.emit("change");
+      this.logger.info(
+        { pluginId, version: companion.entry.version, replaced: previous?.version ?? null },
+        "alongside version promoted: it serves every call now (no reload)",
+      );
+      if (previous) await this.stopSandbox(previous);
+      return true;
+    });
+  }
+
+  /**
+   * Holds new calls of a plugin (on) or lets them go on (off). Setting a hold waits until the
+   * calls already running finish (bounded by drainTimeoutMs), so that once it resolves no call
+   * of the plugin runs here. A hold no reconcile lifts ends by itself after holdTimeoutMs.
+   */
+  async setHold(pluginId: string, on: boolean): Promise<void> {
+    if (!on) {
+      if (this.holds.lift(pluginId)) {
+        this.logger.info({ pluginId }, "hold lifted: held calls go on");
+        this.emit("change");
+      }
+      return;
+    }
+    if (!this.holds.set(pluginId)) return;
+    this.logger.info({ pluginId, running: this.inFlight.count(pluginId) }, "holding new calls");
+    this.emit("change");
+    if (!(await this.inFlight.drained(pluginId, this.options.drainTimeoutMs))) {
+      this.logger.warn(
+        { pluginId, running: this.inFlight.count(pluginId) },
+        "calls still running after drainTimeoutMs while holding",
+      );
+    }
   }
 
   /** Unloads everything (in-flight calls may finish within drainTimeoutMs); no loads after this. */
   async stopAll(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.ids().map((id) => this.unload(id)));
+    this.holds.liftAll();
+    await Promise.all([...new Set([...this.ids(), ...this.companions.keys()])].map((id) => this.unload(id)));
     await this.serial.idle();
     await this.runtime?.catch(() => undefined);
     await this.spare?.close();
@@ -480,7 +689,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
       this.counters.crashed(crash.pluginId, crash.version);
       this.emit("crash", crash);
       // A replaced version that crashes while draining is no longer this plugin's state.
-      if (this.entries.get(entry.pluginId) !== entry || entry.sandbox !== sandbox) return;
+      if (!this.isCurrent(entry) || entry.sandbox !== sandbox) return;
       const ranMs = Date.now() - (sandbox.stats.startedAt ?? Date.now());
       entry.state = "error";
       entry.error = crash.reason;
@@ -516,7 +725,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
   }
 
   private async restart(entry: Entry): Promise<void> {
-    if (this.closed || this.entries.get(entry.pluginId) !== entry || entry.state !== "error") return;
+    if (this.closed || !this.isCurrent(entry) || entry.state !== "error") return;
     let sandbox: Sandbox;
     try {
       sandbox = await this.createSandbox(entry, entry.config);
@@ -528,7 +737,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
       this.emit("change");
       return;
     }
-    if (this.entries.get(entry.pluginId) !== entry) {
+    if (!this.isCurrent(entry)) {
       await sandbox.stop(0);
       return;
     }
@@ -539,6 +748,90 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
     entry.errorKind = null;
     this.logger.info({ pluginId: entry.pluginId, version: entry.version }, "plugin restarted after a crash");
     this.emit("change");
+  }
+
+  /** The entry is what the plugin serves or what runs alongside it (not a replaced one). */
+  private isCurrent(entry: Entry): boolean {
+    return this.entries.get(entry.pluginId) === entry || this.companions.get(entry.pluginId)?.entry === entry;
+  }
+
+  /**
+   * The entry that serves one call: the plugin's own, or (A/B) the alongside version for its
+   * share of the calls, when that one is loaded.
+   */
+  private routeCall(pluginId: string, options: InvokeOptions): Entry | undefined {
+    const entry = this.entries.get(pluginId);
+    const companion = this.companions.get(pluginId);
+    if (!entry || !companion || companion.entry.state !== "loaded" || entry.state !== "loaded") return entry;
+    const version = pickVersion(
+      entry.version,
+      companion.entry.version,
+      companion.route,
+      callerKeyOf(options, companion.route),
+    );
+    return version === companion.entry.version ? companion.entry : entry;
+  }
+
+  /** The shares (percent) each loaded version serves, while a second one is alongside. */
+  private servingOf(entry: Entry, companion: Companion | undefined): Record<string, number> | null {
+    if (companion?.entry.state !== "loaded") return null;
+    if (entry.state !== "loaded") return { [companion.entry.version]: 0 };
+    const share = Math.min(Math.max(companion.route.share, 0), 100);
+    return { [entry.version]: 100 - share, [companion.entry.version]: share };
+  }
+
+  private async doLoadAlongside(spec: PluginSpec, route: AlongsideRoute): Promise<LoadedPlugin> {
+    const previous = this.companions.get(spec.pluginId);
+    const config = effectiveConfig(spec);
+    const wanted = fingerprint(spec.version, spec.checksum, config);
+    const log = this.logger.child({ pluginId: spec.pluginId, version: spec.version });
+    if (previous?.entry.state === "loaded" && settledAs(previous.entry, spec)) {
+      this.setRoute(spec.pluginId, route);
+      return publicView(previous.entry);
+    }
+    if (previous) this.cancelRestart(previous.entry);
+    let sandbox: Sandbox;
+    try {
+      sandbox = await this.createSandbox(spec, config);
+      await sandbox.start();
+    } catch (error) {
+      const failure = asAppError(error);
+      this.counters.loadFailed(spec.pluginId, spec.version);
+      const entry = errorEntry({ ...spec, config }, failure.message, "load", undefined);
+      entry.failedFingerprint = wanted;
+      this.companions.set(spec.pluginId, { entry, route: { ...route } });
+      log.error({ code: failure.code }, `version failed to load alongside: ${failure.message}`);
+      this.emit("change");
+      if (previous) await this.stopSandbox(previous.entry);
+      throw failure;
+    }
+    this.counters.loaded(spec.pluginId, spec.version);
+    const entry: Entry = {
+      ...spec,
+      config,
+      sandbox,
+      state: "loaded",
+      error: null,
+      errorKind: null,
+      lastSwapError: null,
+      restarts: 0,
+      failedFingerprint: null,
+      stats: { calls: 0, errors: 0, lastError: null },
+      restartTimer: null,
+    };
+    this.watch(entry, sandbox);
+    this.companions.set(spec.pluginId, { entry, route: { ...route } });
+    this.emit("change");
+    log.info(
+      {
+        serving: this.entries.get(spec.pluginId)?.version ?? null,
+        share: route.share,
+        actions: sandbox.actions,
+      },
+      "version loaded alongside",
+    );
+    if (previous) await this.stopSandbox(previous.entry);
+    return publicView(entry);
   }
 
   private cancelRestart(entry: Entry): void {
@@ -558,6 +851,15 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
       );
     }
   }
+}
+
+/** `entry` is `spec` loaded, or what last failed to load for a reason of its own. */
+function settledAs(entry: Entry, spec: Omit<PluginSpec, "dir">): boolean {
+  const wanted = fingerprint(spec.version, spec.checksum, effectiveConfig(spec));
+  if (entry.failedFingerprint === wanted) return true;
+  const current = fingerprint(entry.version, entry.checksum, entry.config);
+  if (current !== wanted) return false;
+  return entry.state === "loaded" || entry.errorKind === "load" || entry.errorKind === "crash";
 }
 
 function asAppError(error: unknown): AppError {

@@ -76,6 +76,16 @@ export interface PluginStatusRow {
 export interface InvokeOptions {
   /** Bound on this call; the host's default when absent. */
   timeoutMs?: number;
+  /**
+   * While a second version of the plugin is loaded (A/B): the key that keeps this caller on one
+   * version. Wins over `header`.
+   */
+  callerKey?: string;
+  /**
+   * The call's request headers: the host reads the caller key from the header the plugin's
+   * rollout names (its placement's callerKeyHeader), which only the node knows.
+   */
+  header?: (name: string) => string | undefined;
 }
 
 export interface InvokeResult {

@@ -3,8 +3,24 @@ import type { Manifest, NodePluginState, PluginChangedEvent } from "@arcade/cont
 import { type ArtifactRef, type ArtifactSignature, KeyedMutex, type Logger } from "@arcade/core";
 import type { PluginHost } from "./plugin-host.js";
 import { dependencyOrder } from "./topo-sort.js";
+import type { AlongsideRoute } from "./version-route.js";
 
-/** One plugin this node should run: an enabled plugin as the database has it. */
+/**
+ * A second version to load next to the one a plugin serves (a rollout's placement: A/B split,
+ * two-phase prepare), in its own sandbox, serving `share` percent of the calls.
+ */
+export interface DesiredAlongside extends AlongsideRoute {
+  version: string;
+  checksum: string;
+  objectKey: string;
+  manifest: Manifest;
+  signature?: ArtifactSignature | null;
+}
+
+/**
+ * One plugin this node should run: an enabled plugin as the database has it, at the version
+ * its rollout places on this node (the version the node serves).
+ */
 export interface DesiredPlugin {
   pluginId: string;
   version: string;
@@ -16,6 +32,10 @@ export interface DesiredPlugin {
   config: Record<string, unknown> | null;
   /** The publisher's signature stored with this version (null or absent: unsigned). */
   signature?: ArtifactSignature | null;
+  /** A second version loaded next to this one (same config); absent or null: none. */
+  alongside?: DesiredAlongside | null;
+  /** Hold new calls of the plugin (two-phase switch) until a later state lifts it. */
+  hold?: boolean;
 }
 
 /** Where the desired state comes from (the database, through the app). */
@@ -235,6 +255,8 @@ export class Reconciler extends EventEmitter<{ change: [NodeRuntimeState] }> {
     for (const [pluginId, why] of blocked) {
       const plugin = wanted.get(pluginId);
       if (!plugin || !inScope(pluginId)) continue;
+      // Nothing serves a blocked plugin here: held calls go on (and fail) rather than wait.
+      await this.host.setHold(pluginId, false);
       const current = this.host.get(pluginId);
       if (current?.errorKind === "dependency" && current.error === why && current.version === plugin.version)
         continue;
@@ -242,10 +264,16 @@ export class Reconciler extends EventEmitter<{ change: [NodeRuntimeState] }> {
       report.failed.push({ pluginId, error: why });
     }
     for (const { plugin } of order) {
-      if (!inScope(plugin.pluginId) || this.host.isSettled(plugin)) continue;
-      const error = await this.apply(plugin);
-      if (error) report.failed.push({ pluginId: plugin.pluginId, error });
-      else report.loaded.push(plugin.pluginId);
+      if (!inScope(plugin.pluginId)) continue;
+      // A hold starts before anything changes, and is lifted only once the versions are in place.
+      if (plugin.hold) await this.host.setHold(plugin.pluginId, true);
+      if (!this.host.isSettled(plugin)) {
+        const error = this.host.promotable(plugin) ? await this.promote(plugin) : await this.apply(plugin);
+        if (error) report.failed.push({ pluginId: plugin.pluginId, error });
+        else report.loaded.push(plugin.pluginId);
+      }
+      await this.applyAlongside(plugin, report);
+      if (!plugin.hold) await this.host.setHold(plugin.pluginId, false);
     }
     if (report.loaded.length + report.unloaded.length + report.failed.length > 0) {
       this.logger.info(
@@ -284,8 +312,93 @@ export class Reconciler extends EventEmitter<{ change: [NodeRuntimeState] }> {
       return messageOf(error);
     }
     // The replaced version's sandbox is stopped by now: its cached copy can go.
-    await this.evict(plugin.pluginId, [plugin.version]);
+    await this.evict(plugin.pluginId, versionsOf(plugin));
     return null;
+  }
+
+  /**
+   * The version this node is to serve already runs alongside (promote, complete, two-phase
+   * switch): switch to it without a reload. Returns the error message, or null.
+   */
+  private async promote(plugin: DesiredPlugin): Promise<string | null> {
+    try {
+      await this.admit?.(plugin);
+    } catch (error) {
+      const message = `refused on this node: ${codedMessageOf(error)}`;
+      await this.host.fail(plugin, message, "artifact");
+      return message;
+    }
+    if (!(await this.host.promote(plugin.pluginId))) return this.apply(plugin);
+    await this.evict(plugin.pluginId, versionsOf(plugin));
+    return null;
+  }
+
+  /**
+   * Loads, re-routes or unloads the version a plugin runs alongside the one it serves. The
+   * signature gate and the artifact checks apply to it as to any version loaded.
+   */
+  private async applyAlongside(plugin: DesiredPlugin, report: ReconcileReport): Promise<void> {
+    const want = plugin.alongside ?? null;
+    const running = this.host.alongsideOf(plugin.pluginId);
+    if (want === null || want.version === plugin.version) {
+      if (running && (await this.host.unloadAlongside(plugin.pluginId))) {
+        report.unloaded.push(`${plugin.pluginId}@${running.version}`);
+        await this.evict(plugin.pluginId, [plugin.version]);
+      }
+      return;
+    }
+    const route: AlongsideRoute = {
+      share: want.share,
+      salt: want.salt,
+      callerKeyHeader: want.callerKeyHeader,
+    };
+    const second: DesiredPlugin = {
+      pluginId: plugin.pluginId,
+      version: want.version,
+      checksum: want.checksum,
+      objectKey: want.objectKey,
+      manifest: want.manifest,
+      config: plugin.config,
+      signature: want.signature ?? null,
+    };
+    if (this.host.isAlongsideSettled(second)) {
+      this.host.setRoute(plugin.pluginId, route);
+      return;
+    }
+    const label = `${plugin.pluginId}@${want.version}`;
+    try {
+      await this.admit?.(second);
+    } catch (error) {
+      const message = `refused on this node: ${codedMessageOf(error)}`;
+      await this.host.failAlongside(second, message, route);
+      report.failed.push({ pluginId: plugin.pluginId, error: `alongside ${want.version}: ${message}` });
+      return;
+    }
+    let dir: string;
+    try {
+      ({ dir } = await this.artifacts.ensure({
+        pluginId: plugin.pluginId,
+        version: want.version,
+        sha256: want.checksum,
+        objectKey: want.objectKey,
+      }));
+    } catch (error) {
+      const message = `artifact ${label} unavailable: ${messageOf(error)}`;
+      await this.host.failAlongside(second, message, route);
+      report.failed.push({ pluginId: plugin.pluginId, error: `alongside ${want.version}: ${message}` });
+      return;
+    }
+    try {
+      await this.host.loadAlongside({ ...second, dir }, route);
+    } catch (error) {
+      report.failed.push({
+        pluginId: plugin.pluginId,
+        error: `alongside ${want.version}: ${messageOf(error)}`,
+      });
+      return;
+    }
+    report.loaded.push(label);
+    await this.evict(plugin.pluginId, versionsOf(plugin));
   }
 
   /** Cache eviction is housekeeping: a failure is logged, never a reconcile error. */
@@ -344,6 +457,11 @@ function withDependents(
     }
   }
   return scope;
+}
+
+/** The versions of a plugin this node runs (the cache keeps their artifacts). */
+function versionsOf(plugin: DesiredPlugin): string[] {
+  return plugin.alongside ? [plugin.version, plugin.alongside.version] : [plugin.version];
 }
 
 function emptyReport(reason: string, scope: string): ReconcileReport {

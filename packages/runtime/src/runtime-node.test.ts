@@ -51,6 +51,7 @@ describe("RuntimeNode", () => {
     let revision = 3;
     const plugins = {
       listAll: async () => [],
+      listPlacements: async () => [],
       currentRevision: async () => revision,
     } as unknown as PluginRepo;
     const presence = new RecordingPresence();

@@ -78,7 +78,7 @@ export class RuntimeNode<P extends NodePresence = NodePresence> {
     });
     this.host.on("crash", this.onCrash);
     this.host.on("change", this.onHostChange);
-    const desired = desiredPluginsReader(options.plugins);
+    const desired = desiredPluginsReader(options.plugins, { nodeId: options.nodeId });
     this.reconciler = new Reconciler({
       host: options.host,
       state: {

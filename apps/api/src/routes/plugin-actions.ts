@@ -18,8 +18,10 @@ export function nodeHandlers(deps: ApiDeps) {
       throw new AppError("ACTION_NOT_FOUND", `no action named ${action.slice(0, 100)}`);
     const timeoutMs = body.timeoutMs ?? deps.limits.actionTimeoutMs;
     const started = performance.now();
+    // During an A/B split the node keeps a caller on one version by the header its rollout names.
+    const header = (name: string) => c.req.header(name);
     const { result, version } = await node
-      .invoke(pluginId, action, body.params ?? {}, { timeoutMs })
+      .invoke(pluginId, action, body.params ?? {}, { timeoutMs, header })
       .catch((error: unknown) => notLoadedOrUnknown(deps, pluginId, error));
     return c.json({
       result,
