@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { loadConfig } from "@arcade/config";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { containerEnv, type EnvFrom, type EnvVar, named, valuesOf } from "./k8s-env.js";
@@ -13,8 +14,9 @@ import { type K8sObject, type Rendered, renderKustomization } from "./kustomize.
  * the local service scripts they must match: every Redis user has exactly the rules that
  * infra/services/redis.sh writes (its own write_acl, run here), each platform process logs in as
  * its role's user with the password Redis was given, the MariaDB init creates the user the
- * platform's config names, with the rights of infra/services/mariadb.sh, and the cluster secret
- * only ever comes from a Secret or the env file.
+ * platform's config names, with the rights of infra/services/mariadb.sh, the runtime nodes alone
+ * get the object store's read-only key (which MinIO's init makes) while the writer key stays with
+ * the api and worker, and the cluster secret only ever comes from a Secret or the env file.
  */
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -416,6 +418,117 @@ describe("MariaDB: the init creates the users the platform's config names, with 
     expect(dbEnv.DB_READER_PASSWORD).toMatch(/\S/);
     expect(dbEnv.DB_READER_PASSWORD).not.toBe(dbEnv.DB_APP_PASSWORD);
   });
+});
+
+describe("object store: the runtime nodes get a read-only key, the writer key only the api and worker", () => {
+  const READER_KEYS = [
+    "ARCADE_STORAGE_S3_READER_ACCESS_KEY_ID",
+    "ARCADE_STORAGE_S3_READER_SECRET_ACCESS_KEY",
+  ];
+  const WRITER_KEYS = ["ARCADE_STORAGE_S3_ACCESS_KEY_ID", "ARCADE_STORAGE_S3_SECRET_ACCESS_KEY"];
+  const policy = JSON.parse(read("infra/docker/minio-reader-policy.json")) as {
+    Statement: { Effect: string; Action: string[]; Resource: string[] }[];
+  };
+  /** Every `mc` call of minio-init, split into words, `$$VAR` resolved from its environment. */
+  const minioInit = () => {
+    const init = compose.services["minio-init"]!;
+    const env = composeEnv(init);
+    const script = (init.command ?? [])
+      .join(" ")
+      .replace(/\$\$(\w+)/g, (_m, name: string) => env[name] ?? "");
+    return script.split("&&").map((call) =>
+      call
+        .trim()
+        .split(/\s+/)
+        .map((word) => word.replace(/^"(.*)"$/, "$1")),
+    );
+  };
+
+  it("the policy minio-init attaches allows GetObject on the platform's bucket and nothing else", () => {
+    const bucket = composeEnv(platform[0]![1]).ARCADE_STORAGE_S3_BUCKET;
+    expect(policy.Statement).toEqual([
+      { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`arn:aws:s3:::${bucket}/*`] },
+    ]);
+    expect(compose.services["minio-init"]!.volumes).toContain(
+      "./docker/minio-reader-policy.json:/etc/arcade/minio/reader-policy.json:ro",
+    );
+  });
+
+  it("compose: minio-init makes the reader the nodes log in as, with their password, and attaches that policy", () => {
+    const calls = minioInit();
+    const add = calls.find((c) => c.slice(0, 4).join(" ") === "mc admin user add");
+    const create = calls.find((c) => c.slice(0, 4).join(" ") === "mc admin policy create");
+    const attach = calls.find((c) => c.slice(0, 4).join(" ") === "mc admin policy attach");
+    expect(create?.slice(4)).toEqual(["local", "arcade-reader", "/etc/arcade/minio/reader-policy.json"]);
+    expect(attach?.slice(4)).toEqual(["local", "arcade-reader", "--user", add?.[5]]);
+    const nodes = platform.filter(([, s]) => roleOf(s.command?.[0]) === "api");
+    expect(nodes.length).toBe(2);
+    for (const [name, s] of nodes) {
+      const env = composeEnv(s);
+      expect(add?.slice(4), name).toEqual([
+        "local",
+        env.ARCADE_STORAGE_S3_READER_ACCESS_KEY_ID,
+        env.ARCADE_STORAGE_S3_READER_SECRET_ACCESS_KEY,
+      ]);
+      expect(env.ARCADE_STORAGE_S3_READER_SECRET_ACCESS_KEY, name).not.toBe(
+        env.ARCADE_STORAGE_S3_SECRET_ACCESS_KEY,
+      );
+      // The configuration the node loads has the reader key (packages/platform builds its store from it).
+      const { storage } = loadConfig({ env, cwd: scratch });
+      expect(storage.s3ReaderAccessKeyId, name).toBe("arcade-reader");
+    }
+  });
+
+  it("compose: the worker gets no reader key; the writer key and the reader's password reach no one else", () => {
+    const reader = composeEnv(compose.services["minio-init"]!).MINIO_READER_PASSWORD!;
+    const writer = composeEnv(platform[0]![1]).ARCADE_STORAGE_S3_SECRET_ACCESS_KEY!;
+    const holders = (secret: string) =>
+      Object.entries(compose.services)
+        .filter(([, s]) => Object.values(composeEnv(s)).some((v) => v.includes(secret)))
+        .map(([name]) => name)
+        .sort();
+    expect(holders(reader)).toEqual(["api-1", "api-2", "minio-init"]);
+    // MinIO's root password is the platform's writer key here: MinIO, its init, the api and worker.
+    expect(holders(writer)).toEqual(["api-1", "api-2", "minio", "minio-init", "worker"]);
+    for (const [name, s] of platform) {
+      const env = composeEnv(s);
+      for (const key of WRITER_KEYS) expect(env[key], `${name} ${key}`).toBeTruthy();
+      if (roleOf(s.command?.[0]) === "worker") {
+        for (const key of READER_KEYS) expect(env, name).not.toHaveProperty(key);
+      }
+    }
+  });
+
+  it.each(VARIANTS)(
+    "%s: the api pods get the reader key by reference, the worker never; the writer key only the two",
+    (dir) => {
+      const rendered = filled(dir);
+      const reader = valuesOf(rendered, "Secret", "arcade-s3-reader");
+      for (const d of workloads(rendered, "Deployment")) {
+        const [container] = podSpec(d).containers;
+        const env = containerEnv(rendered, d, container!);
+        const role = roleOf(container!.args?.[0]);
+        expect(container!.envFrom?.some((e) => e.secretRef?.name === "arcade-s3-reader")).toBe(false);
+        for (const key of WRITER_KEYS) expect(env[key], `${d.metadata.name} ${key}`).toBeTruthy();
+        if (role === "api") {
+          expect(env.ARCADE_STORAGE_S3_READER_ACCESS_KEY_ID).toBe(reader["access-key-id"]);
+          expect(env.ARCADE_STORAGE_S3_READER_SECRET_ACCESS_KEY).toBe(reader["secret-access-key"]);
+          expect(env.ARCADE_STORAGE_S3_READER_SECRET_ACCESS_KEY).not.toBe(
+            env.ARCADE_STORAGE_S3_SECRET_ACCESS_KEY,
+          );
+        } else {
+          for (const key of READER_KEYS) expect(env, d.metadata.name).not.toHaveProperty(key);
+          expect(JSON.stringify(container), d.metadata.name).not.toContain("arcade-s3-reader");
+        }
+      }
+      // No other workload (the datastores' StatefulSets) gets either key.
+      for (const o of workloads(rendered, "StatefulSet")) {
+        const env = containerEnv(rendered, o, podSpec(o).containers[0]!);
+        for (const key of [...READER_KEYS, ...WRITER_KEYS])
+          expect(env, o.metadata.name).not.toHaveProperty(key);
+      }
+    },
+  );
 });
 
 describe("secrets come from Secrets or the env file, never from a default or the image", () => {
