@@ -1,4 +1,4 @@
-import type { JobResource, RolloutCommand } from "@arcade/contracts";
+import type { JobResource, RolloutCommand, RolloutState } from "@arcade/contracts";
 import {
   AppError,
   advanceRollout,
@@ -42,16 +42,15 @@ export async function sendRolloutCommand(
   if (!check.ok)
     throw conflict(`cannot ${command} the rollout of job ${jobId}: ${check.message}`, state.status);
   if (!deps.rolloutCommands) throw conflict("this API has no store for rollout commands");
-  const offered = await deps.rolloutCommands.offer(jobId, {
-    command,
-    by,
-    ...(reason !== undefined ? { reason } : {}),
-    at: at.toISOString(),
-  });
-  if (!offered) {
+  const record = { command, by, ...(reason !== undefined ? { reason } : {}), at: at.toISOString() };
+  // Compare-and-set on the job row: stored only if no command is pending and the rollout state
+  // is still the one checked above (another command, or the worker, may have moved it since).
+  if (!(await deps.rolloutCommands.offer(jobId, record, job.result))) {
     const pending = await deps.rolloutCommands.pending(jobId);
     throw conflict(
-      `another command${pending ? ` (${pending.command} by ${pending.by})` : ""} is waiting for the worker of job ${jobId}; send yours once it acted`,
+      pending
+        ? `another command (${pending.command} by ${pending.by}) is waiting for the worker of job ${jobId}; send yours once it acted`
+        : `the rollout of job ${jobId} changed while the command was checked; look at it again and resend`,
       state.status,
     );
   }
@@ -61,7 +60,29 @@ export async function sendRolloutCommand(
   }
   const after = await deps.jobs.get(jobId);
   if (!after) throw new AppError("JOB_NOT_FOUND", `no job with id ${jobId.slice(0, 100)}`);
+  const now = storedRollout(after.result);
+  // Acted on, but the worker found the rollout moved on by itself (e.g. it just completed).
+  if (now && (await deps.rolloutCommands.pending(jobId)) === null && !reflects(command, now)) {
+    throw conflict(
+      `the rollout of job ${jobId} moved on before the worker acted on ${command}: it is ${now.status}`,
+      now.status,
+    );
+  }
   return jobResource(after);
+}
+
+/** Whether a state is what the command leads to (the worker applied it, not refused it). */
+function reflects(command: RolloutCommand, state: RolloutState): boolean {
+  switch (command) {
+    case "pause":
+      return state.status === "paused";
+    case "resume":
+      return state.status !== "paused";
+    case "abort":
+      return state.status === "aborted";
+    case "promote":
+      return state.status === "promoted" || state.status === "completed";
+  }
 }
 
 function conflict(message: string, status?: string): AppError {

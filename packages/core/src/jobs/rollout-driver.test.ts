@@ -132,8 +132,8 @@ class Cluster {
           })),
       },
       rolloutCommands: {
-        offer: async (_id: string, c: RolloutCommandRecord) => {
-          if (this.command) return false;
+        offer: async (_id: string, c: RolloutCommandRecord, seen: JobResult | null) => {
+          if (this.command || JSON.stringify(seen) !== JSON.stringify(this.jobResult)) return false;
           this.command = c;
           return true;
         },
@@ -251,13 +251,11 @@ describe("driveRollout", () => {
     };
     const driving = driveRollout(svc, { job: { result: cluster.jobResult } as never }, run(request));
     const send = async (command: RolloutCommandRecord["command"]) => {
-      expect(
-        await svc.rolloutCommands?.offer("job-1", { command, by: "ops", at: new Date().toISOString() }),
-      ).toBe(true);
+      const seen = cluster.jobResult;
+      const record = { command, by: "ops", at: new Date().toISOString() };
+      expect(await svc.rolloutCommands?.offer("job-1", record, seen)).toBe(true);
       // A second command while the first waits for the worker is refused.
-      expect(
-        await svc.rolloutCommands?.offer("job-1", { command, by: "ops", at: new Date().toISOString() }),
-      ).toBe(false);
+      expect(await svc.rolloutCommands?.offer("job-1", record, seen)).toBe(false);
       while (cluster.command) await new Promise((r) => setTimeout(r, 20));
     };
     while (!cluster.rollouts().some((r) => r.phase === "holding"))
