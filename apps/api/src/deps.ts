@@ -1,4 +1,4 @@
-import type { JobEvent, NodePluginState } from "@arcade/contracts";
+import type { JobEvent, NodePluginState, RolloutStrategy } from "@arcade/contracts";
 import type {
   ArchiveLimits,
   Clock,
@@ -100,6 +100,8 @@ export interface ApiDeps {
    * check it as the worker's jobs do (both get @arcade/platform's PLATFORM_VERSION). Default 1.0.0.
    */
   platformVersion?: string;
+  /** rollout.default_strategy: the plans' rollout when neither the request nor the manifest names one. */
+  defaultRolloutStrategy?: RolloutStrategy;
   /** Prometheus text exposition, for /metrics. */
   metricsText?: () => Promise<string>;
   onRequest?: (info: { method: string; route: string; status: number; seconds: number }) => void;

@@ -150,6 +150,7 @@ async function main(): Promise<void> {
     node: nodeApi,
     cluster,
     platformVersion: PLATFORM_VERSION,
+    defaultRolloutStrategy: config.rollout.defaultStrategy,
     jobEvents,
     metricsText: async () => {
       if (node) {

@@ -22,14 +22,14 @@ export function artifactPayload(
   request: ArtifactRequest,
 ): { type: "install"; payload: JobPayloads["install"] } | { type: "update"; payload: JobPayloads["update"] } {
   const { principal, fields } = request;
+  // The `rollout` field (400 VALIDATION_FAILED / MALFORMED_JSON when bad); absent: the default.
+  const rollout = rolloutField(fields);
   const common = {
     requestedBy: principal.name,
     requestedRole: principal.role,
     ...(request.requestId === undefined ? {} : { requestId: request.requestId }),
+    ...(rollout === undefined ? {} : { rollout }),
   };
-  // How the new version reaches the nodes (docs/rollouts.md); absent: the job's default.
-  const rollout = rolloutField(fields);
-  if (rollout) Object.assign(common, { rollout });
   if (pluginId === null) return { type: "install", payload: { ...common, artifact } };
   return {
     type: "update",

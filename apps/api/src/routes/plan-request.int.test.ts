@@ -184,6 +184,36 @@ describeWithRedis("?dryRun=true: every mutation answers its plan and changes not
       expect(accepted.blocked).toEqual([]);
     });
 
+    it("the rollout field: its steps for the live nodes; a bad one is the real request's 400", async () => {
+      const base = await t.insertPlugin({ name: "plan-canary" });
+      const parts = [
+        ...(await zipPart({ name: base.name, version: "1.1.0" })),
+        { name: "rollout", value: JSON.stringify({ strategy: "two-phase" }) },
+      ];
+      const path = `/api/v1/plugins/${base.pluginId}`;
+      const plan = await planOf(await dryRun(`${path}?dryRun=true`, upload(parts, { method: "PUT" })));
+      expect(plan.rollout?.strategy).toBe("two-phase");
+      expect(plan.rollout?.steps.map((s) => [s.kind, s.nodes])).toEqual([
+        ["prepare", [{ nodeId: "test-node", serves: { "1.0.0": 100 }, loads: "1.1.0" }]],
+        ["switch", [{ nodeId: "test-node", serves: { "1.1.0": 100 } }]],
+      ]);
+      const bad = [
+        ...(await zipPart({ name: base.name, version: "1.1.0" })),
+        {
+          name: "rollout",
+          value: JSON.stringify({ strategy: "canary", steps: [{ nodes: 1, hold: "soon" }] }),
+        },
+      ];
+      const dry = await expectProblem(
+        await dryRun(`${path}?dryRun=true`, upload(bad, { method: "PUT" })),
+        400,
+        "VALIDATION_FAILED",
+      );
+      const real = await expectProblem(await call(t.app, path, upload(bad, { method: "PUT" })), 400);
+      expect(dry.errors).toEqual(real.errors);
+      expect(await t.stagingLeftovers()).toEqual([]);
+    });
+
     it("a stored config key the new schema refuses, and an older version", async () => {
       const base = await t.insertPlugin({ name: "plan-cfg" });
       await t.db.plugins.transaction((tx) => tx.setConfig(base.pluginId, { channel: "#ops", url: "x" }));

@@ -202,6 +202,7 @@ export class PlanRequests {
       liveNodes: nodes.map((n) => n.nodeId),
       platformVersion: this.deps.platformVersion ?? DEFAULT_PLATFORM_VERSION,
       allowedHostPaths: this.deps.limits.allowedHostPaths ?? [],
+      defaultStrategy: this.deps.defaultRolloutStrategy,
       ...(current ? { seed: current.pluginId } : {}),
     };
   }

@@ -259,6 +259,10 @@ describe("planChange: already applied, stored versions, host paths, earlier fail
     expect(planChange(update(next, { rollout: { strategy: "all-at-once" } })).rollout?.strategy).toBe(
       "all-at-once",
     );
+    // Then the config's rollout.default_strategy; anything but a version change goes at once.
+    const plain = manifest("1.1.0", { permissions: v1.permissions });
+    expect(planChange(update(plain, { defaultStrategy: "canary" })).rollout?.strategy).toBe("canary");
+    expect(planChange(update(next, { defaultStrategy: "canary" })).rollout?.strategy).toBe("two-phase");
   });
 });
 

@@ -6,6 +6,7 @@ import {
   type PluginPermissions,
   PluginStatus,
   type RolloutRequest,
+  type RolloutStrategy,
 } from "@arcade/contracts";
 import semver from "semver";
 import {
@@ -77,8 +78,12 @@ export interface PlanInput {
   allowedHostPaths?: readonly string[];
   /** The nodes live now, which would load the change. */
   liveNodes: readonly string[];
-  /** The request's rollout; absent: the new manifest's default rollout, else all at once. */
+  /**
+   * The request's rollout; absent: the new manifest's `rollout`, else `defaultStrategy`
+   * (rollout.default_strategy), else all at once: the order the jobs' steppedRollout takes.
+   */
   rollout?: RolloutRequest | undefined;
+  defaultStrategy?: RolloutStrategy | undefined;
   /** Seeds the canary order (the plugin id), as the real rollout will. */
   seed?: string;
   /** The request's options, as the job payload would carry them. */
@@ -337,8 +342,11 @@ function rolloutSection(
 ): ChangePlan["rollout"] {
   // Strategies apply to changes of version; every other change reaches every node at once.
   const versioned = input.type === "install" || input.type === "update" || input.type === "rollback";
-  // The request's rollout wins; else the new version's manifest names its default.
-  const rollout: RolloutRequest = (versioned ? (input.rollout ?? input.next?.rollout) : undefined) ?? {
+  // The request's rollout wins; else the new version's manifest names its default; else the config's.
+  const configured = input.defaultStrategy ? { strategy: input.defaultStrategy } : undefined;
+  const rollout: RolloutRequest = (versioned
+    ? (input.rollout ?? input.next?.rollout ?? configured)
+    : undefined) ?? {
     strategy: "all-at-once",
   };
   const versions = toVersion === null ? undefined : { fromVersion, toVersion };
