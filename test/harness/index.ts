@@ -42,6 +42,7 @@
  *   builds a plugin zip in memory; buildExamplePlugin("notify-stdout", { version }) packs an
  *   example plugin with the SDK CLI once per test process and returns the zip's path.
  */
+export { expectEveryNodeApplied } from "./convergence.js";
 export { buildExamplePlugin } from "./example-plugins.js";
 export { freePort } from "./free-port.js";
 export { isFinished, type JsonResponse, type UploadOptions } from "./http-client.js";
@@ -51,10 +52,10 @@ export { API_ENTRY, REPO_ROOT, WORKER_ENTRY } from "./repo-paths.js";
 export {
   type DatabaseKind,
   missingServices,
-  S3_TEST_CREDENTIALS,
   motoTarget,
-  type StorageKind,
+  S3_TEST_CREDENTIALS,
   type S3Target,
+  type StorageKind,
   serviceAddresses,
   skipReason,
 } from "./service-env.js";

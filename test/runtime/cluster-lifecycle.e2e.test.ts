@@ -2,7 +2,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { JobResource } from "@arcade/contracts";
 import { describe, expect, it } from "vitest";
-import { buildExamplePlugin, usePlatform } from "../harness/index.js";
+import { buildExamplePlugin, expectEveryNodeApplied, usePlatform } from "../harness/index.js";
 import { missingForRuntime, preferredBackends, suiteName } from "./backends.js";
 import {
   clusterNodes,
@@ -54,7 +54,7 @@ describe.skipIf(missing.length > 0)(suiteName("runtime: a change reaches every n
     installJob = await uploadAndWait(p, await buildExamplePlugin("notify-stdout"), { apiIndex: 1 });
     pluginId = installJob.pluginId;
     expect(installJob.result?.version).toBe("1.0.0");
-    expect(installJob.result?.nodes).toEqual({ expected: NODES, applied: NODES, failed: [] });
+    expectEveryNodeApplied(installJob.result?.nodes, NODES);
     // One plugin process each.
     await expectSandboxThreads(1, "with notify-stdout loaded");
     const nodeIds = p.apis.map((a) => a.nodeId).sort();
@@ -129,7 +129,7 @@ describe.skipIf(missing.length > 0)(suiteName("runtime: a change reaches every n
     const p = platform();
     const disabled = await mutate(p, "POST", `/api/v1/plugins/${pluginId}/disable`, undefined, 2);
     expect(disabled.state).toBe("succeeded");
-    expect(disabled.result?.nodes).toEqual({ expected: NODES, applied: NODES, failed: [] });
+    expectEveryNodeApplied(disabled.result?.nodes, NODES);
     for (let i = 0; i < NODES; i += 1) {
       const res = await invoke(p, i, pluginId, "send", { message: "while disabled" });
       expect(res.status).toBe(409);
@@ -143,7 +143,7 @@ describe.skipIf(missing.length > 0)(suiteName("runtime: a change reaches every n
 
     const enabled = await mutate(p, "POST", `/api/v1/plugins/${pluginId}/enable`, undefined, 0);
     expect(enabled.state).toBe("succeeded");
-    expect(enabled.result?.nodes).toEqual({ expected: NODES, applied: NODES, failed: [] });
+    expectEveryNodeApplied(enabled.result?.nodes, NODES);
     for (let i = 0; i < NODES; i += 1) {
       const res = await invoke(p, i, pluginId, "send", { message: `enabled again on ${i}` });
       expect(res.status, res.text).toBe(200);
@@ -159,7 +159,7 @@ describe.skipIf(missing.length > 0)(suiteName("runtime: a change reaches every n
 
     const removed = await mutate(p, "DELETE", `/api/v1/plugins/${pluginId}`, undefined, 1);
     expect(removed.state, JSON.stringify(removed.error)).toBe("succeeded");
-    expect(removed.result?.nodes).toEqual({ expected: NODES, applied: NODES, failed: [] });
+    expectEveryNodeApplied(removed.result?.nodes, NODES);
     for (let i = 0; i < NODES; i += 1) {
       expect((await metrics(p, i)).some((r) => r.pluginId === pluginId)).toBe(false);
       // Not merely unloaded (409) as while disabled: the plugin no longer exists.

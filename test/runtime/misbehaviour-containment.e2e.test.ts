@@ -1,6 +1,12 @@
 import type { JobResource } from "@arcade/contracts";
 import { describe, expect, it } from "vitest";
-import { buildExamplePlugin, buildPluginZip, isFinished, usePlatform } from "../harness/index.js";
+import {
+  buildExamplePlugin,
+  buildPluginZip,
+  expectEveryNodeApplied,
+  isFinished,
+  usePlatform,
+} from "../harness/index.js";
 import { missingForRuntime, preferredBackends, suiteName } from "./backends.js";
 import { labVariantZip } from "./lab-plugin.js";
 import {
@@ -74,38 +80,53 @@ describe.skipIf(missing.length > 0)(
       await expectNodeServes();
     });
 
-    it("init that throws: the plugin is in error with the reason, everything else serves", async () => {
+    /** Submits a zip (an install, or with pluginId an update) and answers its finished job. */
+    async function uploadFinished(zip: Uint8Array, pluginId?: string): Promise<JobResource> {
       const p = platform();
+      const accepted = pluginId ? await p.updateZip(pluginId, zip) : await p.installZip(zip);
+      expect(accepted.status, accepted.text).toBe(202);
+      return p.waitJob(accepted.body.jobId);
+    }
+
+    /** The job failed PLUGIN_LOAD_FAILED: its one node could not load the change, for `reason`. */
+    function expectLoadFailed(job: JobResource, reason: string, recovery: Record<string, unknown>): void {
+      const nodeId = platform().apis[0]?.nodeId ?? "";
+      const because = expect.stringContaining(reason);
+      expect(job.state).toBe("failed");
+      expect(job.error).toMatchObject({
+        code: "PLUGIN_LOAD_FAILED",
+        errors: [{ path: `/nodes/${nodeId}`, message: because }],
+        nodes: { expected: 1, applied: [], failed: [{ nodeId, error: because }], pending: [] },
+        recovery,
+      });
+    }
+
+    /** The node has no entry for `pluginId` any more (it unloaded what the job rolled back). */
+    async function expectGoneFromNode(pluginId: string): Promise<void> {
+      const p = platform();
+      const nodeId = p.apis[0]?.nodeId ?? "";
+      expect((await pluginDetail(p, pluginId)).status).toBe(404);
+      await waitUntil(
+        `node ${nodeId} unloaded ${pluginId}`,
+        async () => (pluginOnNode(await clusterNodes(p), nodeId, pluginId) === undefined ? true : undefined),
+        { timeoutMs: 20_000, describe: async () => JSON.stringify(await row(pluginId)) },
+      );
+      expect(await row(pluginId)).toBeUndefined();
+      const call = await invoke(p, 0, pluginId, "execute", {});
+      expect(call.status).not.toBe(200);
+    }
+
+    it("init that throws: the install fails with the node's reason and is rolled back, everything else serves", async () => {
       const zip = await labVariantZip({
         name: "lab-init-throw",
         manifest: { defaultConfig: { initMode: "throw" } },
       });
-      const job = await uploadAndWait(p, zip);
-      const nodeId = p.apis[0]?.nodeId ?? "";
-      // The job succeeded (the change is committed) and says which node could not load it.
-      expect(job.result?.nodes).toMatchObject({
-        expected: 1,
-        applied: 1,
-        failed: [{ nodeId, error: expect.stringContaining("initMode=throw") }],
-      });
-      expect(pluginOnNode(await clusterNodes(p), nodeId, job.pluginId)).toMatchObject({
-        state: "error",
-        error: expect.stringContaining("initMode=throw"),
-      });
-      const detail = await pluginDetail(p, job.pluginId);
-      expect(detail.body.nodes).toEqual([
-        expect.objectContaining({ nodeId, state: "error", error: expect.stringContaining("initMode=throw") }),
-      ]);
-      expect(await row(job.pluginId)).toMatchObject({
-        state: "error",
-        error: expect.stringContaining("initMode=throw"),
-      });
-      const call = await invoke(p, 0, job.pluginId, "execute", {});
-      expect(call.status).toBe(409);
-      expect(call.body.code).toBe("PLUGIN_NOT_LOADED");
-      expect(call.text).toContain("initMode=throw");
+      const job = await uploadFinished(zip);
+      // No node could load it: the job says why, per node, and removed the plugin (not left
+      // enabled-but-broken).
+      expectLoadFailed(job, "initMode=throw", { action: "uninstalled" });
+      await expectGoneFromNode(job.pluginId ?? "");
       await expectNodeServes();
-      expect((await mutate(p, "DELETE", `/api/v1/plugins/${job.pluginId}`)).state).toBe("succeeded");
     });
 
     it("init that hangs: given up after the load timeout, and other plugins serve meanwhile", async () => {
@@ -126,44 +147,40 @@ describe.skipIf(missing.length > 0)(
         served += 1;
         job = (await p.call<JobResource>("GET", `/api/v1/jobs/${accepted.body.jobId}`)).body;
       }
-      expect(job.state).toBe("succeeded");
       expect(served).toBeGreaterThan(0);
-      const pluginId = job.pluginId ?? "";
-      const nodeId = p.apis[0]?.nodeId ?? "";
-      const state = pluginOnNode(await clusterNodes(p), nodeId, pluginId);
-      expect(state).toMatchObject({
-        state: "error",
-        error: expect.stringContaining(`within ${LOAD_TIMEOUT_MS}ms`),
-      });
-      const call = await invoke(p, 0, pluginId, "execute", {});
-      expect(call.status).toBe(409);
-      expect(call.body.code).toBe("PLUGIN_NOT_LOADED");
+      // The load timeout (2s) ends the init before the convergence timeout (5s): the node
+      // answers "failed" with the timeout as its reason, and the install is rolled back.
+      expectLoadFailed(job, `within ${LOAD_TIMEOUT_MS}ms`, { action: "uninstalled" });
+      await expectGoneFromNode(job.pluginId ?? "");
       await expectNodeServes();
-      expect((await mutate(p, "DELETE", `/api/v1/plugins/${pluginId}`)).state).toBe("succeeded");
     });
 
-    it("a config whose init throws: the running version keeps serving and the failure is reported", async () => {
+    it("a config whose init throws: the job fails, the previous config is stored again and keeps serving", async () => {
       const p = platform();
       const nodeId = p.apis[0]?.nodeId ?? "";
       const bad = await mutate(p, "PUT", `/api/v1/plugins/${lab}/config`, { initMode: "throw" });
-      expect(bad.state).toBe("succeeded");
+      expectLoadFailed(bad, "initMode=throw", { action: "restored-config" });
       const res = await invoke<{ config: unknown }>(p, 0, lab, "execute", {});
       expect(res.status, res.text).toBe(200);
       expect(res.body.result.config).toEqual({ initMode: "ok" });
-      expect(pluginOnNode(await clusterNodes(p), nodeId, lab)).toMatchObject({
-        state: "loaded",
-        error: expect.stringContaining("initMode=throw"),
-      });
-      expect(await row(lab)).toMatchObject({
-        state: "loaded",
-        lastSwapError: expect.stringContaining("initMode=throw"),
-      });
+      const stored = await p.call<Record<string, unknown>>("GET", `/api/v1/plugins/${lab}/config`);
+      expect(stored.body).toMatchObject({ initMode: "ok" });
+      // Back on the config it runs, the node no longer reports the abandoned swap's error.
+      await waitUntil(
+        "the node reports the plugin loaded without an error",
+        async () => {
+          const state = pluginOnNode(await clusterNodes(p), nodeId, lab);
+          return state?.state === "loaded" && state.error == null ? true : undefined;
+        },
+        { timeoutMs: 20_000, describe: async () => JSON.stringify(await row(lab)) },
+      );
+      expect(await row(lab)).toMatchObject({ state: "loaded", lastSwapError: null });
 
       const good = await mutate(p, "PUT", `/api/v1/plugins/${lab}/config`, {
         initMode: "ok",
         label: "fixed",
       });
-      expect(good.result?.nodes).toEqual({ expected: 1, applied: 1, failed: [] });
+      expectEveryNodeApplied(good.result?.nodes, 1);
       const fixed = await invoke<{ config: unknown }>(p, 0, lab, "execute", {});
       expect(fixed.body.result.config).toEqual({ initMode: "ok", label: "fixed" });
       expect(pluginOnNode(await clusterNodes(p), nodeId, lab)).toMatchObject({
@@ -174,7 +191,7 @@ describe.skipIf(missing.length > 0)(
 
     let brokenSwap: { job: JobResource; pluginId: string } | null = null;
 
-    it("an update whose init throws: the old version keeps serving and the node reports why", async () => {
+    it("an update whose init throws: the job fails and the old version keeps serving", async () => {
       const p = platform();
       const installed = await uploadAndWait(p, await buildPluginZip({ name: "lab-swap", version: "1.0.0" }));
       const broken = await buildPluginZip({
@@ -182,31 +199,34 @@ describe.skipIf(missing.length > 0)(
         version: "1.1.0",
         source: `export default { async init() { throw new Error("broken release 1.1.0"); }, actions: { async execute() { return {}; } } };\n`,
       });
-      const job = await uploadAndWait(p, broken, { pluginId: installed.pluginId });
+      const job = await uploadFinished(broken, installed.pluginId);
       brokenSwap = { job, pluginId: installed.pluginId };
+      expectLoadFailed(job, "broken release 1.1.0", { action: "restored-version", version: "1.0.0" });
       const res = await invoke<{ version: string }>(p, 0, installed.pluginId, "execute", {});
       expect(res.status, res.text).toBe(200);
       expect(res.body.version).toBe("1.0.0");
       expect(res.body.result.version).toBe("1.0.0");
+      expect((await pluginDetail(p, installed.pluginId)).body).toMatchObject({ version: "1.0.0" });
       expect(pluginOnNode(await clusterNodes(p), p.apis[0]?.nodeId ?? "", installed.pluginId)).toMatchObject({
         state: "loaded",
         version: "1.0.0",
-        error: expect.stringContaining("broken release 1.1.0"),
       });
-      expect(await row(installed.pluginId)).toMatchObject({
-        version: "1.0.0",
-        lastSwapError: expect.stringContaining("broken release 1.1.0"),
-      });
+      expect(await row(installed.pluginId)).toMatchObject({ version: "1.0.0", state: "loaded" });
       await expectNodeServes();
     });
 
     // A failed swap leaves the old version loaded with the reason in `error`: the job must
-    // still name the node as failed, not count it as applied and silent.
+    // name the node as failed, not count it as applied and silent.
     it("the job of an update that no node could load names the nodes that failed", () => {
       if (!brokenSwap) throw new Error("the previous test did not run");
-      expect(brokenSwap.job.result?.nodes?.failed).toEqual([
-        { nodeId: platform().apis[0]?.nodeId, error: expect.stringContaining("broken release 1.1.0") },
-      ]);
+      expect(brokenSwap.job.error?.nodes).toEqual({
+        expected: 1,
+        applied: [],
+        failed: [
+          { nodeId: platform().apis[0]?.nodeId, error: expect.stringContaining("broken release 1.1.0") },
+        ],
+        pending: [],
+      });
     });
 
     it("an endless loop: 504 ACTION_TIMEOUT, other plugins serve during it, and the plugin comes back", async () => {

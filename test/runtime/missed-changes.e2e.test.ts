@@ -3,7 +3,13 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { JobResource } from "@arcade/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildExamplePlugin, type Platform, serviceAddresses, usePlatform } from "../harness/index.js";
+import {
+  buildExamplePlugin,
+  expectEveryNodeApplied,
+  type Platform,
+  serviceAddresses,
+  usePlatform,
+} from "../harness/index.js";
 import { missingForRuntime, preferredBackends, suiteName } from "./backends.js";
 import { clusterNodes, invoke, metrics, mutate, pluginDetail, uploadAndWait } from "./node-api.js";
 import { SilentRedisProxy } from "./silent-redis-proxy.js";
@@ -58,7 +64,7 @@ async function waitConverged(p: Platform, apiIndex: number, refIndex: number): P
 
 function expectApplied(job: JobResource, nodes: number): void {
   expect(job.state, JSON.stringify(job.error)).toBe("succeeded");
-  expect(job.result?.nodes).toEqual({ expected: nodes, applied: nodes, failed: [] });
+  expectEveryNodeApplied(job.result?.nodes, nodes);
 }
 
 /** The `msg:"reconciled plugins"` log lines in `text`, as { reason }. */

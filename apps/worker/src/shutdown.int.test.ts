@@ -111,9 +111,16 @@ describe.skipIf(skipReason(sqliteFs) !== undefined)("SIGTERM to a worker process
 
     expect(code, started.output()).toBe(0);
     const op = await p.database.jobs.get(jobId);
-    expect(op?.state).toBe("succeeded");
+    // Finished, not abandoned: the one live node never answered, so no node runs the plugin
+    // (honest convergence): the job failed and its install was rolled back before the exit.
+    expect(op?.state).toBe("failed");
     expect(op?.attempts).toBe(1);
-    expect(op?.result?.nodes).toMatchObject({ expected: 1, applied: 0 });
+    expect(op?.error).toMatchObject({
+      code: "PLUGIN_LOAD_FAILED",
+      nodes: { expected: 1, applied: [], failed: [], pending: ["silent-node"] },
+      recovery: { action: "uninstalled" },
+    });
+    expect(op?.pluginId && (await p.database.plugins.findById(op.pluginId))).toBeNull();
     expect(started.output()).toContain("stopped");
   });
 });

@@ -26,7 +26,7 @@ export {
   type WaitForRevisionOptions,
 } from "./node-registry.js";
 export { RedisEventBus, type RedisEventBusOptions } from "./redis-event-bus.js";
-export { type RevisionProgress, RevisionTally } from "./revision-tally.js";
+export { type RevisionExpectation, type RevisionProgress, RevisionTally } from "./revision-tally.js";
 export {
   compareStreamIds,
   STREAM_ID,

@@ -170,24 +170,35 @@ describe.skipIf(!TEST_REDIS_URL)("NodeRegistry (real Redis)", () => {
       const [a, b, c, waiter] = [make(), make(), make(), make()];
       await a.heartbeat(state("a", 1));
       await b.heartbeat(state("b", 1));
-      const wait = waiter.waitForRevisionProgress({ revision: 2, timeoutMs: 50_000, pollMs: 20 });
+      const wait = waiter.waitForRevision({ revision: 2, timeoutMs: 50_000, pollMs: 20 });
       await new Promise((resolve) => setTimeout(resolve, 100));
       await a.heartbeat(state("a", 2));
       await c.heartbeat(state("c", 1)); // joins, not yet applied
       await b.heartbeat(state("b", 3));
       await c.heartbeat(state("c", 2));
-      expect(await wait).toEqual({ expected: 3, applied: 3, failed: [], pending: [] });
+      expect(await wait).toEqual({ expected: 3, applied: ["a", "b", "c"], failed: [], pending: [] });
     });
 
     it("waitForRevision answers exactly JobResult.nodes", async () => {
       const make = cluster();
-      const [a, b, waiter] = [make(), make(), make()];
+      const [a, b, c, waiter] = [make(), make(), make(), make()];
       await a.heartbeat(state("a", 7, [{ state: "error", error: "bad" }]));
       await b.heartbeat(state("b", 6));
-      expect(await waiter.waitForRevision({ revision: 7, timeoutMs: 300, pluginId: PLUGIN })).toStrictEqual({
-        expected: 2,
-        applied: 1,
+      await c.heartbeat(state("c", 7, [{ state: "loaded" }]));
+      expect(
+        await waiter.waitForRevision({
+          revision: 7,
+          timeoutMs: 300,
+          pluginId: PLUGIN,
+          version: "1.0.0",
+          checksum: "b".repeat(64),
+        }),
+      ).toStrictEqual({
+        expected: 3,
+        applied: ["c"],
         failed: [{ nodeId: "a", error: "bad" }],
+        pending: ["b"],
+        degraded: true,
       });
     });
 
@@ -196,11 +207,12 @@ describe.skipIf(!TEST_REDIS_URL)("NodeRegistry (real Redis)", () => {
       const [a, b, waiter] = [make(), make(), make()];
       await a.heartbeat(state("a", 7));
       await b.heartbeat(state("b", 6));
-      expect(await waiter.waitForRevisionProgress({ revision: 7, timeoutMs: 500 })).toEqual({
+      expect(await waiter.waitForRevision({ revision: 7, timeoutMs: 500 })).toEqual({
         expected: 2,
-        applied: 1,
+        applied: ["a"],
         failed: [],
         pending: ["b"],
+        degraded: true,
       });
     });
 
@@ -209,24 +221,26 @@ describe.skipIf(!TEST_REDIS_URL)("NodeRegistry (real Redis)", () => {
       const [a, b, waiter] = [make(), make(), make()];
       await a.heartbeat(state("a", 4, [{ state: "error", error: "init threw: missing token" }]));
       await b.heartbeat(state("b", 4, [{ state: "loaded" }]));
-      const result = await waiter.waitForRevisionProgress({
+      const result = await waiter.waitForRevision({
         revision: 4,
         timeoutMs: 50_000,
         pluginId: PLUGIN,
+        version: "1.0.0",
       });
       expect(result).toEqual({
         expected: 2,
-        applied: 2,
+        applied: ["b"],
         failed: [{ nodeId: "a", error: "init threw: missing token" }],
         pending: [],
+        degraded: true,
       });
     });
 
     it("resolves at once when no node is live", { timeout: 15_000 }, async () => {
       const waiter = cluster()();
-      expect(await waiter.waitForRevisionProgress({ revision: 1, timeoutMs: 50_000 })).toEqual({
+      expect(await waiter.waitForRevision({ revision: 1, timeoutMs: 50_000 })).toEqual({
         expected: 0,
-        applied: 0,
+        applied: [],
         failed: [],
         pending: [],
       });
@@ -244,21 +258,24 @@ describe.skipIf(!TEST_REDIS_URL)("NodeRegistry (real Redis)", () => {
         await a.heartbeat(state("a", 1));
         await b.heartbeat(state("b", 1));
         const reports: unknown[] = [];
-        const wait = waiter.waitForRevisionProgress({
+        const wait = waiter.waitForRevision({
           revision: 2,
           pluginId: PLUGIN,
+          version: "1.0.0",
           onNode: (r) => reports.push(r),
           ...slow,
         });
         await new Promise((resolve) => setTimeout(resolve, 100));
-        await a.heartbeat(state("a", 2), { acknowledge: true });
+        const loaded = state("a", 2, [{ state: "loaded" }]);
+        await a.heartbeat(loaded, { acknowledge: true });
         await b.heartbeat(state("b", 2, [{ state: "error", error: "init threw" }]), { acknowledge: true });
-        await a.heartbeat(state("a", 2), { acknowledge: true }); // a repeat is not a second report
+        await a.heartbeat(loaded, { acknowledge: true }); // a repeat is not a second report
         expect(await wait).toEqual({
           expected: 2,
-          applied: 2,
+          applied: ["a"],
           failed: [{ nodeId: "b", error: "init threw" }],
           pending: [],
+          degraded: true,
         });
         expect(reports).toEqual([
           { nodeId: "a", revision: 2, outcome: "applied" },
@@ -270,11 +287,11 @@ describe.skipIf(!TEST_REDIS_URL)("NodeRegistry (real Redis)", () => {
         const make = cluster({ clusterSecret: "s3cret" });
         const [a, c, waiter] = [make(), make(), make()];
         await a.heartbeat(state("a", 1));
-        const wait = waiter.waitForRevisionProgress({ revision: 2, ...slow });
+        const wait = waiter.waitForRevision({ revision: 2, ...slow });
         await new Promise((resolve) => setTimeout(resolve, 100));
         await c.heartbeat(state("c", 2), { acknowledge: true });
         await a.heartbeat(state("a", 2), { acknowledge: true });
-        expect(await wait).toEqual({ expected: 2, applied: 2, failed: [], pending: [] });
+        expect(await wait).toEqual({ expected: 2, applied: ["a", "c"], failed: [], pending: [] });
       });
 
       it("does not count a forged acknowledgement (no or a wrong signature)", async () => {
@@ -282,7 +299,7 @@ describe.skipIf(!TEST_REDIS_URL)("NodeRegistry (real Redis)", () => {
         const [a, waiter] = [make(), make()];
         await a.heartbeat(state("a", 1));
         const reports: unknown[] = [];
-        const wait = waiter.waitForRevisionProgress({
+        const wait = waiter.waitForRevision({
           revision: 2,
           timeoutMs: 600,
           pollMs: 60_000,
@@ -293,7 +310,7 @@ describe.skipIf(!TEST_REDIS_URL)("NodeRegistry (real Redis)", () => {
         const forger = new MessageSigner("another", waiter.names.prefix);
         await admin.xadd(waiter.names.nodeAcks, "*", "node", info);
         await admin.xadd(waiter.names.nodeAcks, "*", "node", forger.seal("node-ack", info));
-        expect(await wait).toEqual({ expected: 1, applied: 0, failed: [], pending: ["a"] });
+        expect(await wait).toEqual({ expected: 1, applied: [], failed: [], pending: ["a"] });
         expect(reports).toEqual([]);
       });
     });
@@ -303,10 +320,10 @@ describe.skipIf(!TEST_REDIS_URL)("NodeRegistry (real Redis)", () => {
       const [a, b, waiter] = [make(), make(), make()];
       await a.heartbeat(state("a", 9));
       await b.heartbeat(state("b", 8));
-      const wait = waiter.waitForRevisionProgress({ revision: 9, timeoutMs: 50_000, pollMs: 20 });
+      const wait = waiter.waitForRevision({ revision: 9, timeoutMs: 50_000, pollMs: 20 });
       await new Promise((resolve) => setTimeout(resolve, 100));
       await b.stop();
-      expect(await wait).toEqual({ expected: 2, applied: 1, failed: [], pending: ["b"] });
+      expect(await wait).toEqual({ expected: 2, applied: ["a"], failed: [], pending: ["b"], degraded: true });
     });
   });
 });

@@ -5,7 +5,6 @@ import {
   type Logger,
   Mutex,
   type NodeReport,
-  type NodesResult,
   systemClock,
 } from "@arcade/core";
 import type { Redis } from "ioredis";
@@ -14,7 +13,7 @@ import { closeClient, type RedisSource, resolveClient } from "./connection.js";
 import { consoleLogger, errorMessage } from "./logger.js";
 import { MessageSigner } from "./message-signer.js";
 import { assertHeartbeat, type NodeHeartbeat, type NodeInfo, parseNodeInfo } from "./node-info.js";
-import { type RevisionProgress, RevisionTally } from "./revision-tally.js";
+import { type RevisionExpectation, type RevisionProgress, RevisionTally } from "./revision-tally.js";
 import { StreamFeed, type StreamFollow } from "./stream-feed.js";
 import { withTimeout } from "./timeout.js";
 
@@ -58,9 +57,17 @@ export interface WaitForRevisionOptions {
    * (acknowledgements end the wait the moment they arrive). Default 1000 ms.
    */
   pollMs?: number;
-  /** Report nodes whose entry for this plugin is in state "error" as failed. */
+  /**
+   * The plugin the change is about: a node that reached the revision applied it only when it
+   * reports the plugin as `version` asked (RevisionTally). Absent: reaching the revision is enough.
+   */
   pluginId?: string;
-  /** Called once per node that reached the revision, as it is seen. */
+  /** The version the change asked for; null: the plugin should be gone. Required with pluginId. */
+  version?: string | null;
+  checksum?: string | null;
+  /** The version each node is expected to run, when they differ (canary steps). */
+  versionFor?: (nodeId: string) => string | null;
+  /** Called once per node as it answers (applied or failed). */
   onNode?: (report: NodeReport) => void;
 }
 
@@ -254,30 +261,30 @@ export class NodeRegistry implements ConvergenceWaiter {
   }
 
   /**
-   * Waits until every live node reports appliedRevision >= revision, or until
-   * timeoutMs, and answers what it saw either way, shaped as JobResult.nodes.
+   * Waits until every live node has answered the revision (applied or failed: RevisionTally), or
+   * until timeoutMs, and answers what it saw either way, shaped as JobResult.nodes: nodes that
+   * did not answer are `pending`. Redis errors during the wait are tolerated;
+   * QUEUE_UNAVAILABLE only if no registry read worked.
    */
-  async waitForRevision(options: WaitForRevisionOptions): Promise<NodesResult> {
-    const { expected, applied, failed } = await this.waitForRevisionProgress(options);
-    return { expected, applied, failed };
-  }
-
-  /**
-   * As waitForRevision, plus the ids still pending (for logs and diagnostics).
-   * Redis errors during the wait are tolerated; QUEUE_UNAVAILABLE only if no registry read worked.
-   */
-  async waitForRevisionProgress(options: WaitForRevisionOptions): Promise<RevisionProgress> {
-    const { revision, timeoutMs, pollMs = 1000, pluginId, onNode } = options;
+  async waitForRevision(options: WaitForRevisionOptions): Promise<RevisionProgress> {
+    const { revision, timeoutMs, pollMs = 1000, onNode } = options;
     if (!Number.isSafeInteger(revision) || revision < 0 || !(timeoutMs >= 0) || !(pollMs > 0)) {
       throw new AppError("VALIDATION_FAILED", "waitForRevision: bad revision, timeoutMs or pollMs");
     }
-    const tally = new RevisionTally(revision, pluginId);
+    const tally = new RevisionTally(revision, expectationOf(options));
     const reported = new Set<string>();
     const report = (node: NodeInfo) => {
-      if (!onNode || reported.has(node.nodeId) || !tally.reached(node)) return;
+      if (!onNode || reported.has(node.nodeId)) return;
+      const answer = tally.answerOf(node);
+      if (!answer) return;
       reported.add(node.nodeId);
       try {
-        onNode({ nodeId: node.nodeId, revision: node.appliedRevision, ...tally.outcomeOf(node) });
+        onNode({
+          nodeId: node.nodeId,
+          revision: node.appliedRevision,
+          outcome: answer.outcome,
+          ...(answer.error === undefined ? {} : { error: answer.error }),
+        });
       } catch (error) {
         this.logger.warn({ err: errorMessage(error) }, "node registry: onNode callback failed");
       }
@@ -434,4 +441,15 @@ export class NodeRegistry implements ConvergenceWaiter {
       });
     }
   }
+}
+
+/** What a wait judges the nodes against: the plugin at a version, or nothing but the revision. */
+function expectationOf(options: WaitForRevisionOptions): RevisionExpectation | undefined {
+  if (options.pluginId === undefined) return undefined;
+  return {
+    pluginId: options.pluginId,
+    version: options.version ?? null,
+    checksum: options.checksum ?? null,
+    ...(options.versionFor ? { versionFor: options.versionFor } : {}),
+  };
 }

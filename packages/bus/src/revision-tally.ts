@@ -1,25 +1,36 @@
+import type { ConvergenceNodes, NodePluginState } from "@arcade/contracts";
+import { type NodeAnswer, summarizeConvergence } from "@arcade/core";
 import type { NodeInfo } from "./node-info.js";
 
-/** How far a revision has spread: JobResult.nodes plus the ids still pending. */
-export interface RevisionProgress {
-  /** Nodes live at the start of the wait or that joined during it. */
-  expected: number;
-  /** Expected nodes whose appliedRevision reached the revision (failed ones included). */
-  applied: number;
+/** How far a revision has spread, as the job result's `nodes` (honest convergence). */
+export type RevisionProgress = ConvergenceNodes;
+
+/**
+ * What a change asked the nodes for, so a node that reached its revision can be judged: the
+ * plugin loaded at `version` (and `checksum`), or gone (`version` null: disabled, uninstalled).
+ */
+export interface RevisionExpectation {
+  pluginId: string;
+  version: string | null;
+  /** Checked where a node is expected to run `version` itself; null or absent: not checked. */
+  checksum?: string | null;
   /**
-   * Nodes that applied the revision but report the plugin in state "error", or
-   * still serving an older version with the reason the change failed (a failed
-   * hot swap keeps the old version loaded and reports why).
+   * The version each node is expected to run when they differ (a canary step: some nodes keep
+   * the old version); null: the node should not run the plugin. Default: `version` everywhere.
    */
-  failed: { nodeId: string; error: string }[];
-  /** Expected node ids that had not applied when the wait ended (left, slow or stuck). */
-  pending: string[];
+  versionFor?: (nodeId: string) => string | null;
 }
 
 /**
  * Accumulates registry snapshots during a wait. Pure, so the rules are easy to
  * test: a node once seen stays expected even if it disappears (it did not confirm),
- * and the wait is over when every node that is live right now has applied.
+ * and the wait is over when every node that is live right now has answered.
+ *
+ * A node answers once its appliedRevision reached the revision and its entry for the plugin
+ * has settled (not "loading"). It applied the change when it reports what the change asked for
+ * (the plugin loaded at the expected version and checksum, without a load error; or the plugin
+ * gone); otherwise it failed, with the node's own error when it gives one. Without an
+ * expectation, reaching the revision is enough (a wait that is not about one plugin).
  */
 export class RevisionTally {
   private readonly latest = new Map<string, NodeInfo>();
@@ -27,7 +38,7 @@ export class RevisionTally {
 
   constructor(
     readonly revision: number,
-    readonly pluginId?: string,
+    readonly expectation?: RevisionExpectation,
   ) {}
 
   observe(liveNodes: NodeInfo[]): void {
@@ -44,46 +55,67 @@ export class RevisionTally {
     this.liveNow = [...this.liveNow.filter((n) => n.nodeId !== node.nodeId), node];
   }
 
-  /** Whether `node` has reached the revision (the moment to report it). */
-  reached(node: NodeInfo): boolean {
-    return this.hasApplied(node);
+  /** What `node` did with the change; null while it has not answered (revision not reached, still loading). */
+  answerOf(node: NodeInfo): NodeAnswer | null {
+    if (node.appliedRevision < this.revision) return null;
+    const expectation = this.expectation;
+    if (!expectation) return { nodeId: node.nodeId, outcome: "applied" };
+    const entry = node.plugins.find((p) => p.pluginId === expectation.pluginId);
+    const wanted = expectation.versionFor ? expectation.versionFor(node.nodeId) : expectation.version;
+    const failure = wanted === null ? stillLoaded(entry) : loadFailure(entry, wanted, expectation);
+    if (failure === undefined) return null;
+    return failure === null
+      ? { nodeId: node.nodeId, outcome: "applied" }
+      : { nodeId: node.nodeId, outcome: "failed", error: failure };
   }
 
-  /** What `node` did with the revision: failed when it reports the job's plugin in error. */
-  outcomeOf(node: NodeInfo): { outcome: "applied" | "failed"; error?: string } {
-    const failure = this.failureOf(node);
-    return failure === null ? { outcome: "applied" } : { outcome: "failed", error: failure };
-  }
-
-  /** Every live node has applied (also true when no node is live: nobody to wait for). */
+  /** Every live node has answered (also true when no node is live: nobody to wait for). */
   get done(): boolean {
-    return this.liveNow.every((node) => this.hasApplied(node));
+    return this.liveNow.every((node) => this.answerOf(node) !== null);
   }
 
+  /** The honest `nodes` once the wait is over: every node seen, applied, failed or pending. */
   result(): RevisionProgress {
-    const nodes = [...this.latest.values()];
-    const applied = nodes.filter((node) => this.hasApplied(node));
-    const failed: RevisionProgress["failed"] = [];
-    for (const node of applied) {
-      const error = this.failureOf(node);
-      if (error !== null) failed.push({ nodeId: node.nodeId, error });
-    }
-    return {
-      expected: nodes.length,
-      applied: applied.length,
-      failed,
-      pending: nodes.filter((node) => !this.hasApplied(node)).map((node) => node.nodeId),
-    };
+    const nodes = [...this.latest.values()].sort((a, b) => (a.nodeId < b.nodeId ? -1 : 1));
+    const answers = nodes.flatMap((node) => this.answerOf(node) ?? []);
+    // The wait is over (every live node answered, or the time ran out): the summary is final.
+    return summarizeConvergence(
+      nodes.map((node) => node.nodeId),
+      answers,
+      { elapsedMs: 0, timeoutMs: 0 },
+    ).nodes;
   }
+}
 
-  private failureOf(node: NodeInfo): string | null {
-    if (this.pluginId === undefined) return null;
-    const entry = node.plugins.find((p) => p.pluginId === this.pluginId);
-    if (!entry || !(entry.state === "error" || entry.error)) return null;
-    return entry.error || `plugin ${this.pluginId} failed to load`;
-  }
+/** Why a node that should not run the plugin still does; null when it is gone; undefined: not settled. */
+function stillLoaded(entry: NodePluginState | undefined): string | null | undefined {
+  if (!entry || entry.state === "unloaded" || entry.state === "error") return null;
+  if (entry.state === "loading") return undefined;
+  return `still runs ${entry.pluginId} ${entry.version}`;
+}
 
-  private hasApplied(node: NodeInfo): boolean {
-    return node.appliedRevision >= this.revision;
-  }
+/**
+ * Why a node did not load `wanted`: its own error when it reports one (a failed swap keeps the
+ * old version loaded and says why), else what it runs instead. null when it runs `wanted`;
+ * undefined while the plugin is still loading there.
+ */
+function loadFailure(
+  entry: NodePluginState | undefined,
+  wanted: string,
+  expectation: RevisionExpectation,
+): string | null | undefined {
+  if (!entry) return `${expectation.pluginId} ${wanted} is not loaded`;
+  if (entry.state === "loading") return undefined;
+  // A node running several versions (A/B, two-phase prepare) lists them in `serving`.
+  const runsWanted =
+    (entry.version === wanted &&
+      (wanted !== expectation.version || !expectation.checksum || entry.checksum === expectation.checksum)) ||
+    (entry.serving !== undefined && Object.hasOwn(entry.serving, wanted));
+  if (entry.state === "loaded" && runsWanted && !entry.error) return null;
+  if (entry.error) return entry.error;
+  if (entry.state === "error") return `${expectation.pluginId} ${entry.version} failed to load`;
+  if (runsWanted) return `${expectation.pluginId} ${wanted} is ${entry.state}`;
+  return entry.version === wanted
+    ? `runs other bytes of ${expectation.pluginId} ${wanted} (SHA-256 ${entry.checksum.slice(0, 12)}…)`
+    : `runs ${expectation.pluginId} ${entry.version} instead of ${wanted}`;
 }

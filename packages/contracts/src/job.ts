@@ -1,4 +1,5 @@
 import type { ErrorCode, FieldError } from "./error-codes.js";
+import type { ConvergenceNodes } from "./rollout.js";
 
 export const JOB_TYPES = [
   "install",
@@ -47,7 +48,12 @@ export interface JobResult {
   signedBy?: string;
   /** Plugins disabled or uninstalled first by a cascading disable/uninstall, in that order. */
   cascaded?: string[];
-  nodes?: { expected: number; applied: number; failed: { nodeId: string; error: string }[] };
+  /**
+   * What the live nodes did with the change (honest convergence): which applied it, which
+   * failed (with their errors), which did not answer within node.convergence_timeout, and
+   * `degraded` when only some applied. Absent when the worker does not wait for the nodes.
+   */
+  nodes?: ConvergenceNodes;
   [key: string]: unknown;
 }
 

@@ -48,10 +48,9 @@ export const propagation: Benchmark = {
       for (let k = 0; k <= updates; k += 1) {
         const version = `1.0.${k + 1}`;
         const job = await submit(version, pluginId);
-        if ((job.result?.nodes?.applied ?? 0) < nodes) {
-          findings.push(
-            `update to ${version}: only ${job.result?.nodes?.applied} of ${nodes} nodes applied it`,
-          );
+        const applied = job.result?.nodes?.applied.length ?? 0;
+        if (applied < nodes) {
+          findings.push(`update to ${version}: only ${applied} of ${nodes} nodes applied it`);
         }
         if (k === 0) continue;
         const event = events.at(pluginId, version);

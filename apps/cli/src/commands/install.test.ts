@@ -39,7 +39,7 @@ const succeeded = jobAt(7, {
   result: {
     version: "1.0.0",
     checksum: "ab".repeat(32),
-    nodes: { expected: 3, applied: 3, failed: [] },
+    nodes: { expected: 3, applied: ["node-a", "node-b", "node-c"], failed: [], pending: [] },
   },
   finishedAt: "2024-05-01T10:00:02.000Z",
 });

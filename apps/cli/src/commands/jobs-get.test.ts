@@ -62,13 +62,19 @@ describe("jobs get --follow", () => {
     expect(api.requests.filter((r) => !r.path.endsWith("/events")).length).toBe(6);
   });
 
-  it("exits 0 when the job succeeds and shows nodes applied/expected", async () => {
+  it("exits 0 when the job succeeds degraded and shows each node: applied, failed, pending", async () => {
     const done = jobAt(7, {
       state: "succeeded",
       pluginId: "plugin_demo_abc123",
       result: {
         version: "2.0.0",
-        nodes: { expected: 3, applied: 2, failed: [{ nodeId: "node-b", error: "init timed out" }] },
+        nodes: {
+          expected: 4,
+          applied: ["node-a", "node-d"],
+          failed: [{ nodeId: "node-b", error: "init threw: missing token" }],
+          pending: ["node-c"],
+          degraded: true,
+        },
       },
       finishedAt: "2024-05-01T10:00:03.000Z",
     });
@@ -76,10 +82,52 @@ describe("jobs get --follow", () => {
     const { ctx, stdout } = testContext(api.url);
 
     expect(await runJobsGet(ctx, "job-1", { follow: true })).toBe(EXIT.ok);
-    expect(stdout.text()).toContain("install plugin_demo_abc123 succeeded in 3.00s");
-    expect(stdout.text()).toContain("version   2.0.0");
-    expect(stdout.text()).toContain("nodes     2/3 applied");
-    expect(stdout.text()).toContain("✗ node node-b: init timed out");
+    const text = stdout.text();
+    expect(text).toContain("install plugin_demo_abc123 succeeded in 3.00s");
+    expect(text).toContain("version   2.0.0");
+    expect(text).toContain("nodes     2/4 applied (degraded)");
+    expect(text).toContain("✓ applied node-a, node-d");
+    expect(text).toContain("✗ node node-b: init threw: missing token");
+    expect(text).toContain("… node node-c: no answer within node.convergence_timeout");
+    expect(text).toContain("degraded: some nodes do not run it");
+  });
+
+  it("exits 1 when no node could load the change, with each node's reason and what was undone", async () => {
+    const nodes = {
+      expected: 2,
+      applied: [],
+      failed: [{ nodeId: "node-a", error: "init threw: boom" }],
+      pending: ["node-b"],
+    };
+    const failed = jobAt(5, {
+      state: "failed",
+      type: "update",
+      pluginId: "plugin_demo_abc123",
+      error: {
+        code: "PLUGIN_LOAD_FAILED",
+        message: "no node could load demo 2.0.0 (2 expected: 1 failed, 1 did not answer)",
+        detail: "The previous version keeps serving.",
+        errors: [
+          { path: "/nodes/node-a", message: "init threw: boom" },
+          { path: "/nodes/node-b", message: "no answer within 3s (node.convergence_timeout)" },
+        ],
+        nodes,
+        recovery: { action: "restored-version", version: "1.0.0" },
+      },
+      finishedAt: "2024-05-01T10:00:03.000Z",
+    });
+    api.on("GET", "/api/v1/jobs/job-1", sequence([jobAt(4), failed]));
+    const { ctx, stderr } = testContext(api.url);
+
+    expect(await runJobsGet(ctx, "job-1", { follow: true })).toBe(EXIT.failed);
+    const err = stderr.text();
+    expect(err).toContain("✗ update plugin_demo_abc123 failed");
+    expect(err).toContain("PLUGIN_LOAD_FAILED: no node could load demo 2.0.0");
+    expect(err).toContain("/nodes/node-a: init threw: boom");
+    expect(err).toContain("/nodes/node-b: no answer within 3s (node.convergence_timeout)");
+    expect(err).toContain("nodes     0/2 applied");
+    expect(err).toContain("recovery  back on 1.0.0, which keeps serving");
+    expect(err).toContain("The previous version keeps serving.");
   });
 
   it("shows a retry and the steps of the new attempt", async () => {

@@ -162,6 +162,25 @@ export const JobStepSchema = Type.Object({
   finishedAt: Type.Optional(Type.String()),
 });
 
+/** A job's `nodes` (ConvergenceNodes): in the result of a job, and in the error of one no node could apply. */
+export const ConvergenceNodesSchema = Type.Object(
+  {
+    expected: Type.Integer({ minimum: 0, description: "Nodes live when the change was published." }),
+    applied: Type.Array(Type.String(), { description: "Nodes that run what the change asked for." }),
+    failed: Type.Array(
+      Type.Object({ nodeId: Type.String(), error: Type.String() }, { additionalProperties: false }),
+      { description: "Nodes that tried and could not, with their errors." },
+    ),
+    pending: Type.Array(Type.String(), {
+      description: "Nodes that did not answer within node.convergence_timeout.",
+    }),
+    degraded: Type.Optional(
+      Type.Literal(true, { description: "Some but not all nodes applied the change." }),
+    ),
+  },
+  { $id: "ConvergenceNodes", additionalProperties: false },
+);
+
 /** Typed by job.ts's interfaces: the job owners extend them (e.g. result.nodes) without touching the HTTP layer. */
 const JobErrorSchema = Type.Unsafe<JobError>(
   Type.Object(
@@ -170,6 +189,7 @@ const JobErrorSchema = Type.Unsafe<JobError>(
       message: Type.String(),
       detail: Type.Optional(Type.String()),
       errors: Type.Optional(Type.Array(FieldErrorSchema)),
+      nodes: Type.Optional(ConvergenceNodesSchema),
     },
     { additionalProperties: true },
   ),
@@ -183,7 +203,7 @@ const JobResultSchema = Type.Unsafe<JobResult>(
       changed: Type.Optional(Type.Boolean()),
       signedBy: Type.Optional(Type.String()),
       cascaded: Type.Optional(Type.Array(Type.String())),
-      nodes: Type.Optional(Type.Unknown({ description: "What the nodes did with the change." })),
+      nodes: Type.Optional(ConvergenceNodesSchema),
     },
     { additionalProperties: true },
   ),

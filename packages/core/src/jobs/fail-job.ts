@@ -57,7 +57,7 @@ export async function failJob(svc: JobServices, attempt: JobAttempt, error: AppE
   // The change was committed before the failure (e.g. the store went away during activate or
   // cleanup): it is in effect and nodes converge to it, and the compensation just did the
   // cleanup. Reporting "failed" would tell the client a change did not happen that did.
-  const committed = committedChange(attempt, row);
+  const committed = await committedChange(svc, attempt, row);
   if (committed) {
     await recordOutcome(svc, attempt, error, pluginId, logger, { state: "succeeded", result: committed });
     await emitJobEnd(svc, attempt.jobId);
@@ -111,12 +111,24 @@ function pluginIdOf(payload: JobPayloads[JobType]): string | null {
 
 /**
  * install/update: the version and checksum an earlier attempt committed (persist records them
- * on the row before activate), or null when nothing was committed.
+ * on the row before activate) while the plugin still has them, or null when nothing was
+ * committed, or the job undid it (a change no node could load: PLUGIN_LOAD_FAILED). When the
+ * plugin cannot be read, the row's record decides, as before the undo existed.
  */
-function committedChange(attempt: JobAttempt, row: JobRecord | null): JobResult | null {
+async function committedChange(
+  svc: JobServices,
+  attempt: JobAttempt,
+  row: JobRecord | null,
+): Promise<JobResult | null> {
   if (attempt.type !== "install" && attempt.type !== "update") return null;
   const result = row?.result;
   if (typeof result?.version !== "string" || typeof result.checksum !== "string") return null;
+  const pluginId = row?.pluginId;
+  if (pluginId) {
+    const plugin = await svc.plugins.findById(pluginId).catch(() => undefined);
+    if (plugin === null) return null;
+    if (plugin && (plugin.version !== result.version || plugin.checksum !== result.checksum)) return null;
+  }
   return { version: result.version, checksum: result.checksum };
 }
 

@@ -2,8 +2,9 @@ import { JobPayloadSchemas, type JobPayloads, type JobResult } from "@arcade/con
 import { AppError } from "../errors/app-error.js";
 import type { PluginRecord, PluginVersionRecord } from "../ports/plugin-repo.js";
 import { validateStoredConfig } from "../schema/index.js";
-import { activate } from "./activate.js";
+import { activate, runsOnNodes } from "./activate.js";
 import { checkCompatibility, checkStoredSignature, requirePlugin } from "./artifact-checks.js";
+import { failUnapplied, type RecoveryPlan } from "./convergence-recovery.js";
 import { defineJob } from "./define-job.js";
 import type { JobContext } from "./job-context.js";
 import { assertNotLegacyVersion } from "./legacy-plugin.js";
@@ -85,16 +86,23 @@ async function runRollback(
       return tx.bumpRevision();
     }),
   );
-  const nodes = await ctx.steps.run("activate", () =>
-    activate(svc, {
-      pluginId: plugin.pluginId,
+  const nodes = await ctx.steps.run("activate", async () => {
+    const outcome = await activate(svc, {
+      type: "rollback",
       op: "rollback",
+      pluginId: plugin.pluginId,
+      name: plugin.name,
       version: target.version,
       checksum: target.checksum,
+      loads: runsOnNodes(plugin),
       jobId: ctx.jobId,
       revision,
-    }),
-  );
+    });
+    if (outcome?.state === "failed") {
+      await failUnapplied(svc, ctx.jobId, outcome, restoreRolledBack(svc, plugin, target));
+    }
+    return outcome?.nodes ?? null;
+  });
   return {
     version: target.version,
     checksum: target.checksum,
@@ -103,5 +111,41 @@ async function runRollback(
     permissions: target.permissions ?? permissions,
     permissionsApprovedBy: target.permissionsApprovedBy ?? null,
     ...(nodes ? { nodes } : {}),
+  };
+}
+
+/**
+ * A rollback no node could load: the plugin row goes back to the version it left, which keeps
+ * serving. Only while the row still holds the rollback's target (never undone twice).
+ */
+function restoreRolledBack(
+  svc: JobServices,
+  plugin: PluginRecord,
+  target: PluginVersionRecord,
+): RecoveryPlan {
+  if (plugin.version === target.version && plugin.checksum === target.checksum) {
+    return { action: "none" };
+  }
+  return {
+    action: "restored-version",
+    version: plugin.version,
+    undo: async (tx) => {
+      const current = await tx.findById(plugin.pluginId);
+      if (current?.version !== target.version || current.checksum !== target.checksum) return false;
+      await tx.updatePlugin(plugin.pluginId, {
+        ...manifestColumns(plugin.manifest, plugin.checksum, plugin.pluginId),
+        updateTime: svc.clock.now(),
+      });
+      return true;
+    },
+    change: {
+      type: "rollback",
+      op: "rollback",
+      pluginId: plugin.pluginId,
+      name: plugin.name,
+      version: plugin.version,
+      checksum: plugin.checksum,
+      loads: runsOnNodes(plugin),
+    },
   };
 }

@@ -7,8 +7,9 @@ import {
 } from "../dependencies/index.js";
 import { AppError } from "../errors/app-error.js";
 import type { PluginRecord } from "../ports/plugin-repo.js";
-import { activate } from "./activate.js";
+import { activate, runsOnNodes } from "./activate.js";
 import { requirePlugin } from "./artifact-checks.js";
+import { failUnapplied, type RecoveryPlan } from "./convergence-recovery.js";
 import { defineJob } from "./define-job.js";
 import type { JobContext } from "./job-context.js";
 import { assertNotLegacy } from "./legacy-plugin.js";
@@ -59,22 +60,66 @@ async function runSetEnabled(
       return tx.bumpRevision();
     }),
   );
-  const nodes = await ctx.steps.run("activate", () =>
-    activate(svc, {
-      pluginId: plugin.pluginId,
+  const nodes = await ctx.steps.run("activate", async () => {
+    const outcome = await activate(svc, {
+      type,
       op: type,
+      pluginId: plugin.pluginId,
+      name: plugin.name,
       version: plugin.version,
       checksum: plugin.checksum,
+      loads: type === "enable" && runsOnNodes({ isEnabled: target, legacy: plugin.legacy ?? null }),
       jobId: ctx.jobId,
       revision,
-    }),
-  );
+    });
+    if (outcome?.state === "failed")
+      await failUnapplied(svc, ctx.jobId, outcome, disableAgain(svc, plugin, all));
+    return outcome?.nodes ?? null;
+  });
   return {
     version: plugin.version,
     checksum: plugin.checksum,
     changed: revision !== null,
     ...(chain.length ? { cascaded: chain.map((d) => d.pluginId) } : {}),
     ...(nodes ? { nodes } : {}),
+  };
+}
+
+/**
+ * An enable no node could load is turned back: the plugin is disabled again, so it is not left
+ * enabled-but-broken. Not when enabled plugins depend on it (an enable of a plugin that was
+ * already enabled): disabling it would leave them without their dependency.
+ */
+function disableAgain(svc: JobServices, plugin: PluginRecord, all: PluginRecord[]): RecoveryPlan {
+  if (cascadeOrder(plugin.name, all, "enabled").length > 0) {
+    return {
+      action: "none",
+      detail:
+        "Enabled plugins depend on it, so it stays enabled. Each node's reason is in `errors`; fix its config or update it.",
+    };
+  }
+  return {
+    action: "disabled",
+    detail:
+      "The plugin was disabled again. Each node's reason is in `errors`; fix its config or update it, then enable it.",
+    undo: async (tx) => {
+      const current = await tx.findById(plugin.pluginId);
+      if (current?.isEnabled !== PluginStatus.Enabled) return false;
+      await tx.updatePlugin(plugin.pluginId, {
+        isEnabled: PluginStatus.Disabled,
+        updateTime: svc.clock.now(),
+      });
+      return true;
+    },
+    change: {
+      type: "disable",
+      op: "disable",
+      pluginId: plugin.pluginId,
+      name: plugin.name,
+      version: plugin.version,
+      checksum: plugin.checksum,
+      loads: false,
+    },
   };
 }
 

@@ -42,16 +42,21 @@ async function runUninstall(
       return tx.bumpRevision();
     }),
   );
-  const nodes = await ctx.steps.run("activate", () =>
-    activate(svc, {
-      pluginId: payload.pluginId,
+  const nodes = await ctx.steps.run("activate", async () => {
+    const outcome = await activate(svc, {
+      type: "uninstall",
       op: "uninstall",
+      pluginId: payload.pluginId,
+      name: plugin?.name ?? payload.pluginId,
       version: plugin?.version ?? null,
       checksum: plugin?.checksum ?? null,
+      // The rows are gone: each node must report the plugin gone; the job succeeds either way.
+      loads: false,
       jobId: ctx.jobId,
       revision,
-    }),
-  );
+    });
+    return outcome?.nodes ?? null;
+  });
   const deleted = await ctx.steps.run("cleanup", async () => {
     let count = 0;
     for (const id of [...chain.map((d) => d.pluginId), payload.pluginId]) {

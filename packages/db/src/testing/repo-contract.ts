@@ -484,7 +484,16 @@ export function describeRepoContract(
           ],
           payload: { nested: { list: [1, "two", null] }, unicode: "✓" },
           error: { code: "MANIFEST_INVALID", message: "bad", errors: [{ path: "/version", message: "x" }] },
-          result: { version: "1.0.0", nodes: { expected: 2, applied: 1, failed: [] } },
+          result: {
+            version: "1.0.0",
+            nodes: {
+              expected: 2,
+              applied: ["node-a"],
+              failed: [],
+              pending: ["node-b"],
+              degraded: true,
+            },
+          },
           step: "verify",
           progress: 40,
           attempts: 2,
