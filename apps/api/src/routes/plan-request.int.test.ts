@@ -274,6 +274,13 @@ describeWithRedis("?dryRun=true: every mutation answers its plan and changes not
         expect(cascaded.rollout?.steps[0]?.nodes).toEqual([{ nodeId: "test-node", serves: {} }]);
         // The body's { cascade: true } counts as the query's, as for the real request.
         expect((await planOf(await dryRun(path, { method, json: { cascade: true } }))).blocked).toEqual([]);
+        // A dependent with a job in flight: the cascade would refuse it, as the job does.
+        await expectJson(
+          await call(t.app, `/api/v1/plugins/${dependent.pluginId}/config`, { method: "PUT", json: {} }),
+          202,
+        );
+        const busy = await planOf(await dryRun(`${path}&cascade=true`, { method, json: {} }));
+        expect(codes(busy)).toEqual(["OPERATION_IN_PROGRESS"]);
       });
     }
 

@@ -74,8 +74,11 @@ export class PlanRequests {
         earlier.push(blockedOf(error));
       }
     }
+    const read = await this.readState(plugin);
     return planChange({
-      ...(await this.readState(plugin)),
+      ...read,
+      // A cascade refuses dependents with a job in flight, as the job does.
+      ...("cascade" in payload && payload.cascade === true ? { busy: await this.busy(read.installed) } : {}),
       type,
       next,
       ...(nextChecksum === undefined ? {} : { nextChecksum }),
@@ -167,6 +170,16 @@ export class PlanRequests {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /** The plugins with an unfinished job (a cascade checks its dependents' locks). */
+  private async busy(installed: readonly { pluginId: string }[]): Promise<Record<string, string>> {
+    const busy: Record<string, string> = {};
+    for (const p of installed) {
+      const job = await this.deps.jobs.findUnfinished(p.pluginId);
+      if (job) busy[p.pluginId] = job.jobId;
+    }
+    return busy;
   }
 
   /** What every job of an installed plugin reads: the plugin as stored, and the cluster. */

@@ -301,6 +301,8 @@ describe("planChange: other changes", () => {
     expect(refused.blocked.map((b) => b.code)).toEqual(["DEPENDENTS_EXIST"]);
     const cascaded = planChange({ ...input, request: { cascade: true } });
     expect(cascaded.blocked).toEqual([]);
+    const busy = planChange({ ...input, request: { cascade: true }, busy: { plugin_alerts: "job-9" } });
+    expect(busy.blocked.map((b) => b.code)).toEqual(["OPERATION_IN_PROGRESS"]);
     expect(cascaded.rollout?.steps[0]?.nodes).toEqual([
       { nodeId: "n1", serves: {} },
       { nodeId: "n2", serves: {} },

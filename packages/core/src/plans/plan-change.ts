@@ -73,6 +73,11 @@ export interface PlanInput {
   earlier?: readonly Blocked[];
   /** Every installed plugin (the dependency rules' view). */
   installed: readonly DependencyPlugin[];
+  /**
+   * Plugins with an unfinished job (plugin id -> job id): a cascading disable or uninstall
+   * refuses to handle a busy dependent (OPERATION_IN_PROGRESS), as its job does.
+   */
+  busy?: Readonly<Record<string, string>>;
   platformVersion: string;
   /** runtime.allowed_host_paths: host paths a manifest's fs permissions may name. Default none. */
   allowedHostPaths?: readonly string[];
@@ -231,6 +236,15 @@ function dependencySection(
   } else if (current && (type === "disable" || type === "uninstall")) {
     section.cascade = cascadeOrder(current.name, installed, "enabled");
     if (!input.request?.cascade) capture(blocked, () => assertNoEnabledDependents(current, installed, type));
+    else {
+      const busy = section.cascade.find((d) => input.busy?.[d.pluginId] !== undefined);
+      if (busy) {
+        blocked.push({
+          code: "OPERATION_IN_PROGRESS",
+          message: `dependent ${busy.name} has an unfinished job (${input.busy?.[busy.pluginId]})`,
+        });
+      }
+    }
   } else if (current && type === "enable") {
     section.unmet = unmetDependencies(
       current.manifest,
