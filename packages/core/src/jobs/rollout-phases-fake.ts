@@ -83,7 +83,7 @@ export class PhasesFake {
         waitForRevision: async (options: WaitForRevisionOptions) => {
           this.waits.push({
             revision: options.revision,
-            versionFor: options.versionFor ?? (() => options.version),
+            versionFor: options.versionFor ?? (() => options.version ?? null),
           });
           return this.answer(options.revision);
         },
