@@ -1,8 +1,8 @@
-import type { JobPayloads, JobResult, PluginEventOp } from "@arcade/contracts";
+import type { ConvergenceNodes, JobPayloads, JobResult } from "@arcade/contracts";
 import { PluginStatus } from "@arcade/contracts";
 import { AppError, isAppError } from "../errors/app-error.js";
 import type { ArtifactSignature } from "../signature/index.js";
-import { activate } from "./activate.js";
+import { activate, runsOnNodes } from "./activate.js";
 import {
   checkCompatibility,
   checkUpdate,
@@ -10,6 +10,7 @@ import {
   requirePlugin,
   signaturePolicy,
 } from "./artifact-checks.js";
+import { failUnapplied, type RecoveryPlan } from "./convergence-recovery.js";
 import type { FailedJob } from "./define-job.js";
 import type { JobContext } from "./job-context.js";
 import { replacedLegacyColumns } from "./legacy-plugin.js";
@@ -40,10 +41,17 @@ interface Fetched {
   signature: ArtifactSignature | null;
 }
 
-interface Persisted {
+/** The version a change replaced (an update's), so a change no node applied can be undone. */
+interface Committed {
   version: string;
   checksum: string;
+}
+
+/** What persist records on the job row (read back by a retried attempt). */
+interface Persisted extends Committed {
   revision: number | null;
+  /** The version the update replaced; null on an install. */
+  previous: Committed | null;
 }
 
 /**
@@ -72,14 +80,7 @@ export async function runArtifactJob(
     const done = committedResult(ctx.job.result);
     const pluginId = ctx.job.pluginId ?? existing?.pluginId ?? "";
     const nodes = await steps.run("activate", () =>
-      activate(svc, {
-        pluginId,
-        op: type,
-        version: done.version,
-        checksum: done.checksum,
-        jobId,
-        revision: null,
-      }),
+      activateArtifact(svc, type, { pluginId, jobId, committed: done, revision: null }),
     );
     await steps.run("cleanup", () => cleanup(svc, payload, pluginId, jobId));
     return { version: done.version, checksum: done.checksum, ...(nodes ? { nodes } : {}) };
@@ -175,21 +176,28 @@ export async function runArtifactJob(
         // Kept so every node can check it again against its own keys before each load.
         ...storedSignature(signedBy, fetched.signature),
       });
-      await pruneVersions(tx, pluginId, manifest.version, svc.settings.retainVersions);
+      // Versions beyond retain_versions go in cleanup, once the nodes applied this one (a
+      // rollout's old version serves until it ends): until then the replaced one can come back.
       return tx.bumpRevision();
     });
-    const result: Persisted = { version: manifest.version, checksum, revision };
+    const result: Persisted = {
+      version: manifest.version,
+      checksum,
+      revision,
+      // A retried attempt reads `existing` after its own commit: the first attempt's record wins.
+      previous:
+        recordedPrevious(ctx.job.result) ??
+        (existing ? { version: existing.version, checksum: existing.checksum } : null),
+    };
     await svc.jobs.update(jobId, { pluginId, result: { ...result }, updatedAt: svc.clock.now() });
     return result;
   });
 
   const nodes = await steps.run("activate", () =>
-    activate(svc, {
+    activateArtifact(svc, type, {
       pluginId,
-      op: type satisfies PluginEventOp,
-      version: manifest.version,
-      checksum,
       jobId,
+      committed: { version: manifest.version, checksum },
       revision: persisted.revision,
     }),
   );
@@ -249,6 +257,123 @@ async function fetchArtifact(
   };
 }
 
+/**
+ * Tells the nodes about the committed version and waits for their answers (activate). When no
+ * node could load it, the change is undone before the job fails PLUGIN_LOAD_FAILED: a first
+ * install is removed (rows now, stored objects by the compensation), an update puts the plugin
+ * row back on the version it replaced, which keeps serving (the new version's row is kept).
+ * Answers the nodes (null when the worker does not wait for them).
+ */
+async function activateArtifact(
+  svc: JobServices,
+  type: "install" | "update",
+  change: { pluginId: string; jobId: string; committed: Committed; revision: number | null },
+): Promise<ConvergenceNodes | null> {
+  const { pluginId, jobId, committed } = change;
+  const plugin = await svc.plugins.findById(pluginId);
+  const name = plugin?.name ?? pluginId;
+  const outcome = await activate(svc, {
+    type,
+    op: type,
+    pluginId,
+    name,
+    version: committed.version,
+    checksum: committed.checksum,
+    loads: plugin !== null && runsOnNodes(plugin),
+    jobId,
+    revision: change.revision,
+  });
+  if (outcome?.state !== "failed") return outcome?.nodes ?? null;
+  const plan =
+    type === "install"
+      ? removeInstall(pluginId, name, committed)
+      : await restorePrevious(
+          svc,
+          pluginId,
+          name,
+          committed,
+          recordedPrevious((await svc.jobs.get(jobId))?.result ?? null),
+        );
+  return failUnapplied(svc, jobId, outcome, plan);
+}
+
+/** A first install no node could load goes: nothing is left enabled-but-broken. */
+function removeInstall(pluginId: string, name: string, committed: Committed): RecoveryPlan {
+  return {
+    action: "uninstalled",
+    undo: async (tx) => {
+      if (!isAt(await tx.findById(pluginId), committed)) return false;
+      await tx.deletePlugin(pluginId);
+      return true;
+    },
+    change: { type: "uninstall", op: "uninstall", pluginId, name, ...committed, loads: false },
+  };
+}
+
+/**
+ * An update no node could load: the plugin row goes back to the version it replaced (its
+ * version, checksum and manifest columns, from that version's retained row), so every node
+ * keeps or goes back to serving it. Nothing to restore when the previous version is unknown or
+ * has no package (an adopted native build): the job fails and says so.
+ */
+async function restorePrevious(
+  svc: JobServices,
+  pluginId: string,
+  name: string,
+  committed: Committed,
+  previous: Committed | null,
+): Promise<RecoveryPlan> {
+  const row =
+    previous && !sameVersion(previous, committed)
+      ? (await svc.plugins.versions(pluginId)).find((v) => sameVersion(v, previous) && !v.legacy)
+      : undefined;
+  if (!row) {
+    return {
+      action: "none",
+      detail:
+        "The version it replaced could not be restored (none retained with a package). Each node's reason is in `errors`; update to a fixed version.",
+    };
+  }
+  return {
+    action: "restored-version",
+    version: row.version,
+    undo: async (tx) => {
+      const current = await tx.findById(pluginId);
+      if (!isAt(current, committed)) return false;
+      await tx.updatePlugin(pluginId, {
+        ...manifestColumns(row.manifest, row.checksum, pluginId),
+        updateTime: svc.clock.now(),
+      });
+      return true;
+    },
+    change: {
+      type: "rollback",
+      op: "rollback",
+      pluginId,
+      name,
+      version: row.version,
+      checksum: row.checksum,
+      loads: true,
+    },
+  };
+}
+
+function sameVersion(a: Committed, b: Committed): boolean {
+  return a.version === b.version && a.checksum === b.checksum;
+}
+
+/** The plugin row still holds what this job committed (so undoing it is this job's to do). */
+function isAt(plugin: { version: string; checksum: string } | null, committed: Committed): boolean {
+  return plugin !== null && sameVersion(plugin, committed);
+}
+
+/** The version an earlier attempt of this job recorded as replaced (persist), if any. */
+function recordedPrevious(result: JobResult | null): Committed | null {
+  const previous = result?.previous as Partial<Committed> | null | undefined;
+  if (typeof previous?.version !== "string" || typeof previous.checksum !== "string") return null;
+  return { version: previous.version, checksum: previous.checksum };
+}
+
 /** What persist recorded on the row (version and checksum); fetch found the change already made. */
 function committedResult(result: JobResult | null): { version: string; checksum: string } {
   if (typeof result?.version === "string" && typeof result.checksum === "string") {
@@ -292,7 +417,7 @@ async function buildModuleArchive(
 }
 
 /** Keeps the newest `retain` versions (the current one always), deleting older rows. */
-async function pruneVersions(
+export async function pruneVersions(
   tx: Parameters<Parameters<JobServices["plugins"]["transaction"]>[0]>[0],
   pluginId: string,
   currentVersion: string,
@@ -309,6 +434,11 @@ async function pruneVersions(
   }
 }
 
+/**
+ * Once the nodes applied the change: versions beyond plugin.retain_versions go (not at persist,
+ * so the version an update replaced can be restored while the nodes have not answered), then
+ * the objects no retained version references, the staged upload and the scratch files.
+ */
 async function cleanup(
   svc: JobServices,
   payload: ArtifactPayload,
@@ -316,7 +446,13 @@ async function cleanup(
   jobId: string,
 ): Promise<void> {
   if (payload.artifact.source === "local") await svc.store.delete(payload.artifact.staged.key);
-  if (pluginId) await sweepPluginObjects(svc.store, svc.plugins, pluginId);
+  if (pluginId) {
+    await svc.plugins.transaction(async (tx) => {
+      const plugin = await tx.findById(pluginId);
+      if (plugin) await pruneVersions(tx, pluginId, plugin.version, svc.settings.retainVersions);
+    });
+    await sweepPluginObjects(svc.store, svc.plugins, pluginId);
+  }
   await svc.files.remove(jobId);
 }
 
