@@ -13,11 +13,13 @@ import {
 import { failUnapplied, type RecoveryPlan } from "./convergence-recovery.js";
 import type { FailedJob } from "./define-job.js";
 import type { JobContext } from "./job-context.js";
-import { replacedLegacyColumns } from "./legacy-plugin.js";
 import { artifactKey } from "./object-keys.js";
 import { sweepPluginObjects } from "./orphan-sweep.js";
 import { checkPermissions } from "./permission-checks.js";
-import { manifestColumns, newPluginRecord } from "./plugin-record.js";
+import { manifestColumns, newPluginRecord, updatedPluginColumns } from "./plugin-record.js";
+import { driveRollout, resumeStoredRollout } from "./rollout-driver.js";
+import { installPlacement } from "./rollout-placement.js";
+import { steppedRollout } from "./rollout-request.js";
 import type { JobServices } from "./services.js";
 
 export const ARTIFACT_STEPS = [
@@ -79,6 +81,13 @@ export async function runArtifactJob(
     for (const name of ["verify", "inspect", "store", "persist"] as const) await steps.skip(name);
     const done = committedResult(ctx.job.result);
     const pluginId = ctx.job.pluginId ?? existing?.pluginId ?? "";
+    // A rollout an earlier attempt stored goes on from its state (rollout-driver.ts).
+    const change = { op: type, payload, pluginId, checksum: done.checksum };
+    const rolled = await steps.run("activate", () => resumeStoredRollout(svc, ctx, change));
+    if (rolled) {
+      await steps.run("cleanup", () => cleanup(svc, payload, pluginId, jobId));
+      return { version: done.version, checksum: done.checksum, nodes: rolled.nodes, rollout: rolled.rollout };
+    }
     const nodes = await steps.run("activate", () =>
       activateArtifact(svc, type, { pluginId, jobId, committed: done, revision: null }),
     );
@@ -125,6 +134,8 @@ export async function runArtifactJob(
   });
   const { manifest, checksum, pluginId, approval } = inspected;
   const key = artifactKey(pluginId, manifest.version);
+  // In steps (canary...): persist records the version; the rollout moves the nodes, then the row.
+  const rollout = steppedRollout(payload, manifest, svc.settings);
 
   await steps.run("store", async () => {
     const head = await svc.store.head(key);
@@ -154,14 +165,21 @@ export async function runArtifactJob(
           }),
         );
         await tx.setConfig(pluginId, manifest.defaultConfig ?? {});
-      } else {
-        await tx.updatePlugin(pluginId, {
-          ...manifestColumns(manifest, checksum, pluginId),
-          ...(existing ? replacedLegacyColumns(existing, manifest) : {}),
-          source: payload.artifact.source,
-          ...(fetched.marketId ? { marketId: fetched.marketId } : {}),
-          updateTime: now,
-        });
+        // The row exists with the new version; the placement says no node runs it yet.
+        if (rollout) await tx.putPlacement(installPlacement(pluginId, jobId, manifest.version));
+      } else if (!rollout) {
+        await tx.updatePlugin(
+          pluginId,
+          updatedPluginColumns({
+            existing,
+            manifest,
+            checksum,
+            pluginId,
+            source: payload.artifact.source,
+            marketId: fetched.marketId,
+            now,
+          }),
+        );
       }
       await tx.upsertVersion({
         pluginId,
@@ -193,14 +211,31 @@ export async function runArtifactJob(
     return result;
   });
 
-  const nodes = await steps.run("activate", () =>
-    activateArtifact(svc, type, {
-      pluginId,
-      jobId,
-      committed: { version: manifest.version, checksum },
-      revision: persisted.revision,
-    }),
-  );
+  const rolled = rollout
+    ? await steps.run("activate", () =>
+        driveRollout(svc, ctx, {
+          jobId,
+          pluginId,
+          op: type,
+          request: rollout,
+          fromVersion: existing?.version ?? null,
+          toVersion: manifest.version,
+          checksum,
+          payload,
+          logger: ctx.logger,
+        }),
+      )
+    : null;
+  const nodes = rolled
+    ? rolled.nodes
+    : await steps.run("activate", () =>
+        activateArtifact(svc, type, {
+          pluginId,
+          jobId,
+          committed: { version: manifest.version, checksum },
+          revision: persisted.revision,
+        }),
+      );
   await steps.run("cleanup", () => cleanup(svc, payload, pluginId, jobId));
   return {
     version: manifest.version,
@@ -211,6 +246,7 @@ export async function runArtifactJob(
     permissions: approval.permissions,
     permissionsApproval: { approvedBy: approval.approvedBy, granted: approval.granted },
     ...(nodes ? { nodes } : {}),
+    ...(rolled ? { rollout: rolled.rollout } : {}),
   };
 }
 

@@ -1,6 +1,5 @@
 import type { ConvergenceNodes, RolloutPlacement } from "@arcade/contracts";
 import type { PlacementWrite } from "../ports/plugin-repo.js";
-import { pruneVersions } from "./artifact-steps.js";
 import { emitJobEvent } from "./job-events.js";
 import { updatedPluginColumns } from "./plugin-record.js";
 import type { RolloutRun } from "./rollout-run.js";
@@ -65,7 +64,8 @@ export async function waitForNodes(
  * completed or promoted: in one transaction the plugin row moves to the new version (the columns
  * an update's persist wrote before rollouts existed: updatedPluginColumns), the placement goes and
  * the revision is bumped; then every node is waited for on the new version. Idempotent: a resumed
- * job that finds the row already moved only removes what is left.
+ * job that finds the row already moved only removes what is left. Versions beyond
+ * plugin.retain_versions go in the job's cleanup step, as after any update.
  */
 export async function finishRollout(svc: JobServices, run: RolloutRun): Promise<ConvergenceNodes> {
   const revision = await svc.plugins.transaction(async (tx) => {
@@ -86,7 +86,6 @@ export async function finishRollout(svc: JobServices, run: RolloutRun): Promise<
           }),
         );
       }
-      await pruneVersions(tx, run.pluginId, run.toVersion, svc.settings.retainVersions);
     }
     await tx.deletePlacement(run.pluginId);
     return tx.bumpRevision();
