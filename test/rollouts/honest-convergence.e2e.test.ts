@@ -133,11 +133,11 @@ describe.skipIf(missing.length > 0)(
       expect(job.error?.recovery).toMatchObject({ action: "restored-version", version: "1.0.0" });
       // The row is back on 1.0.0 (the 1.1.0 version row is kept), and each node answers with 1.0.0.
       expect((await pluginDetail(p, installed.pluginId)).body).toMatchObject({ version: "1.0.0" });
-      const versions = await p.call<{ version: string }[]>(
+      const versions = await p.call<{ items: { version: string }[] }>(
         "GET",
         `/api/v1/plugins/${installed.pluginId}/versions`,
       );
-      expect(versions.body.map((v) => v.version).sort()).toEqual(["1.0.0", "1.1.0"]);
+      expect(versions.body.items.map((v) => v.version).sort()).toEqual(["1.0.0", "1.1.0"]);
       for (let i = 0; i < NODES; i += 1) {
         const res = await invoke<{ version: string }>(p, i, installed.pluginId, "execute", { i });
         expect(res.status, res.text).toBe(200);
