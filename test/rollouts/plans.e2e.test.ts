@@ -247,6 +247,7 @@ describe("rollouts: every plan matches what the real request then does", () => {
         }),
       ),
     );
+    expect(installed.state, JSON.stringify(installed.error)).toBe("succeeded");
     const path = `/api/v1/plugins/${installed.pluginId}/config`;
     const bad = await planOf(p, json(p, "PUT", `${path}?dryRun=true`, { retries: "three", extra: 1 }));
     expect(bad.config?.invalidKeys).toContain("retries");
@@ -273,6 +274,10 @@ describe("rollouts: every plan matches what the real request then does", () => {
         }),
       ),
     );
+    expect([base.state, dependent.state], JSON.stringify([base.error, dependent.error])).toEqual([
+      "succeeded",
+      "succeeded",
+    ]);
     const baseId = base.pluginId ?? "";
     const dependentId = dependent.pluginId ?? "";
 
