@@ -8,9 +8,11 @@ import {
   callServed,
   describeCalls,
   getJob,
+  ROLLOUT_SUITE_ENV,
   type ServedCall,
   servedAtZip,
   updateWithRollout,
+  waitServing,
 } from "./served-at-plugin.js";
 
 // A/B by traffic (docs/rollouts.md): with `split`, every node loads the new version beside the
@@ -88,6 +90,7 @@ describe("rollouts: A/B split", () => {
     database: "sqlite",
     storage: "fs",
     label: "ab-split",
+    env: ROLLOUT_SUITE_ENV,
   });
   const suffix = randomBytes(3).toString("hex");
   const name = `ab-${suffix}`;
@@ -96,6 +99,7 @@ describe("rollouts: A/B split", () => {
   it("serves the asked share, keeps a caller on one version, shows both versions' figures, and promote makes the new one the only one", async () => {
     const p = platform();
     pluginId = (await uploadAndWait(p, await servedAtZip(name, "1.0.0"))).pluginId;
+    await waitServing(p, pluginId, "1.0.0");
     const accepted = await updateWithRollout(p, pluginId, await servedAtZip(name, "2.0.0"), {
       strategy: "all-at-once",
       split: { "2.0.0": SHARE },
@@ -165,6 +169,7 @@ describe("rollouts: A/B split", () => {
     const job = await p.waitJob(accepted.jobId);
     expect(job.state, JSON.stringify(job.error)).toBe("succeeded");
     expect((job.result?.rollout as RolloutState | undefined)?.status).toBe("promoted");
+    expect(job.result?.nodes?.applied.length, JSON.stringify(job.result?.nodes)).toBe(NODES);
     expect((await pluginDetail(p, pluginId)).body.version).toBe("2.0.0");
     // The job ended once every node served 2.0.0 alone: no call meets 1.0.0 any more.
     const after = await callMany(p, pluginId, 90, (i) => ({ caller: keys[i % keys.length] }));
@@ -205,7 +210,8 @@ describe("rollouts: A/B split", () => {
     const job = await p.waitJob(res.body.jobId);
     expect(job.state).toBe("failed");
     expect(job.error?.code).toBe("VALIDATION_FAILED");
-    expect(job.error?.errors?.map((e) => e.path)).toContain("/rollout/split/9.9.9");
+    // The pointer names the split's key (the job reports it relative to the rollout member).
+    expect(job.error?.errors?.map((e) => e.path.replace(/^\/rollout/, ""))).toContain("/split/9.9.9");
     expect((await pluginDetail(p, pluginId)).body.version).toBe("2.0.0");
     const after = await callMany(p, pluginId, 30);
     expect(versionsOf(after)).toEqual(new Map([["2.0.0", 30]]));

@@ -178,3 +178,25 @@ export function describeCalls(calls: readonly ServedCall[], limit = 5): string {
     })),
   );
 }
+
+/**
+ * Waits until every node answers the plugin's action with `version` (a job may end with a node
+ * still loading: honest convergence reports it pending, and it catches up by itself).
+ */
+export async function waitServing(p: Platform, pluginId: string, version: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const answers = await Promise.all(p.apis.map((_, node) => callServed(p, node, pluginId)));
+    if (answers.every((a) => a.status === 200 && a.version === version)) return;
+    if (Date.now() >= deadline) {
+      throw new Error(`not every node serves ${pluginId} ${version}: ${describeCalls(answers)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * The suites' platform settings: node.convergence_timeout long enough for a loaded test machine
+ * to start a plugin process beside another on every node (the harness's 5 s is tight there).
+ */
+export const ROLLOUT_SUITE_ENV = { ARCADE_NODE_CONVERGENCE_TIMEOUT: "15s" };

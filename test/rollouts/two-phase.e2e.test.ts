@@ -8,9 +8,11 @@ import {
   CallStream,
   callServed,
   describeCalls,
+  ROLLOUT_SUITE_ENV,
   type ServedCall,
   servedAtZip,
   updateWithRollout,
+  waitServing,
 } from "./served-at-plugin.js";
 
 // two-phase (docs/rollouts.md): every node loads the new version beside the old one and
@@ -24,8 +26,8 @@ const NODES = 3;
 const WORK_MS = 15;
 /** A hard bound on the calls of each client, whatever happens (a stuck test must end). */
 const MAX_CALLS_PER_CLIENT = 3000;
-/** A call far longer than node.convergence_timeout (5 s in these suites) and any prepare phase. */
-const LONG_CALL_MS = 30_000;
+/** A call far longer than node.convergence_timeout (15 s in these suites) and any prepare phase. */
+const LONG_CALL_MS = 45_000;
 
 describe("rollouts: two-phase", () => {
   const platform = usePlatform({
@@ -34,6 +36,7 @@ describe("rollouts: two-phase", () => {
     database: "sqlite",
     storage: "fs",
     label: "two-phase",
+    env: ROLLOUT_SUITE_ENV,
   });
   const suffix = randomBytes(3).toString("hex");
 
@@ -41,6 +44,7 @@ describe("rollouts: two-phase", () => {
     const p = platform();
     const installed = await uploadAndWait(p, await servedAtZip(`tp-switch-${suffix}`, "1.0.0"));
     const pluginId = installed.pluginId;
+    await waitServing(p, pluginId, "1.0.0");
 
     const stream = new CallStream(p, pluginId, {
       clientsPerNode: 3,
@@ -126,6 +130,7 @@ describe("rollouts: two-phase", () => {
     const name = `tp-broken-${suffix}`;
     const installed = await uploadAndWait(p, await servedAtZip(name, "1.0.0"));
     const pluginId = installed.pluginId;
+    await waitServing(p, pluginId, "1.0.0");
 
     const stream = new CallStream(p, pluginId, {
       clientsPerNode: 2,
@@ -179,8 +184,9 @@ describe("rollouts: two-phase", () => {
     const name = `tp-stuck-${suffix}`;
     const installed = await uploadAndWait(p, await servedAtZip(name, "1.0.0"));
     const pluginId = installed.pluginId;
+    await waitServing(p, pluginId, "1.0.0");
 
-    // A call far longer than the convergence timeout (5 s here) and than the prepare phase: node
+    // A call far longer than the convergence timeout (15 s here) and than the prepare phase: node
     // 1 cannot acknowledge the freeze while it runs, because it must finish it on 1.0.0 first.
     const long = callServed(p, 1, pluginId, { workMs: LONG_CALL_MS, timeoutMs: LONG_CALL_MS * 2 });
     const stream = new CallStream(p, pluginId, {
