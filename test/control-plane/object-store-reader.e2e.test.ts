@@ -199,7 +199,7 @@ describe.skipIf(base.length > 0)(
           const s = pluginOnNode(await clusterNodes(p), api.nodeId, pluginId);
           return s?.state === "error" ? s : undefined;
         },
-        { timeoutMs: 30_000, describe: async () => JSON.stringify(await clusterNodes(p)) },
+        { timeoutMs: 60_000, describe: async () => JSON.stringify(await clusterNodes(p)) },
       );
       // moto answers a wrong secret with SignatureDoesNotMatch ("the request signature ... does not match").
       expect(state.error).toMatch(/unavailable: S3 get of .+ failed: .*signature/i);
@@ -212,9 +212,11 @@ describe.skipIf(base.length > 0)(
       await api.restart({
         env: { ARCADE_PLUGIN_LOCAL_CACHE_DIR: join(p.runDir, "cache", "api-1-right-key") },
       });
-      await waitFor("api-1 serves the plugin again", async () =>
-        (await invoke(p, pluginId, 1)).status === 200 ? true : undefined,
+      await waitFor(
+        "api-1 serves the plugin again",
+        async () => ((await invoke(p, pluginId, 1)).status === 200 ? true : undefined),
+        { timeoutMs: 60_000 },
       );
-    }, 120_000);
+    }, 240_000);
   },
 );
