@@ -1,7 +1,14 @@
 import type { Static } from "@sinclair/typebox";
 import type { JobResource } from "../job.js";
 import type { NodePluginState, PluginResource, PluginVersionResource } from "../plugin.js";
-import type { JobSchema, NodePluginStateSchema, PluginSchema, PluginVersionSchema } from "./resources.js";
+import type { ConvergenceNodes } from "../rollout.js";
+import type {
+  ConvergenceNodesSchema,
+  JobSchema,
+  NodePluginStateSchema,
+  PluginSchema,
+  PluginVersionSchema,
+} from "./resources.js";
 
 /**
  * Compile-time checks that the resource schemas and the interfaces the server builds its
@@ -13,5 +20,6 @@ const checks: [
   Same<Static<typeof PluginVersionSchema>, PluginVersionResource>,
   Same<Static<typeof JobSchema>, JobResource>,
   Same<Static<typeof NodePluginStateSchema>, NodePluginState>,
-] = [true, true, true, true];
+  Same<Static<typeof ConvergenceNodesSchema>, ConvergenceNodes>,
+] = [true, true, true, true, true];
 void checks;
