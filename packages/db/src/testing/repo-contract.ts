@@ -473,6 +473,34 @@ export function describeRepoContract(
       });
     });
 
+    describe("rollout commands", () => {
+      it("stores one pending command, only against the result it was checked with (compare-and-set)", async () => {
+        const seen = { version: "2.0.0", rollout: { status: "running", step: 0 } };
+        await db.jobs.create(operationRecord({ jobId: "job-cmd", result: seen }));
+        const pause = {
+          command: "pause" as const,
+          by: "ops",
+          reason: "look",
+          at: "2024-05-01T10:00:00.000Z",
+        };
+        expect(await db.rolloutCommands.pending("job-cmd")).toBeNull();
+        // Checked against another state: not stored.
+        expect(await db.rolloutCommands.offer("job-cmd", pause, { ...seen, version: "3.0.0" })).toBe(false);
+        expect(await db.rolloutCommands.offer("job-cmd", pause, seen)).toBe(true);
+        // One at a time: the second loses while the first is pending.
+        expect(await db.rolloutCommands.offer("job-cmd", { ...pause, command: "abort" }, seen)).toBe(false);
+        expect(await db.rolloutCommands.pending("job-cmd")).toEqual(pause);
+        await db.rolloutCommands.clear("job-cmd");
+        expect(await db.rolloutCommands.pending("job-cmd")).toBeNull();
+        // No job, no command.
+        expect(await db.rolloutCommands.offer("no-job", pause, null)).toBe(false);
+        // A job row write elsewhere leaves the pending command alone.
+        expect(await db.rolloutCommands.offer("job-cmd", pause, seen)).toBe(true);
+        await db.jobs.update("job-cmd", { progress: 80 });
+        expect(await db.rolloutCommands.pending("job-cmd")).toEqual(pause);
+      });
+    });
+
     describe("operations", () => {
       it("stores JSON columns as objects and reads every field back", async () => {
         const op = operationRecord({
