@@ -135,6 +135,7 @@ describeWithRedis("?dryRun=true: every mutation answers its plan and changes not
           upload(await zipPart({ name: "plan-key" }), { headers: { "idempotency-key": "k".repeat(201) } }),
         ],
         ["not multipart", { method: "POST", json: {} }],
+        ["too large", upload([{ name: "file", value: Buffer.alloc(300 * 1024, 7), filename: "big.zip" }])],
       ];
       for (const [what, options] of cases) {
         const real = await call(t.app, "/api/v1/plugins/install", options);
