@@ -31,9 +31,13 @@ export function configuredObjectStore(config: ArcadeConfig): ObjectStore {
 
 /**
  * The store a runtime node fetches artifacts from, with `storage.s3_reader_*` (read-only); the
- * shared key, with a warning in the log, when none is configured.
+ * shared key, with a warning in the log, when none is configured. Handed out as reads only: the
+ * node has no reason to write, and its key may not.
  */
-export function nodeObjectStore(config: ArcadeConfig, logger: Pick<Logger, "warn">): ObjectStore {
+export function nodeObjectStore(
+  config: ArcadeConfig,
+  logger: Pick<Logger, "warn">,
+): Pick<ObjectStore, "get" | "head"> {
   const { options, warning } = readerObjectStoreOptions(config);
   if (warning) logger.warn(warning);
   return createObjectStore(options);
