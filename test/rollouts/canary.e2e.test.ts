@@ -3,7 +3,7 @@ import type { JobResource, JobStreamEvent, Problem, RolloutRequest, RolloutState
 import { afterEach, describe, expect, it } from "vitest";
 import { buildPluginZip, type Platform, usePlatform } from "../harness/index.js";
 import { type Received, readStream } from "../jobs/sse.js";
-import { uploadAndWait } from "../runtime/node-api.js";
+import { clusterNodes, pluginOnNode, uploadAndWait } from "../runtime/node-api.js";
 import { waitUntil } from "../runtime/wait-until.js";
 
 // canary (docs/rollouts.md) on a 3-node platform: the worker puts the new version on a first
@@ -339,6 +339,49 @@ describe("rollouts: canary", () => {
     traffic = null;
     expect(await versionsServed(p, pluginId)).toEqual(
       Array.from({ length: NODES }, () => ["2.0.0", "2.0.0", "2.0.0"]),
+    );
+  });
+  it("installs into a running cluster by canary: only the first node runs it until the step passes", async () => {
+    const p = platform();
+    const name = `canary-install-${suffix}`;
+    const res = await p.installZip(await canaryZip(name, "1.0.0"), {
+      fields: {
+        rollout: JSON.stringify({
+          strategy: "canary",
+          steps: [{ nodes: 1, hold: "2s" }, { percent: 100 }],
+          abortOn: { minCalls: 5, p99Ratio: 50 },
+        } satisfies RolloutRequest),
+      },
+    });
+    expect(res.status, res.text).toBe(202);
+    const jobId = res.body.jobId;
+    // Calls on every node from the moment the plugin has an id (nodes that do not run it refuse them).
+    const pluginId = await waitUntil(
+      "the install has a plugin id",
+      async () => (await getJob(p, jobId)).pluginId ?? undefined,
+    );
+    traffic = new Traffic(p, pluginId).start();
+    const { rollout } = await rolloutReaches(
+      p,
+      jobId,
+      "step 0 of the install holds",
+      (r) => r.step === 0 && r.phase === "holding",
+    );
+    const canaryNode = rollout.steps[0]?.nodes[0] ?? "";
+    expect(rollout.fromVersion).toBeNull();
+    expect(rollout.nodesByVersion).toEqual({ "1.0.0": [canaryNode] });
+    // While the canary holds, the other nodes do not run the plugin.
+    const nodes = await clusterNodes(p);
+    for (const api of p.apis.filter((a) => a.nodeId !== canaryNode)) {
+      expect(pluginOnNode(nodes, api.nodeId, pluginId)?.state ?? "absent").not.toBe("loaded");
+    }
+    const done = await p.waitJob(jobId, { timeoutMs: 60_000 });
+    await traffic.stop();
+    traffic = null;
+    expect(done.state, JSON.stringify(done.error)).toBe("succeeded");
+    expect(rolloutOf(done)?.status).toBe("completed");
+    expect(await versionsServed(p, pluginId)).toEqual(
+      Array.from({ length: NODES }, () => ["1.0.0", "1.0.0", "1.0.0"]),
     );
   });
 });
