@@ -203,6 +203,23 @@ describe("CrashLoopGuard", () => {
     expect(t.guard.quarantineOf("p1")).toBeNull();
   });
 
+  it("stops the plugin when the fallback loops too, instead of going back and forth", async () => {
+    const t = setup();
+    t.run("1.0.0");
+    t.advance(WINDOW);
+    t.run("2.0.0");
+    for (let i = 0; i < 3; i++) t.guard.crashed("p1", "2.0.0");
+    expect(await t.guard.adjust([desired("2.0.0")])).toEqual([expect.objectContaining({ version: "1.0.0" })]);
+    t.run("1.0.0");
+    t.advance(1_000);
+    for (let i = 0; i < 3; i++) t.guard.crashed("p1", "1.0.0");
+    expect(t.quarantined).toEqual(["p1", "p1"]);
+    // Still the quarantine of what the desired state names, now without a fallback.
+    expect(t.guard.quarantineOf("p1")).toMatchObject({ version: "2.0.0", fallbackVersion: null });
+    expect(await t.guard.adjust([desired("2.0.0")])).toEqual([]);
+    expect(t.logger.records.filter((r) => r.fields.event === "plugin.quarantined")).toHaveLength(2);
+  });
+
   it("stops the plugin when the fallback's version row is gone", async () => {
     const t = setup();
     t.guard.observe([{ pluginId: "p1", version: "gone", checksum: "x", loaded: true }]);

@@ -117,12 +117,27 @@ export class CrashLoopGuard {
     if (!check.quarantine) return false;
     run.crashLoop = true;
     run.endedAt = at;
+    const crashes = check.crashes.map((t) => new Date(t).toISOString());
+    const held = this.quarantines.get(pluginId);
+    if (held && !sameBuild(held.report, run)) {
+      // The fallback loops too: stop the plugin here rather than go back and forth. The
+      // quarantine stays on the version the desired state names.
+      held.report = { ...held.report, fallbackVersion: null, crashes, at: new Date(at).toISOString() };
+      held.fallback = null;
+      held.resolved = true;
+      this.logger.warn(
+        { event: "plugin.quarantined", pluginId, ...held.report, failedFallback: version },
+        `plugin ${pluginId}: the fallback ${version} crashed ${crashes.length} times within ${this.policy.windowMs}ms too; the plugin is stopped here`,
+      );
+      this.onQuarantine(pluginId);
+      return true;
+    }
     const fallbackVersion = lastCleanVersion(this.runs.get(pluginId) ?? [], version, this.policy.windowMs);
     const report: QuarantineReport = {
       version,
       checksum: run.checksum,
       fallbackVersion,
-      crashes: check.crashes.map((t) => new Date(t).toISOString()),
+      crashes,
       at: new Date(at).toISOString(),
     };
     this.quarantines.set(pluginId, { report, fallback: null, resolved: false });
@@ -239,6 +254,13 @@ export class CrashLoopGuard {
       `quarantine of ${pluginId}@${q.report.version} lifted: ${why}`,
     );
   }
+}
+
+function sameBuild(
+  a: { version: string; checksum: string },
+  b: { version: string; checksum: string },
+): boolean {
+  return a.version === b.version && a.checksum === b.checksum;
 }
 
 function stoppedMessage(report: QuarantineReport): string {
