@@ -493,18 +493,6 @@ describe("cross-key rules", () => {
     );
   });
 
-  it("enable_market needs market_api", () => {
-    expect(() => loadConfig({ env: { ARCADE_PLUGIN_ENABLE_MARKET: "true" }, cwd: dir })).toThrow(
-      'plugin.market_api="" (ARCADE_PLUGIN_MARKET_API, the default): must be a market URL',
-    );
-  });
-});
-
-function captureError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
   it("the nodes' S3 reader key is set as a pair or not at all", () => {
     expect(() =>
       loadConfig({ env: { ARCADE_STORAGE_S3_READER_ACCESS_KEY_ID: "reader-id" }, cwd: dir }),
@@ -518,6 +506,18 @@ function captureError(fn: () => unknown): ConfigError {
     );
   });
 
+  it("enable_market needs market_api", () => {
+    expect(() => loadConfig({ env: { ARCADE_PLUGIN_ENABLE_MARKET: "true" }, cwd: dir })).toThrow(
+      'plugin.market_api="" (ARCADE_PLUGIN_MARKET_API, the default): must be a market URL',
+    );
+  });
+});
+
+function captureError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
     throw error;
   }
   throw new Error("expected a ConfigError");

@@ -337,7 +337,7 @@ export function resolveConfig(
     ...trusted.issues,
     ...secretKeys.issues,
     ...crossChecks(raw, origins),
+    ...storageReaderChecks(raw.storage, origins),
   ];
   return { config, issues, warnings };
 }
-    ...storageReaderChecks(raw.storage, origins),
