@@ -24,6 +24,9 @@ describe("rollouts: every plan matches what the real request then does", () => {
     database: "sqlite",
     storage: "fs",
     label: "plans",
+    // The suite compares plans with jobs, not how fast nodes load: on a busy machine a node may
+    // take longer than the harness's 5 s to load a plugin, which would fail a job it builds on.
+    env: { ARCADE_NODE_CONVERGENCE_TIMEOUT: "60s" },
   });
   const suffix = randomBytes(3).toString("hex");
   let redis: Redis;
@@ -47,9 +50,11 @@ describe("rollouts: every plan matches what the real request then does", () => {
     pluginId: string | null,
     bytes: Uint8Array,
     query = "",
+    fields: Record<string, string> = {},
   ): Promise<Answer<T>> {
     const form = new FormData();
     form.set("source", "local");
+    for (const [name, value] of Object.entries(fields)) form.set(name, value);
     form.set("file", new Blob([new Uint8Array(bytes)], { type: "application/zip" }), "plugin.zip");
     const path = pluginId === null ? "/api/v1/plugins/install" : `/api/v1/plugins/${pluginId}`;
     // Each request goes to another node: every API process answers plans the same way.
@@ -229,6 +234,30 @@ describe("rollouts: every plan matches what the real request then does", () => {
     const rolled = await jobOf(p, await json(p, "POST", `/api/v1/plugins/${pluginId}/rollback`)());
     expect(rolled.state).toBe("succeeded");
     expectMatch(back, rolled);
+  });
+
+  it("update with a rollout: the plan's steps are the ones the job then drove, node by node", async () => {
+    const p = platform();
+    const base = await jobOf(p, await upload(p, null, await zip("plan-tp", "1.0.0")));
+    expect(base.state, JSON.stringify(base.error)).toBe("succeeded");
+    const pluginId = base.pluginId ?? "";
+    const next = await zip("plan-tp", "2.0.0");
+    const fields = { rollout: JSON.stringify({ strategy: "two-phase" }) };
+    const plan = await planOf(p, () => upload(p, pluginId, next, "?dryRun=true", fields));
+    const job = await jobOf(p, await upload(p, pluginId, next, "", fields));
+    expect(job.state, JSON.stringify(job.error)).toBe("succeeded");
+    expectMatch(plan, job);
+    const driven = job.result?.rollout as { steps: { kind: string; nodes: string[] }[] } | undefined;
+    // Per step: the nodes that take the new version (serve it, or load it to serve it later).
+    const planned = plan.rollout?.steps.map((s) => ({
+      kind: s.kind,
+      nodes: s.nodes
+        .filter((n) => n.serves["2.0.0"] !== undefined || n.loads === "2.0.0")
+        .map((n) => n.nodeId)
+        .sort(),
+    }));
+    expect(planned).toEqual(driven?.steps.map((s) => ({ kind: s.kind, nodes: [...s.nodes].sort() })));
+    expect(planned?.map((s) => s.kind)).toEqual(["prepare", "switch"]);
   });
 
   it("configure: a config the schema refuses (the request is refused with the plan's code), then a valid one", async () => {
