@@ -265,6 +265,25 @@ describe("PluginHost: holding calls", () => {
     await host.setHold("p_drain", false);
   });
 
+  it("reports holding only once the calls that were running have ended, and says so with a change", async () => {
+    const { host } = newHost({ drainTimeoutMs: 50 });
+    const { one } = await versions("p_slow_drain");
+    await host.load(one);
+    const slow = host.invoke("p_slow_drain", "execute", { workMs: 1_500 });
+    await host.setHold("p_slow_drain", true);
+    // The bound to wait for it passed while the call still runs: held, but not holding yet.
+    expect(host.holdOf("p_slow_drain")).toEqual({ held: true, holding: false, waiting: 0 });
+    expect(host.snapshot()[0]).not.toHaveProperty("holding");
+    let changed = false;
+    host.on("change", () => {
+      if (host.snapshot()[0]?.holding) changed = true;
+    });
+    await slow;
+    expect(changed).toBe(true);
+    expect(host.holdOf("p_slow_drain").holding).toBe(true);
+    await host.setHold("p_slow_drain", false);
+  });
+
   it("a hold nobody lifts ends after holdTimeoutMs: the held calls are served by the version the node serves, and the node says so", async () => {
     const { host, logger } = newHost({ holdTimeoutMs: 200 });
     const { one } = await versions("p_hold_expires");

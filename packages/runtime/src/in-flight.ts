@@ -3,6 +3,9 @@ export class InFlightCalls {
   private readonly counts = new Map<string, number>();
   private readonly idle = new Map<string, (() => void)[]>();
 
+  /** `onIdle` runs when the last running call of a plugin ends. */
+  constructor(private readonly onIdle: (pluginId: string) => void = () => {}) {}
+
   begin(pluginId: string): void {
     this.counts.set(pluginId, (this.counts.get(pluginId) ?? 0) + 1);
   }
@@ -16,6 +19,7 @@ export class InFlightCalls {
     this.counts.delete(pluginId);
     for (const resolve of this.idle.get(pluginId)?.splice(0) ?? []) resolve();
     this.idle.delete(pluginId);
+    this.onIdle(pluginId);
   }
 
   count(pluginId: string): number {

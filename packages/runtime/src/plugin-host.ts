@@ -107,7 +107,10 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
   /** The second version of a plugin, when one is loaded alongside the entry. */
   private readonly companions = new Map<string, Companion>();
   private readonly holds: CallHolds;
-  private readonly inFlight = new InFlightCalls();
+  /** Calls being served per plugin; the last one of a held plugin ending is a change (it is holding now). */
+  private readonly inFlight = new InFlightCalls((pluginId) => {
+    if (this.holds.holding(pluginId)) this.emit("change");
+  });
   private readonly serial = new KeyedMutex();
   private dataDirs: PluginDataDirs;
   /** Refused operations per plugin, across its versions and restarts, while it is loaded here. */
@@ -396,7 +399,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
         error: entry.error ?? entry.lastSwapError ?? alongsideError,
         counters: this.counters.of(entry.pluginId),
         ...(serving ? { serving } : {}),
-        ...(this.holds.holding(entry.pluginId) ? { holding: true } : {}),
+        ...(this.isHolding(entry.pluginId) ? { holding: true } : {}),
       };
     });
   }
@@ -410,9 +413,17 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
     return companion ? { ...publicView(companion.entry), route: { ...companion.route } } : undefined;
   }
 
-  /** True while new calls of the plugin are held; `waiting` counts the calls queued now. */
-  holdOf(pluginId: string): { holding: boolean; waiting: number } {
-    return { holding: this.holds.holding(pluginId), waiting: this.holds.waiting(pluginId) };
+  /**
+   * `held`: new calls of the plugin wait; `holding`: held and no call of it runs any more (what
+   * the node reports: a two-phase switch goes ahead only once every node is there); `waiting`:
+   * the calls queued now.
+   */
+  holdOf(pluginId: string): { held: boolean; holding: boolean; waiting: number } {
+    return {
+      held: this.holds.holding(pluginId),
+      holding: this.isHolding(pluginId),
+      waiting: this.holds.waiting(pluginId),
+    };
   }
 
   /**
@@ -521,8 +532,9 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
 
   /**
    * Holds new calls of a plugin (on) or lets them go on (off). Setting a hold waits until the
-   * calls already running finish (bounded by drainTimeoutMs), so that once it resolves no call
-   * of the plugin runs here. A hold no reconcile lifts ends by itself after holdTimeoutMs.
+   * calls already running finish, at most drainTimeoutMs; the node reports `holding` only once
+   * they have (a later end of the last one is a change). A hold no reconcile lifts ends by
+   * itself after holdTimeoutMs.
    */
   async setHold(pluginId: string, on: boolean): Promise<void> {
     if (!on) {
@@ -538,7 +550,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
     if (!(await this.inFlight.drained(pluginId, this.options.drainTimeoutMs))) {
       this.logger.warn(
         { pluginId, running: this.inFlight.count(pluginId) },
-        "calls still running after drainTimeoutMs while holding",
+        "calls still running after drainTimeoutMs: holding is reported once they end",
       );
     }
   }
@@ -748,6 +760,11 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
     entry.errorKind = null;
     this.logger.info({ pluginId: entry.pluginId, version: entry.version }, "plugin restarted after a crash");
     this.emit("change");
+  }
+
+  /** New calls of the plugin are held and none of its calls runs any more. */
+  private isHolding(pluginId: string): boolean {
+    return this.holds.holding(pluginId) && this.inFlight.count(pluginId) === 0;
   }
 
   /** The entry is what the plugin serves or what runs alongside it (not a replaced one). */
