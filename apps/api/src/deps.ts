@@ -8,6 +8,7 @@ import type {
   ObjectStore,
   PluginRepo,
   RolloutCommandStore,
+  SignaturePolicy,
 } from "@arcade/core";
 import type { SecretCipher } from "@arcade/secrets";
 import type { AuthOptions } from "./http/auth.js";
@@ -102,6 +103,11 @@ export interface ApiDeps {
   platformVersion?: string;
   /** rollout.default_strategy: the plans' rollout when neither the request nor the manifest names one. */
   defaultRolloutStrategy?: RolloutStrategy;
+  /**
+   * `[signature]`, as the worker checks uploads and rollbacks with it: the plans check signatures
+   * the same way. Absent: nothing trusted, unsigned local uploads pass.
+   */
+  signatures?: SignaturePolicy | null;
   /** Prometheus text exposition, for /metrics. */
   metricsText?: () => Promise<string>;
   onRequest?: (info: { method: string; route: string; status: number; seconds: number }) => void;

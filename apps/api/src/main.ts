@@ -3,17 +3,17 @@ import type { Server } from "node:http";
 import { join } from "node:path";
 import { JobEventReader, NodeRegistry } from "@arcade/bus";
 import { describeConfig } from "@arcade/config";
-import { systemClock } from "@arcade/core";
+import { SignaturePolicy, systemClock } from "@arcade/core";
 import {
   archiveLimits,
   configSecretCipher,
   configSecretsWarning,
   configuredObjectStore,
   loadConfigOrExit,
-  PLATFORM_VERSION,
   onShutdown,
   openConfiguredDatabase,
   openNodeDatabase,
+  PLATFORM_VERSION,
   startRuntimeNode,
 } from "@arcade/platform";
 import { checkRedisAuth, createQueueConnection, JobProducer, RedisUnauthenticatedError } from "@arcade/queue";
@@ -151,6 +151,7 @@ async function main(): Promise<void> {
     cluster,
     platformVersion: PLATFORM_VERSION,
     defaultRolloutStrategy: config.rollout.defaultStrategy,
+    signatures: new SignaturePolicy(config.signature),
     jobEvents,
     metricsText: async () => {
       if (node) {

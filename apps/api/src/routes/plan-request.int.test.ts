@@ -1,4 +1,5 @@
 import { type ChangePlan, ChangePlanSchema, PluginStatus } from "@arcade/contracts";
+import { SignaturePolicy } from "@arcade/core";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeZip, manifestOf, multipartBody, type Part, pluginZip } from "../testing/fixtures.js";
@@ -163,6 +164,29 @@ describeWithRedis("?dryRun=true: every mutation answers its plan and changes not
         "VALIDATION_FAILED",
       );
     });
+  });
+
+  it("signatures are checked as the worker checks them: the upload's first, a rollback target's after compatibility", async () => {
+    t.deps.signatures = new SignaturePolicy({ requireSignature: true, trustedKeys: [], revokedKeys: [] });
+    try {
+      const plan = await planOf(
+        await dryRun("/api/v1/plugins/install?dryRun=true", upload(await zipPart({ name: "plan-unsigned" }))),
+      );
+      expect(codes(plan)).toEqual(["SIGNATURE_MISSING"]);
+      const signed = await planOf(
+        await dryRun(
+          "/api/v1/plugins/install?dryRun=true",
+          upload([
+            ...(await zipPart({ name: "plan-signed" })),
+            { name: "signature", value: "c2ln" },
+            { name: "keyId", value: "someone" },
+          ]),
+        ),
+      );
+      expect(codes(signed)).toEqual(["KEY_UNTRUSTED"]);
+    } finally {
+      t.deps.signatures = null;
+    }
   });
 
   describe("update", () => {

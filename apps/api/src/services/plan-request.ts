@@ -13,6 +13,7 @@ import {
   type PluginRecord,
   planChange,
   rollbackTarget,
+  SignaturePolicy,
   stagingKey,
 } from "@arcade/core";
 import type { Context } from "hono";
@@ -28,6 +29,8 @@ type Blocked = ChangePlan["blocked"][number];
 
 /** The platform version the worker's jobs check `minVersion` against when none is configured. */
 const DEFAULT_PLATFORM_VERSION = "1.0.0";
+
+const NO_TRUST = new SignaturePolicy({ requireSignature: false, trustedKeys: [], revokedKeys: [] });
 
 /** `?dryRun=true` on a mutation route (every mutation's query schema has it). */
 export function isDryRun(c: Context): boolean {
@@ -57,6 +60,7 @@ export class PlanRequests {
     const earlier: Blocked[] = [];
     let next: Manifest | null = null;
     let nextChecksum: string | undefined;
+    let storedSignature: Blocked | null = null;
     if (type === "rollback") {
       // As the rollback job: the target version, then its artifact in the store.
       try {
@@ -64,6 +68,20 @@ export class PlanRequests {
         const target = rollbackTarget(plugin, await this.deps.plugins.versions(plugin.pluginId), version);
         next = target.manifest;
         nextChecksum = target.checksum;
+        // The version's stored signature against this platform's current keys, as the job checks it.
+        try {
+          this.signatures().checkStored({
+            pluginId: plugin.pluginId,
+            version: target.version,
+            sha256: target.checksum,
+            signature:
+              target.signature && target.signatureKeyId
+                ? { keyId: target.signatureKeyId, signature: target.signature }
+                : null,
+          });
+        } catch (error) {
+          storedSignature = blockedOf(error);
+        }
         if (!(await this.deps.store.head(target.objectKey))) {
           earlier.push({
             code: "VERSION_NOT_FOUND",
@@ -83,6 +101,7 @@ export class PlanRequests {
       next,
       ...(nextChecksum === undefined ? {} : { nextChecksum }),
       earlier,
+      storedSignature,
       request: {
         cascade: "cascade" in payload && payload.cascade === true,
         requestedRole: options.principal.role,
@@ -133,8 +152,20 @@ export class PlanRequests {
       const earlier: Blocked[] = [];
       let next: Manifest | null = null;
       let nextChecksum: string | undefined;
+      const staged = artifact.staged;
+      // The worker's verify step: the signature over the bytes received, before the inspection.
       try {
-        const staged = artifact.staged;
+        this.signatures().check({
+          source: "local",
+          sha256: staged.sha256,
+          signature: staged.signature
+            ? { keyId: staged.signature.keyId, signature: staged.signature.signature }
+            : null,
+        });
+      } catch (error) {
+        earlier.push(blockedOf(error));
+      }
+      try {
         const archivePath = staged.kind === "module" ? join(dir, "module.zip") : rawPath;
         if (staged.kind === "module") {
           const content = createReadStream(rawPath);
@@ -170,6 +201,11 @@ export class PlanRequests {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /** The platform's `[signature]` policy; without one nothing is trusted (as the worker's default). */
+  private signatures(): SignaturePolicy {
+    return this.deps.signatures ?? NO_TRUST;
   }
 
   /** The plugins with an unfinished job (a cascade checks its dependents' locks). */

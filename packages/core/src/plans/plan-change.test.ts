@@ -232,6 +232,23 @@ describe("planChange: already applied, stored versions, host paths, earlier fail
     expect(plan.blocked.map((b) => b.code)).toEqual(["VERSION_NOT_FOUND"]);
   });
 
+  it("a rollback target's stored signature is checked after the compatibility rules, as the job does", () => {
+    const plan = planChange({
+      type: "rollback",
+      current,
+      next: manifest("0.9.0", { minVersion: "9.0.0", permissions: v1.permissions }),
+      installed,
+      platformVersion: "2.4.0",
+      liveNodes: [],
+      storedSignature: { code: "SIGNATURE_MISSING", message: "slack@0.9.0 has no stored signature" },
+    });
+    expect(plan.blocked.map((b) => b.code)).toEqual([
+      "PLATFORM_VERSION_UNSUPPORTED",
+      "DEPENDENCY_VERSION",
+      "SIGNATURE_MISSING",
+    ]);
+  });
+
   it("enable of an enabled plugin and a rollback to the installed version change nothing", () => {
     const enabled = { ...installedWithSum, isEnabled: PluginStatus.Enabled };
     const base = { installed, platformVersion: "2.4.0", liveNodes: [] as string[] };

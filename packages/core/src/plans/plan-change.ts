@@ -67,10 +67,15 @@ export interface PlanInput {
   /** update: the version row already stored under the new version, if any (its bytes never change). */
   retained?: { checksum: string; legacy?: unknown } | null;
   /**
-   * What failed before the rules could run, in the job's order (reading or inspecting the
-   * artifact, finding the rollback target): listed first, as the job stops there.
+   * What failed before the rules could run, in the job's order (the upload's signature, reading
+   * or inspecting the artifact, finding the rollback target): listed first, as the job stops there.
    */
   earlier?: readonly Blocked[];
+  /**
+   * rollback: what checking the target version's stored signature against this platform's keys
+   * refused (the job checks it after the compatibility rules), if anything.
+   */
+  storedSignature?: Blocked | null;
   /** Every installed plugin (the dependency rules' view). */
   installed: readonly DependencyPlugin[];
   /**
@@ -133,6 +138,7 @@ export function planChange(input: PlanInput): ChangePlan {
   // name and version rules, then the config.
   const platform = next ? platformSection(input, next, blocked) : null;
   const dependencies = dependencySection(input, next, blocked);
+  if (type === "rollback" && input.storedSignature) blocked.push(input.storedSignature);
   const permissions = next ? permissionSection(input, next, request, blocked) : null;
   if (type === "install" && next) {
     // Names are unique regardless of case and Unicode spelling, as the install job claims them.
