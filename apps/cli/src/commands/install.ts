@@ -4,12 +4,14 @@ import type { CommandHost } from "../command-host.js";
 import { UsageError } from "../errors.js";
 import { asPlan, type PlanFlags, runMutation, withPlanOptions } from "../jobs/plan-gate.js";
 import { sendArtifact } from "../upload/send-artifact.js";
+import { rolloutFields, withRolloutOption } from "./rollout-option.js";
 
 export interface InstallFlags extends PlanFlags {
   manifest?: string;
   signature?: string;
   market?: string;
   version?: string;
+  rollout?: string;
 }
 
 /** `install <file>` (streamed multipart upload) or `install --market <id>`; then follows the job. */
@@ -37,7 +39,8 @@ export async function runInstall(
       "build a zip with `arcade-plugins pack <dir>`",
     );
   }
-  const send = (dryRun: boolean) => sendArtifact(ctx, { install: true }, artifact, {}, { dryRun });
+  const extra = rolloutFields(flags.rollout);
+  const send = (dryRun: boolean) => sendArtifact(ctx, { install: true }, artifact, extra, { dryRun });
   return runMutation(ctx, flags, {
     plan: async () => asPlan(await send(true)),
     send: () => send(false),
@@ -50,8 +53,7 @@ export const MARKET_NO_PLAN = "the worker fetches market artifacts, so the platf
 
 export function registerInstall(program: Command, host: CommandHost): void {
   withPlanOptions(
-    program
-      .command("install")
+    withRolloutOption(program.command("install"))
       .description("install a plugin from a zip, a single module, or the market; follows the job")
       .argument("[file]", "plugin .zip, or a .js/.mjs module (with --manifest)")
       .option("--manifest <manifest.json>", "manifest for a single .js/.mjs module")

@@ -5,6 +5,8 @@ import { testContext } from "../test-support/capture.js";
 import { FakeApi, jobAt, problem } from "../test-support/fake-api.js";
 import { runJobsGet } from "./jobs-get.js";
 import { runRolloutCommand } from "./jobs-rollout.js";
+import { rolloutFields } from "./rollout-option.js";
+import { runUpdate } from "./update.js";
 
 let api: FakeApi;
 beforeEach(async () => {
@@ -96,5 +98,20 @@ describe("jobs get with a rollout", () => {
     expect(text).toContain("verdict   abort: 2.0.0 100 calls, 20 errors (20.0%), p99 12ms");
     expect(text).toContain("errorRate: 2.0.0 failed 20 of 100 calls (20%)");
     expect(text).toContain("hold until 10:01:00");
+  });
+});
+
+describe("update --rollout", () => {
+  it("sends the rollout field: a bare strategy as its JSON, JSON as given", async () => {
+    api.on("PUT", "/api/v1/plugins/p1", () => ({
+      status: 200,
+      body: jobAt(7, { type: "update", state: "succeeded" }),
+    }));
+    const { ctx } = testContext(api.url);
+    await runUpdate(ctx, "p1", undefined, { market: "m1", rollout: "canary", yes: true });
+    expect(api.requests.at(-1)?.multipart?.fields).toMatchObject({ rollout: '{"strategy":"canary"}' });
+    expect(rolloutFields('{"strategy":"two-phase"}')).toEqual({ rollout: '{"strategy":"two-phase"}' });
+    expect(rolloutFields(undefined)).toEqual({});
+    expect(() => rolloutFields("slowly")).toThrow(/--rollout takes a strategy/);
   });
 });

@@ -5,6 +5,7 @@ import { UsageError } from "../errors.js";
 import { asPlan, type PlanFlags, runMutation, withPlanOptions } from "../jobs/plan-gate.js";
 import { sendArtifact } from "../upload/send-artifact.js";
 import { MARKET_NO_PLAN } from "./install.js";
+import { rolloutFields, withRolloutOption } from "./rollout-option.js";
 
 export interface UpdateFlags extends PlanFlags {
   manifest?: string;
@@ -13,6 +14,7 @@ export interface UpdateFlags extends PlanFlags {
   acceptPermissions?: boolean;
   market?: string;
   version?: string;
+  rollout?: string;
 }
 
 /**
@@ -33,6 +35,7 @@ export async function runUpdate(
     throw new UsageError("--manifest and --signature go with a file; the market signs what it serves");
   }
   const extra: Record<string, string> = {
+    ...rolloutFields(flags.rollout),
     ...(flags.allowDowngrade ? { allowDowngrade: "true" } : {}),
     ...(flags.acceptPermissions ? { acceptPermissions: "true" } : {}),
   };
@@ -61,8 +64,7 @@ export async function runUpdate(
 
 export function registerUpdate(program: Command, host: CommandHost): void {
   withPlanOptions(
-    program
-      .command("update")
+    withRolloutOption(program.command("update"))
       .description(
         "replace an installed plugin with a new version, from a file or the market (hot swap on every node); follows the job",
       )
