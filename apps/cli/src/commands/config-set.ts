@@ -30,7 +30,8 @@ export async function runConfigSet(
       json: config as Record<string, unknown>,
       ...(dryRun ? { query: { dryRun } } : {}),
     });
-  return runMutation(ctx, flags, {
+  // With `-` stdin was the config: nobody is left to answer a question there, so none is asked.
+  return runMutation(source === "-" ? { ...ctx, interactive: false } : ctx, flags, {
     plan: async () => asPlan((await send(true)).body),
     send: async () => (await send(false)).body,
   });

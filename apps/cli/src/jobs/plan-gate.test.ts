@@ -154,6 +154,20 @@ describe("mutations show their plan and ask at a terminal", () => {
     expect(api.requests.map((r) => r.multipart?.files[0]?.size)).toEqual([9, 9]);
   });
 
+  it("config set - reads the config from stdin, so it asks nothing even at a terminal", async () => {
+    api.on("PUT", `/api/v1/plugins/${PLUGIN_ID}/config`, () => ({
+      status: 202,
+      body: jobAt(7, { type: "configure", state: "succeeded", pluginId: PLUGIN_ID }),
+    }));
+    const { code, out } = await cli(["config", "set", PLUGIN_ID, "-"], {
+      interactive: true,
+      stdin: '{"a":1}',
+    });
+    expect(code).toBe(EXIT.ok);
+    expect(out).not.toContain("Send this change?");
+    expect(sent()).toEqual(["PUT dryRun=null"]);
+  });
+
   it("a market install has no plan: it says so and still asks", async () => {
     api.on("POST", "/api/v1/plugins/install", () => ({
       status: 202,
