@@ -32,6 +32,7 @@ export async function startRuntimeNode(options: {
     loadTimeoutMs: config.plugin.loadTimeout,
     defaultActionTimeoutMs: config.plugin.actionTimeout,
     drainTimeoutMs: config.runtime.drainTimeout,
+    holdTimeoutMs: config.node.convergenceTimeout,
     defaultMemoryMb: config.plugin.defaultMemoryMb,
     maxMemoryMb: config.plugin.maxMemoryMb,
     maxRestarts: config.runtime.maxRestarts,
