@@ -58,6 +58,18 @@ export const NodePluginStateSchema = Type.Object(
     checksum: Type.String(),
     state: literals(["loaded", "error", "loading", "unloaded"] as const),
     error: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    serving: Type.Optional(
+      Type.Record(Type.String(), Type.Number({ minimum: 0, maximum: 100 }), {
+        description:
+          'While a rollout loads a second version beside the one served: the share of calls (percent) each version serves here, `{ "1.0.0": 90, "2.0.0": 10 }` (A/B), `{ "1.0.0": 100, "2.0.0": 0 }` (two-phase prepared). Absent: the node serves `version` only.',
+      }),
+    ),
+    holding: Type.Optional(
+      Type.Boolean({
+        description:
+          "True while the node holds new calls of the plugin (two-phase switch) and none of its calls runs any more.",
+      }),
+    ),
     counters: Type.Optional(
       Type.Array(PluginVersionCountersSchema, {
         description:
