@@ -150,6 +150,8 @@ describe("rollouts: canary", () => {
     database: "sqlite",
     storage: "fs",
     label: "canary",
+    // A killed worker's job goes to the next worker this soon (its queue lock expires).
+    workerEnv: { ARCADE_WORKER_LOCK_DURATION: "5s" },
   });
   const suffix = randomBytes(3).toString("hex");
   let traffic: Traffic | null = null;
@@ -382,6 +384,44 @@ describe("rollouts: canary", () => {
     expect(rolloutOf(done)?.status).toBe("completed");
     expect(await versionsServed(p, pluginId)).toEqual(
       Array.from({ length: NODES }, () => ["1.0.0", "1.0.0", "1.0.0"]),
+    );
+  });
+  it("a worker killed while the canary holds: the retried job resumes the rollout from its stored state", async () => {
+    const p = platform();
+    const name = `canary-resume-${suffix}`;
+    const { pluginId } = await uploadAndWait(p, await canaryZip(name, "1.0.0"));
+    traffic = new Traffic(p, pluginId).start();
+    const accepted = await updateWithRollout(p, pluginId, await canaryZip(name, "2.0.0"), {
+      strategy: "canary",
+      steps: [{ nodes: 1, hold: "3s" }, { percent: 100 }],
+      abortOn: { minCalls: 10, p99Ratio: 50 },
+    });
+    const held = await rolloutReaches(
+      p,
+      accepted.jobId,
+      "step 0 holds",
+      (r) => r.step === 0 && r.phase === "holding",
+    );
+    const worker = p.workers[0];
+    if (!worker) throw new Error("no worker");
+    await worker.kill("SIGKILL");
+    // Nothing moves without a worker: the canary node keeps the new version, the others the old.
+    const orphaned = rolloutOf(await getJob(p, accepted.jobId));
+    expect(orphaned?.status).toBe("running");
+    expect(orphaned?.nodesByVersion).toEqual(held.rollout.nodesByVersion);
+    await worker.start();
+    const done = await p.waitJob(accepted.jobId, { timeoutMs: 90_000 });
+    await traffic.stop();
+    traffic = null;
+    expect(done.state, JSON.stringify(done.error)).toBe("succeeded");
+    // The new worker took the rollout up where the job's row said it was.
+    expect(await worker.output()).toContain("rollout: resuming from the stored state");
+    const rollout = rolloutOf(done);
+    expect(rollout?.status).toBe("completed");
+    // The same steps as before the kill: the state came from the job, not from a new expansion.
+    expect(rollout?.steps).toEqual(held.rollout.steps);
+    expect(await versionsServed(p, pluginId)).toEqual(
+      Array.from({ length: NODES }, () => ["2.0.0", "2.0.0", "2.0.0"]),
     );
   });
 });
