@@ -150,8 +150,13 @@ function pipelineSuite(database: DatabaseKind, storage: StorageKind): void {
       apis: APIS,
       workers: 2,
       label: `pipeline-${database}-${storage}`,
-      // A killed worker's job goes to another worker after this, instead of 30 s.
-      workerEnv: { ARCADE_WORKER_LOCK_DURATION: "3s" },
+      workerEnv: {
+        // A killed worker's job goes to another worker after this, instead of 30 s.
+        ARCADE_WORKER_LOCK_DURATION: "3s",
+        // Six installs at once: each node loads them one after another, and a job whose change
+        // no node answered in time fails (honest convergence); room for a loaded machine.
+        ARCADE_NODE_CONVERGENCE_TIMEOUT: "30s",
+      },
       // Room for archives big enough that the store step takes a moment.
       env: { ARCADE_PLUGIN_MAX_PLUGIN_SIZE: "100MiB" },
     });
