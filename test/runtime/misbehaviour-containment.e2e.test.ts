@@ -148,7 +148,7 @@ describe.skipIf(missing.length > 0)(
         job = (await p.call<JobResource>("GET", `/api/v1/jobs/${accepted.body.jobId}`)).body;
       }
       expect(served).toBeGreaterThan(0);
-      // The load timeout (2s) ends the init before the convergence timeout (5s): the node
+      // The load timeout (2s) ends the init before the convergence timeout (15s): the node
       // answers "failed" with the timeout as its reason, and the install is rolled back.
       expectLoadFailed(job, `within ${LOAD_TIMEOUT_MS}ms`, { action: "uninstalled" });
       await expectGoneFromNode(job.pluginId ?? "");
