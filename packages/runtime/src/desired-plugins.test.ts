@@ -119,9 +119,12 @@ describe("desiredPluginsReader with rollout placements", () => {
       manifest: { name: "p_a", version: "2.0.0", pluginType: "custom", entryPoint: "index.mjs" },
       config: { of: "p_a" },
       signature: { keyId: "key-1", signature: "sig-2.0.0" },
+      keepCached: ["1.0.0", "2.0.0"],
     });
     const elsewhere = await desiredPluginsReader(repo, { nodeId: "n1" })();
     expect(summary(elsewhere)).toEqual({ p_a: { version: "1.0.0" }, p_b: { version: "3.0.0" } });
+    // Both versions of the rollout stay cached on every node; a plugin without one keeps its own.
+    expect(elsewhere.map((d) => d.keepCached)).toEqual([["1.0.0", "2.0.0"], undefined]);
     // A reader without a node id is in no canary.
     expect(summary(await desiredPluginsReader(repo)())).toEqual(summary(elsewhere));
   });

@@ -101,7 +101,10 @@ export function desiredPluginsReader(
         };
         const placement = placed.get(p.pluginId);
         if (!placement) return asDesired(p, own, cached.config);
-        return placedOnNode(p, own, cached.config, placement, nodeId, await targetOf(placement));
+        const desired = placedOnNode(p, own, cached.config, placement, nodeId, await targetOf(placement));
+        // Both versions of the rollout stay cached: going back or forth is a local switch.
+        if (desired) desired.keepCached = rolloutVersions(placement);
+        return desired;
       }),
     );
     return desired.filter((d): d is DesiredPlugin => d !== null);
@@ -142,6 +145,12 @@ function placedOnNode(
     desired.alongside = alongside;
   }
   return desired;
+}
+
+function rolloutVersions(placement: RolloutPlacement): string[] {
+  return placement.fromVersion === null
+    ? [placement.toVersion]
+    : [placement.fromVersion, placement.toVersion];
 }
 
 function asDesired(p: PluginRecord, v: VersionToLoad, config: Record<string, unknown> | null): DesiredPlugin {

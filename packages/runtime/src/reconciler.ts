@@ -36,6 +36,11 @@ export interface DesiredPlugin {
   alongside?: DesiredAlongside | null;
   /** Hold new calls of the plugin (two-phase switch) until a later state lifts it. */
   hold?: boolean;
+  /**
+   * More versions whose artifacts stay cached here (a rollout's old and new version), so that
+   * going back or forth during the rollout is a local switch, not a download.
+   */
+  keepCached?: string[];
 }
 
 /** Where the desired state comes from (the database, through the app). */
@@ -343,7 +348,7 @@ export class Reconciler extends EventEmitter<{ change: [NodeRuntimeState] }> {
     if (want === null || want.version === plugin.version) {
       if (running && (await this.host.unloadAlongside(plugin.pluginId))) {
         report.unloaded.push(`${plugin.pluginId}@${running.version}`);
-        await this.evict(plugin.pluginId, [plugin.version]);
+        await this.evict(plugin.pluginId, versionsOf(plugin));
       }
       return;
     }
@@ -459,9 +464,10 @@ function withDependents(
   return scope;
 }
 
-/** The versions of a plugin this node runs (the cache keeps their artifacts). */
+/** The versions of a plugin whose artifacts the cache keeps: what this node runs, and keepCached. */
 function versionsOf(plugin: DesiredPlugin): string[] {
-  return plugin.alongside ? [plugin.version, plugin.alongside.version] : [plugin.version];
+  const versions = [plugin.version, plugin.alongside?.version, ...(plugin.keepCached ?? [])];
+  return [...new Set(versions.filter((v): v is string => v !== undefined))];
 }
 
 function emptyReport(reason: string, scope: string): ReconcileReport {

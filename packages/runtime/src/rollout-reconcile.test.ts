@@ -181,12 +181,16 @@ describe("Reconciler with rollout placements", () => {
     const { one, two } = await twoVersions(f, "p_canary");
     f.state.set([one]);
     await f.reconciler.start();
-    f.state.set([two]);
+    const rollout = ["1.0.0", "2.0.0"];
+    f.state.set([{ ...two, keepCached: rollout }]);
     await f.reconciler.reconcileAll("canary");
     expect((await f.host.invoke("p_canary", "execute", {})).version).toBe("2.0.0");
+    // The old version stays cached while the rollout runs: going back needs no download.
+    expect(f.artifacts.kept.at(-1)).toEqual(["2.0.0", "1.0.0"]);
     f.state.set([one]);
     await f.reconciler.reconcileAll("abort");
     expect((await f.host.invoke("p_canary", "execute", {})).version).toBe("1.0.0");
+    expect(f.artifacts.kept.at(-1)).toEqual(["1.0.0"]);
   });
 
   it("the signature gate is asked for the alongside version too; a refusal is reported and the plugin keeps serving", async () => {
