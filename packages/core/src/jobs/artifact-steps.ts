@@ -18,7 +18,7 @@ import { sweepPluginObjects } from "./orphan-sweep.js";
 import { checkPermissions } from "./permission-checks.js";
 import { manifestColumns, newPluginRecord, updatedPluginColumns } from "./plugin-record.js";
 import { driveRollout, resumeStoredRollout } from "./rollout-driver.js";
-import { installPlacement } from "./rollout-placement.js";
+import { dropFailedPlacement, installPlacement } from "./rollout-placement.js";
 import { steppedRollout } from "./rollout-request.js";
 import type { JobServices } from "./services.js";
 
@@ -502,5 +502,7 @@ export async function compensateArtifactJob(
   payload: ArtifactPayload,
 ): Promise<void> {
   if (payload.artifact.source === "local") await svc.store.delete(payload.artifact.staged.key);
+  // A rollout cut short by the failure: its nodes go back first (rollout-placement.ts).
+  await dropFailedPlacement(svc, job);
   if (job.pluginId) await sweepPluginObjects(svc.store, svc.plugins, job.pluginId);
 }

@@ -14,6 +14,7 @@ import { silentLogger } from "../ports/logger.js";
 import type { RolloutCommandRecord } from "../ports/rollout-commands.js";
 import { emptyLatency } from "../rollout/figures.js";
 import { driveRollout } from "./rollout-driver.js";
+import { dropFailedPlacement } from "./rollout-placement.js";
 import type { RolloutRun } from "./rollout-run.js";
 import type { JobServices } from "./services.js";
 
@@ -73,6 +74,7 @@ class Cluster {
       deletePlacement: async () => {
         this.placement = null;
       },
+      getPlacement: async () => this.placement,
       bumpRevision: async () => ++this.revision,
       findById: async () => (this.plugin ? { ...this.plugin } : null),
       versions: async () => this.versions.map((version) => ({ version, manifest: { version } })),
@@ -85,7 +87,10 @@ class Cluster {
       deletePlugin: async () => {},
     };
     return {
-      plugins: { transaction: async <T>(work: (t: typeof tx) => Promise<T>) => work(tx) },
+      plugins: {
+        transaction: async <T>(work: (t: typeof tx) => Promise<T>) => work(tx),
+        getPlacement: async () => this.placement,
+      },
       jobs: {
         get: async () => ({ result: this.jobResult }),
         update: async (_id: string, patch: { result?: JobResult }) => {
@@ -299,5 +304,29 @@ describe("driveRollout", () => {
     );
     expect(outcome.rollout.status).toBe("completed");
     expect(again.placements.map((p) => p.length)).toEqual([3]);
+  });
+
+  it("a job that fails for good mid-rollout takes its placement (and the unfinished version) away", async () => {
+    const cluster = new Cluster(0);
+    const placement = {
+      pluginId: "p1",
+      jobId: "job-1",
+      fromVersion: "1.0.0",
+      toVersion: "2.0.0",
+      nodes: ["node-a"],
+      alongside: null,
+      hold: false,
+      updatedAt: new Date().toISOString(),
+    };
+    cluster.placement = { ...placement, jobId: "another-job" };
+    await dropFailedPlacement(cluster.services(), { jobId: "job-1", pluginId: "p1" });
+    expect(cluster.placement?.jobId).toBe("another-job");
+    cluster.placement = placement;
+    const revision = cluster.revision;
+    await dropFailedPlacement(cluster.services(), { jobId: "job-1", pluginId: "p1" });
+    expect(cluster.placement).toBeNull();
+    expect(cluster.revision).toBe(revision + 1);
+    expect(cluster.versions).toEqual(["1.0.0"]);
+    expect(cluster.plugin.version).toBe("1.0.0");
   });
 });

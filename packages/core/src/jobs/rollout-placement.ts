@@ -133,3 +133,38 @@ async function announce(svc: JobServices, run: RolloutRun, revision: number, ver
 export function installPlacement(pluginId: string, jobId: string, toVersion: string): PlacementWrite {
   return { pluginId, jobId, fromVersion: null, toVersion, nodes: [], alongside: null, hold: false };
 }
+
+/**
+ * A job that failed for good in the middle of its rollout (its attempts ran out on a passing
+ * fault; an abort has rolled back already): its placement goes as an abort's would, so no node
+ * keeps running a version no job watches. An install's plugin row goes with it (its version never
+ * passed the rollout); an update's new version row too. Idempotent; nothing when the plugin's
+ * placement is not this job's.
+ */
+export async function dropFailedPlacement(svc: JobServices, job: { jobId: string; pluginId: string | null }) {
+  const pluginId = job.pluginId;
+  if (!pluginId) return;
+  const placement = await svc.plugins.getPlacement(pluginId);
+  if (!placement || placement.jobId !== job.jobId) return;
+  const revision = await svc.plugins.transaction(async (tx) => {
+    const current = await tx.getPlacement(pluginId);
+    if (!current || current.jobId !== job.jobId) return null;
+    await tx.deletePlacement(pluginId);
+    const row = await tx.findById(pluginId);
+    if (current.fromVersion === null) {
+      if (row) await tx.deletePlugin(pluginId);
+    } else if (row && row.version !== current.toVersion) {
+      await tx.deleteVersion(pluginId, current.toVersion);
+    }
+    return tx.bumpRevision();
+  });
+  if (revision === null) return;
+  await svc.events.publish({
+    revision,
+    pluginId,
+    op: placement.fromVersion === null ? "uninstall" : "update",
+    version: placement.fromVersion,
+    checksum: null,
+    jobId: job.jobId,
+  });
+}
