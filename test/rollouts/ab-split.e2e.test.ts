@@ -8,7 +8,6 @@ import {
   callServed,
   describeCalls,
   getJob,
-  ROLLOUT_SUITE_ENV,
   type ServedCall,
   servedAtZip,
   updateWithRollout,
@@ -90,7 +89,6 @@ describe("rollouts: A/B split", () => {
     database: "sqlite",
     storage: "fs",
     label: "ab-split",
-    env: ROLLOUT_SUITE_ENV,
   });
   const suffix = randomBytes(3).toString("hex");
   const name = `ab-${suffix}`;

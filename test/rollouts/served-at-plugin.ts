@@ -194,9 +194,3 @@ export async function waitServing(p: Platform, pluginId: string, version: string
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
-
-/**
- * The suites' platform settings: node.convergence_timeout long enough for a loaded test machine
- * to start a plugin process beside another on every node (the harness's 5 s is tight there).
- */
-export const ROLLOUT_SUITE_ENV = { ARCADE_NODE_CONVERGENCE_TIMEOUT: "15s" };

@@ -8,7 +8,6 @@ import {
   CallStream,
   callServed,
   describeCalls,
-  ROLLOUT_SUITE_ENV,
   type ServedCall,
   servedAtZip,
   updateWithRollout,
@@ -26,7 +25,7 @@ const NODES = 3;
 const WORK_MS = 15;
 /** A hard bound on the calls of each client, whatever happens (a stuck test must end). */
 const MAX_CALLS_PER_CLIENT = 3000;
-/** A call far longer than node.convergence_timeout (15 s in these suites) and any prepare phase. */
+/** A call far longer than node.convergence_timeout (15 s in the harness) and any prepare phase. */
 const LONG_CALL_MS = 45_000;
 
 describe("rollouts: two-phase", () => {
@@ -36,7 +35,6 @@ describe("rollouts: two-phase", () => {
     database: "sqlite",
     storage: "fs",
     label: "two-phase",
-    env: ROLLOUT_SUITE_ENV,
   });
   const suffix = randomBytes(3).toString("hex");
 
