@@ -1,5 +1,4 @@
 import type { ErrorCode, FieldError } from "./error-codes.js";
-import type { ConvergenceNodes } from "./rollout.js";
 
 export const JOB_TYPES = [
   "install",
@@ -72,4 +71,17 @@ export interface JobResource {
   createdAt: string;
   finishedAt: string | null;
   requestedBy: string;
+}
+
+/**
+ * Honest convergence (architecture §8): the job result's `nodes`. `applied` run the new
+ * version, `failed` tried and could not, `pending` did not answer within
+ * node.convergence_timeout. `degraded` only when some but not all applied.
+ */
+export interface ConvergenceNodes {
+  expected: number;
+  applied: string[];
+  failed: { nodeId: string; error: string }[];
+  pending: string[];
+  degraded?: true;
 }

@@ -1,6 +1,6 @@
 import { type Static, Type } from "@sinclair/typebox";
 import type { FieldError } from "./error-codes.js";
-import type { JobError, JobType } from "./job.js";
+import type { ConvergenceNodes, JobError, JobType } from "./job.js";
 
 /**
  * Progressive delivery of plugin versions (issue 14, docs/rollouts.md): the request a client
@@ -242,19 +242,6 @@ export interface RolloutState {
 /** What an operator may do to a rollout: `POST /jobs/:jobId/pause|resume|abort|promote`. */
 export const ROLLOUT_COMMANDS = ["pause", "resume", "abort", "promote"] as const;
 export type RolloutCommand = (typeof ROLLOUT_COMMANDS)[number];
-
-/**
- * Honest convergence (architecture §8): the job result's `nodes`. `applied` run the new
- * version, `failed` tried and could not, `pending` did not answer within
- * node.convergence_timeout. `degraded` only when some but not all applied.
- */
-export interface ConvergenceNodes {
-  expected: number;
-  applied: string[];
-  failed: { nodeId: string; error: string }[];
-  pending: string[];
-  degraded?: true;
-}
 
 /**
  * How a change ends once its nodes answered (or the timeout passed). On failure, `recovery`
