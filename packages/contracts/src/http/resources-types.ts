@@ -1,7 +1,6 @@
 import type { Static } from "@sinclair/typebox";
-import type { JobResource } from "../job.js";
+import type { ConvergenceNodes, JobResource } from "../job.js";
 import type { NodePluginState, PluginResource, PluginVersionResource } from "../plugin.js";
-import type { ConvergenceNodes } from "../rollout.js";
 import type {
   ConvergenceNodesSchema,
   JobSchema,
