@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { JobResource, RolloutState } from "@arcade/contracts";
-import { expandRollout, startRollout } from "@arcade/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { multipartBody, pluginZip } from "../testing/fixtures.js";
 import { call, expectJson, expectProblem } from "../testing/http-helpers.js";
+import { rolloutJob } from "../testing/rollout-job.js";
 import { createTestApp, describeWithRedis, type TestApp } from "../testing/test-app.js";
 
 // The rollout over HTTP without a worker: the `rollout` field of an upload as the job payload
@@ -65,37 +65,7 @@ describeWithRedis("rollout request and commands", () => {
   });
 
   describe("POST /jobs/{jobId}/pause|resume|abort|promote", () => {
-    /** A running update job whose rollout holds its first step (what a worker would have stored). */
-    async function runningRollout(): Promise<string> {
-      const jobId = randomUUID();
-      const steps = expandRollout({ strategy: "canary" }, ["a", "b", "c"], { seed: "p" });
-      const rollout: RolloutState = {
-        ...startRollout({ strategy: "canary", batches: steps, fromVersion: "1.0.0", toVersion: "2.0.0" }),
-        phase: "holding",
-        holdUntil: new Date(Date.now() + 60_000).toISOString(),
-      };
-      const now = new Date();
-      await t.db.jobs.create({
-        jobId,
-        type: "update",
-        pluginId: `p-${jobId}`,
-        lockKey: `plugin:p-${jobId}`,
-        idempotencyKey: null,
-        state: "running",
-        step: "activate",
-        progress: 70,
-        steps: [],
-        attempts: 1,
-        payload: {},
-        error: null,
-        result: { version: "2.0.0", rollout },
-        requestedBy: "admin",
-        createdAt: now,
-        updatedAt: now,
-        finishedAt: null,
-      });
-      return jobId;
-    }
+    const runningRollout = () => rolloutJob(t);
 
     it("leaves an operator's command for the worker; a second one while it waits is 409 ROLLOUT_CONFLICT", async () => {
       const jobId = await runningRollout();

@@ -1,4 +1,5 @@
 import {
+  abortRollout,
   disablePlugin,
   docsAsset,
   docsPage,
@@ -17,8 +18,11 @@ import {
   loadedPlugins,
   metrics,
   openApiDocument,
+  pauseRollout,
+  promoteRollout,
   type RouteContract,
   readyz,
+  resumeRollout,
   rollbackPlugin,
   setPluginConfig,
   uninstallPlugin,
@@ -29,6 +33,7 @@ import type { Role } from "../http/context.js";
 import { honoPath } from "../http/contract-router.js";
 import { multipartBody, pluginZip } from "./fixtures.js";
 import type { CallOptions } from "./http-helpers.js";
+import { rolloutJob } from "./rollout-job.js";
 import type { TestApp } from "./test-app.js";
 import { bearer } from "./test-tokens.js";
 
@@ -186,6 +191,23 @@ export const ROUTES: RouteCase[] = [
     ...of(listNodes),
     okStatus: 200,
     prepare: get(async () => "/api/v1/cluster/nodes"),
+  },
+  // No worker in the test app: each command answers once its short wait for one is over.
+  ...[pauseRollout, abortRollout, promoteRollout].map((route) => ({
+    ...of(route),
+    okStatus: 200,
+    prepare: async (t: TestApp) => ({
+      path: `/api/v1/jobs/${await rolloutJob(t)}/${route.path.split("/").pop()}`,
+      options: { json: {} },
+    }),
+  })),
+  {
+    ...of(resumeRollout),
+    okStatus: 200,
+    prepare: async (t) => ({
+      path: `/api/v1/jobs/${await rolloutJob(t, "paused")}/resume`,
+      options: { json: {} },
+    }),
   },
   { ...of(openApiDocument), okStatus: 200, prepare: get(async () => "/api/v1/openapi.json") },
   { ...of(docsPage), okStatus: 200, prepare: get(async () => "/docs") },
