@@ -215,4 +215,24 @@ describe("desiredPluginsReader with rollout placements", () => {
     await read();
     expect(reads.versions).toBe(first + 1);
   });
+
+  it("a read straddling a two-phase switch's commit never gives the old version without its hold", async () => {
+    // Before the commit: 1.0.0 serves, 2.0.0 prepared alongside, calls held. The switch moves the
+    // row to 2.0.0 and deletes the placement in one transaction, here between the two reads.
+    let committed = false;
+    const commitAfterRead = <T>(before: T, after: T): T => {
+      const rows = committed ? after : before;
+      committed = true;
+      return rows;
+    };
+    const frozen = placement({ alongside: { share: 0, salt: "job-1", callerKeyHeader: null }, hold: true });
+    const repo = {
+      ...memoryRepo(ROWS()).repo,
+      listAll: async () => commitAfterRead([plugin("p_a", "1.0.0")], [plugin("p_a", "2.0.0")]),
+      listPlacements: async () => commitAfterRead([frozen], []),
+    } as PluginRepo;
+    expect(summary(await desiredPluginsReader(repo, { nodeId: "n1" })())).toEqual({
+      p_a: { version: "2.0.0", hold: true },
+    });
+  });
 });

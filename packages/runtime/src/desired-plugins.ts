@@ -70,7 +70,14 @@ export function desiredPluginsReader(
   };
 
   return async () => {
-    const [all, placements] = await Promise.all([plugins.listAll(), plugins.listPlacements()]);
+    // Placements first, then the plugin rows, one after the other: a rollout ends (completes,
+    // is promoted) in one transaction that moves the row to the new version and deletes the
+    // placement. Read in this order, a read that straddles that commit sees the old placement
+    // with the new row (this node serves the new version, still holding: safe), never the old
+    // row without its placement (a two-phase node would lift its hold and serve the old version
+    // after others switched; a canary node would go back to the old version for a moment).
+    const placements = await plugins.listPlacements();
+    const all = await plugins.listAll();
     const enabled = all.filter((p) => p.isEnabled !== PluginStatus.Disabled && !p.legacy);
     const live = new Set(enabled.map((p) => p.pluginId));
     for (const id of configs.keys()) if (!live.has(id)) configs.delete(id);
