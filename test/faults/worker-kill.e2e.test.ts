@@ -69,10 +69,13 @@ describe("faults: a worker SIGKILLed during each step of an install", () => {
   let sql: mysql.Connection;
   /** A second connection that holds locks (LOCK TABLES limits what its own session may read). */
   let locker: mysql.Connection;
+  /** A third one, for the job's row while the second still holds the revision. */
+  let rowLocker: mysql.Connection;
 
   beforeAll(async () => {
     sql = await openSql(suite.services(), suite.platform());
     locker = await openSql(suite.services(), suite.platform());
+    rowLocker = await openSql(suite.services(), suite.platform());
   });
 
   afterAll(async () => {
@@ -80,6 +83,8 @@ describe("faults: a worker SIGKILLed during each step of an install", () => {
     await locker?.query("UNLOCK TABLES").catch(() => {});
     await locker?.query("ROLLBACK").catch(() => {});
     await locker?.end().catch(() => {});
+    await rowLocker?.query("ROLLBACK").catch(() => {});
+    await rowLocker?.end().catch(() => {});
     await sql?.end().catch(() => {});
   });
 
@@ -177,13 +182,27 @@ describe("faults: a worker SIGKILLed during each step of an install", () => {
     },
     cleanup: () => {
       const s = suite.services();
+      const p = suite.platform();
       return {
         before: lockRevision,
         reach: async (jobId) => {
+          // activate waits until the node runs the plugin (a change no node applied is undone),
+          // so the store must be up while the node loads it and down once cleanup starts. The
+          // job's row is held in between: the worker cannot leave activate until it is let go.
           await waitBlockedInPersist(jobId);
           s.pause("s3rver");
           await locker.query("ROLLBACK");
-          // activate gives up waiting for the nodes after the convergence timeout (5 s).
+          await waitForStep(sql, jobId, ["activate"]);
+          await rowLocker.query("START TRANSACTION");
+          await rowLocker.query("SELECT job_id FROM t_plugin_operation WHERE job_id = ? FOR UPDATE", [jobId]);
+          s.resume("s3rver");
+          const pluginId = (await jobRow(sql, jobId))?.pluginId ?? "";
+          await waitFor("the node runs the plugin", async () => {
+            const res = await p.call("POST", `${API}/plugins/${pluginId}/actions/execute`, { params: {} });
+            return res.status === 200 ? true : undefined;
+          });
+          s.pause("s3rver");
+          await rowLocker.query("ROLLBACK");
           return waitForStep(sql, jobId, ["cleanup"]);
         },
         release: s3rverPaused(s),
