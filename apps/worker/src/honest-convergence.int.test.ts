@@ -66,6 +66,22 @@ describeOnBackends("honest convergence", {}, (pipeline) => {
     expect(await p.database.plugins.findById(pluginId)).toBeNull();
   });
 
+  it("an install whose config is still to be set is kept: it waits for its configuration, not a failed version", async () => {
+    const p = pipeline();
+    await liveNode(p, []);
+    const configSchema = {
+      type: "object",
+      properties: { webhook: { type: "string", writeOnly: true } },
+      required: ["webhook"],
+    };
+    const op = await p.install(
+      await pluginZip(manifestOf(uniqueName("unset"), "1.0.0", { configSchema, defaultConfig: undefined })),
+    );
+    expect(op.state, JSON.stringify(op.error)).toBe("succeeded");
+    expect(op.result?.nodes).toMatchObject({ expected: 1, applied: [], failed: [{ nodeId: NODE }] });
+    expect(await p.database.plugins.findById(op.pluginId ?? "")).not.toBeNull();
+  });
+
   it("an update no node loaded goes back to the version it replaced, recorded failed, never undone twice", async () => {
     const p = pipeline();
     const name = uniqueName("swap");

@@ -1,6 +1,7 @@
-import type { ConvergenceNodes, JobPayloads, JobResult } from "@arcade/contracts";
+import type { ConvergenceNodes, JobPayloads, JobResult, Manifest } from "@arcade/contracts";
 import { PluginStatus } from "@arcade/contracts";
 import { AppError, isAppError } from "../errors/app-error.js";
+import { validateStoredConfig } from "../schema/validate-config.js";
 import type { ArtifactSignature } from "../signature/index.js";
 import { activate, runsOnNodes } from "./activate.js";
 import {
@@ -320,6 +321,13 @@ async function activateArtifact(
     revision: change.revision,
   });
   if (outcome?.state !== "failed") return outcome?.nodes ?? null;
+  // A first install whose stored config does not satisfy its configSchema yet (a required webhook
+  // or token, set next with `configure`) loads nowhere until it is configured: the plugin waits
+  // for its configuration; that is not a version that cannot load. It stays installed, the
+  // nodes' answers say why, and the configure is judged like any change.
+  if (type === "install" && plugin && awaitsConfig(plugin.manifest, await svc.plugins.getConfig(pluginId))) {
+    return outcome.nodes;
+  }
   const plan =
     type === "install"
       ? removeInstall(pluginId, name, committed)
@@ -505,4 +513,9 @@ export async function compensateArtifactJob(
   // A rollout cut short by the failure: its nodes go back first (rollout-placement.ts).
   await dropFailedPlacement(svc, job);
   if (job.pluginId) await sweepPluginObjects(svc.store, svc.plugins, job.pluginId);
+}
+
+/** True when the stored config (secrets' contents aside) does not satisfy the configSchema. */
+function awaitsConfig(manifest: Manifest, config: Record<string, unknown> | null): boolean {
+  return validateStoredConfig(manifest.configSchema, config ?? {}).length > 0;
 }
