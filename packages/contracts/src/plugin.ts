@@ -121,3 +121,15 @@ export interface Paged<T> {
   page: number;
   pageSize: number;
 }
+
+/**
+ * How a node says it could not fetch a version's artifact: the object store failed, not the
+ * version. A job whose nodes all answer this retries (STORAGE_UNAVAILABLE) instead of undoing.
+ */
+export function artifactUnavailable(label: string, reason: string): string {
+  return `artifact ${label} unavailable: ${reason}`;
+}
+
+export function isArtifactUnavailable(error: string): boolean {
+  return /^artifact \S+ unavailable: /.test(error);
+}

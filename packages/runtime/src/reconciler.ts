@@ -1,5 +1,10 @@
 import { EventEmitter } from "node:events";
-import type { Manifest, NodePluginState, PluginChangedEvent } from "@arcade/contracts";
+import {
+  artifactUnavailable,
+  type Manifest,
+  type NodePluginState,
+  type PluginChangedEvent,
+} from "@arcade/contracts";
 import { type ArtifactRef, type ArtifactSignature, KeyedMutex, type Logger } from "@arcade/core";
 import type { PluginHost } from "./plugin-host.js";
 import { dependencyOrder } from "./topo-sort.js";
@@ -307,7 +312,7 @@ export class Reconciler extends EventEmitter<{ change: [NodeRuntimeState] }> {
         objectKey: plugin.objectKey,
       }));
     } catch (error) {
-      const message = `artifact ${plugin.pluginId}@${plugin.version} unavailable: ${messageOf(error)}`;
+      const message = artifactUnavailable(`${plugin.pluginId}@${plugin.version}`, messageOf(error));
       await this.host.fail(plugin, message, "artifact");
       return message;
     }
@@ -388,7 +393,7 @@ export class Reconciler extends EventEmitter<{ change: [NodeRuntimeState] }> {
         objectKey: want.objectKey,
       }));
     } catch (error) {
-      const message = `artifact ${label} unavailable: ${messageOf(error)}`;
+      const message = artifactUnavailable(label, messageOf(error));
       await this.host.failAlongside(second, message, route);
       report.failed.push({ pluginId: plugin.pluginId, error: `alongside ${want.version}: ${message}` });
       return;

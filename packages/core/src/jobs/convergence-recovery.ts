@@ -1,4 +1,9 @@
-import type { ConvergenceNodes, ConvergenceOutcome, JobError } from "@arcade/contracts";
+import {
+  type ConvergenceNodes,
+  type ConvergenceOutcome,
+  isArtifactUnavailable,
+  type JobError,
+} from "@arcade/contracts";
 import { AppError } from "../errors/app-error.js";
 import type { PluginTx } from "../ports/plugin-repo.js";
 import { type ActivatedChange, activate } from "./activate.js";
@@ -47,6 +52,7 @@ export async function failUnapplied(
   outcome: FailedOutcome,
   plan: RecoveryPlan,
 ): Promise<never> {
+  storeFailedEverywhere(outcome.nodes);
   const { undo, change } = plan;
   let back: ConvergenceOutcome | null = null;
   if (undo && change) {
@@ -75,5 +81,18 @@ function loadFailedError(error: JobError, recovery: RecoveryReport, detail: stri
     ...(next ? { detail: next } : {}),
     ...(errors ? { errors } : {}),
     extras: { nodes, recovery },
+  });
+}
+
+/**
+ * Every node that answered could not fetch the artifact: the object store failed, not the
+ * version, so nothing is undone; the job is retried (STORAGE_UNAVAILABLE) like any step the
+ * store failed. Once the queue gives up, the change stays committed and the nodes load it when
+ * the store is back (their reconcile timer).
+ */
+function storeFailedEverywhere(nodes: ConvergenceNodes): void {
+  if (nodes.failed.length === 0 || !nodes.failed.every((n) => isArtifactUnavailable(n.error))) return;
+  throw new AppError("STORAGE_UNAVAILABLE", "no node could fetch the artifact from the object store", {
+    detail: nodes.failed.map((n) => `${n.nodeId}: ${n.error}`).join("\n"),
   });
 }
