@@ -1,4 +1,21 @@
 import type { ConvergenceNodes } from "@arcade/contracts";
+import { formatDurationMs } from "../rollout/duration.js";
+import { waitForNodes } from "./rollout-placement.js";
+import type { RolloutRun } from "./rollout-run.js";
+import type { JobServices } from "./services.js";
+
+/** Waits for every live node to run the new version (next to its own): pendingAsFailed over the wait. */
+export async function waitForEveryNode(
+  svc: JobServices,
+  run: RolloutRun,
+  revision: number,
+): Promise<ConvergenceNodes> {
+  const nodes = await waitForNodes(svc, run, revision, () => run.toVersion);
+  return pendingAsFailed(
+    nodes,
+    `did not report ${run.toVersion} loaded within ${formatDurationMs(svc.settings.convergenceTimeoutMs)} (node.convergence_timeout)`,
+  );
+}
 
 /**
  * A two-phase prepare and an A/B split need every live node: a node that did not answer within

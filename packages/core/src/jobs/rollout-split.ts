@@ -1,10 +1,9 @@
 import type { ConvergenceNodes, RolloutBatch, RolloutState, VersionFigures } from "@arcade/contracts";
-import { formatDurationMs } from "../rollout/duration.js";
 import { type CountersReading, figuresBetween } from "../rollout/figures.js";
 import { sumFigures } from "../rollout/step-analysis.js";
-import { pendingAsFailed } from "./rollout-every-node.js";
+import { waitForEveryNode } from "./rollout-every-node.js";
 import { readCounters } from "./rollout-figures.js";
-import { waitForNodes, writePlacement } from "./rollout-placement.js";
+import { writePlacement } from "./rollout-placement.js";
 import { type RolloutRun, saveRolloutState } from "./rollout-run.js";
 import type { JobServices } from "./services.js";
 
@@ -49,11 +48,7 @@ export async function applySplit(
     },
     hold: false,
   });
-  const nodes = await waitForNodes(svc, run, revision, () => run.toVersion);
-  return pendingAsFailed(
-    nodes,
-    `did not report ${run.toVersion} loaded within ${formatDurationMs(svc.settings.convergenceTimeoutMs)} (node.convergence_timeout)`,
-  );
+  return waitForEveryNode(svc, run, revision);
 }
 
 /**

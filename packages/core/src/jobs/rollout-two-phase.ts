@@ -3,9 +3,9 @@ import { AppError } from "../errors/app-error.js";
 import { formatDurationMs } from "../rollout/duration.js";
 import { advanceRollout } from "../rollout/rollout-machine.js";
 import { joinPointer } from "../schema/json-pointer.js";
-import { pendingAsFailed } from "./rollout-every-node.js";
+import { waitForEveryNode } from "./rollout-every-node.js";
 import { type FreezeAcknowledgement, waitForHolding } from "./rollout-freeze.js";
-import { finishRollout, rollBackRollout, waitForNodes, writePlacement } from "./rollout-placement.js";
+import { finishRollout, rollBackRollout, writePlacement } from "./rollout-placement.js";
 import { type RolloutRun, saveRolloutState, storedRollout } from "./rollout-run.js";
 import type { JobServices } from "./services.js";
 
@@ -46,11 +46,7 @@ export async function applyPrepare(
   _batch: RolloutBatch,
 ): Promise<ConvergenceNodes> {
   const revision = await writePlacement(svc, run, preparedPlacement(run, false));
-  const nodes = await waitForNodes(svc, run, revision, () => run.toVersion);
-  return pendingAsFailed(
-    nodes,
-    `did not report ${run.toVersion} loaded within ${formatDurationMs(svc.settings.convergenceTimeoutMs)} (node.convergence_timeout)`,
-  );
+  return waitForEveryNode(svc, run, revision);
 }
 
 /**
