@@ -48,6 +48,28 @@ export function errorEntry(
   };
 }
 
+/** The entry of a version whose sandbox just loaded and initialised it. */
+export function loadedEntry(
+  spec: PluginSpec,
+  config: Record<string, unknown>,
+  sandbox: NonNullable<Entry["sandbox"]>,
+  stats: CallStats | undefined,
+): Entry {
+  return {
+    ...spec,
+    config,
+    sandbox,
+    state: "loaded",
+    error: null,
+    errorKind: null,
+    lastSwapError: null,
+    restarts: 0,
+    failedFingerprint: null,
+    stats: stats ?? { calls: 0, errors: 0, lastError: null },
+    restartTimer: null,
+  };
+}
+
 export function publicView(entry: Entry): LoadedPlugin {
   return {
     pluginId: entry.pluginId,

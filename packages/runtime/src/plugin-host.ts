@@ -15,7 +15,14 @@ import {
 import { CallHolds } from "./call-hold.js";
 import { InFlightCalls } from "./in-flight.js";
 import { PluginCounters } from "./plugin-counters.js";
-import { type Entry, effectiveConfig, errorEntry, fingerprint, publicView } from "./plugin-entry.js";
+import {
+  type Entry,
+  effectiveConfig,
+  errorEntry,
+  fingerprint,
+  loadedEntry,
+  publicView,
+} from "./plugin-entry.js";
 import type {
   InvokeOptions,
   InvokeResult,
@@ -602,19 +609,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
     }
     if (previous) this.cancelRestart(previous);
     this.counters.loaded(spec.pluginId, spec.version);
-    const entry: Entry = {
-      ...spec,
-      config,
-      sandbox,
-      state: "loaded",
-      error: null,
-      errorKind: null,
-      lastSwapError: null,
-      restarts: 0,
-      failedFingerprint: null,
-      stats: previous?.stats ?? { calls: 0, errors: 0, lastError: null },
-      restartTimer: null,
-    };
+    const entry = loadedEntry(spec, config, sandbox, previous?.stats);
     this.watch(entry, sandbox);
     // The switch: from here on new calls reach the new sandbox.
     this.entries.set(spec.pluginId, entry);
@@ -823,19 +818,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
       throw failure;
     }
     this.counters.loaded(spec.pluginId, spec.version);
-    const entry: Entry = {
-      ...spec,
-      config,
-      sandbox,
-      state: "loaded",
-      error: null,
-      errorKind: null,
-      lastSwapError: null,
-      restarts: 0,
-      failedFingerprint: null,
-      stats: { calls: 0, errors: 0, lastError: null },
-      restartTimer: null,
-    };
+    const entry = loadedEntry(spec, config, sandbox, undefined);
     this.watch(entry, sandbox);
     this.companions.set(spec.pluginId, { entry, route: { ...route } });
     this.emit("change");

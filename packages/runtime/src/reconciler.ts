@@ -294,14 +294,22 @@ export class Reconciler extends EventEmitter<{ change: [NodeRuntimeState] }> {
     return report;
   }
 
-  /** Fetches and loads one plugin; returns the error message, or null when it loaded. */
-  private async apply(plugin: DesiredPlugin): Promise<string | null> {
+  /** Why this node refuses to load a version (the `admit` gate, e.g. its signature), or null. */
+  private async refusal(plugin: DesiredPlugin): Promise<string | null> {
     try {
       await this.admit?.(plugin);
+      return null;
     } catch (error) {
-      const message = `refused on this node: ${codedMessageOf(error)}`;
-      await this.host.fail(plugin, message, "artifact");
-      return message;
+      return `refused on this node: ${codedMessageOf(error)}`;
+    }
+  }
+
+  /** Fetches and loads one plugin; returns the error message, or null when it loaded. */
+  private async apply(plugin: DesiredPlugin): Promise<string | null> {
+    const refused = await this.refusal(plugin);
+    if (refused) {
+      await this.host.fail(plugin, refused, "artifact");
+      return refused;
     }
     let dir: string;
     try {
@@ -331,12 +339,10 @@ export class Reconciler extends EventEmitter<{ change: [NodeRuntimeState] }> {
    * switch): switch to it without a reload. Returns the error message, or null.
    */
   private async promote(plugin: DesiredPlugin): Promise<string | null> {
-    try {
-      await this.admit?.(plugin);
-    } catch (error) {
-      const message = `refused on this node: ${codedMessageOf(error)}`;
-      await this.host.fail(plugin, message, "artifact");
-      return message;
+    const refused = await this.refusal(plugin);
+    if (refused) {
+      await this.host.fail(plugin, refused, "artifact");
+      return refused;
     }
     if (!(await this.host.promote(plugin.pluginId))) return this.apply(plugin);
     await this.evict(plugin.pluginId, versionsOf(plugin));
@@ -376,12 +382,10 @@ export class Reconciler extends EventEmitter<{ change: [NodeRuntimeState] }> {
       return;
     }
     const label = `${plugin.pluginId}@${want.version}`;
-    try {
-      await this.admit?.(second);
-    } catch (error) {
-      const message = `refused on this node: ${codedMessageOf(error)}`;
-      await this.host.failAlongside(second, message, route);
-      report.failed.push({ pluginId: plugin.pluginId, error: `alongside ${want.version}: ${message}` });
+    const refused = await this.refusal(second);
+    if (refused) {
+      await this.host.failAlongside(second, refused, route);
+      report.failed.push({ pluginId: plugin.pluginId, error: `alongside ${want.version}: ${refused}` });
       return;
     }
     let dir: string;
