@@ -24,7 +24,7 @@ export function rolloutField(fields: Record<string, string>): RolloutRequest | u
     .map((e) => ({ path: `/rollout${e.path}`, message: e.message }));
   if (shape.length > 0) throw invalid(shape);
   const request = value as RolloutRequest;
-  const rules = validateRolloutRequest(request).map((e) => ({ ...e, path: `/rollout${e.path}` }));
+  const rules = validateRolloutRequest(request);
   if (rules.length > 0) throw invalid(rules);
   return request;
 }

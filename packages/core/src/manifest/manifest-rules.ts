@@ -112,8 +112,5 @@ function checkResources(m: Raw): FieldError[] {
 function checkRolloutDefault(m: Raw): FieldError[] {
   const rollout = m.rollout;
   if (!isObject(rollout) || typeof rollout.strategy !== "string") return [];
-  return validateRolloutRequest(rollout as unknown as RolloutRequest).map((e) => ({
-    ...e,
-    path: `/rollout${e.path}`,
-  }));
+  return validateRolloutRequest(rollout as unknown as RolloutRequest);
 }

@@ -384,7 +384,7 @@ function rolloutSection(
     blocked.push({
       code: error.code,
       message: error.message,
-      errors: error.errors.map((e) => ({ ...e, path: `/rollout${e.path}` })),
+      errors: error.errors,
     });
     return null;
   }

@@ -134,7 +134,11 @@ describe("validateRolloutRequest", () => {
       strategy: "canary",
       steps: [{ nodes: 2, hold: "5 minutes" }, { nodes: 2 }, { percent: 50 }, { percent: 40 }],
     });
-    expect(errors.map((e) => e.path)).toEqual(["/steps/0/hold", "/steps/1/nodes", "/steps/3/percent"]);
+    expect(errors.map((e) => e.path)).toEqual([
+      "/rollout/steps/0/hold",
+      "/rollout/steps/1/nodes",
+      "/rollout/steps/3/percent",
+    ]);
   });
 
   it("refuses steps outside a canary and a caller key without a split", () => {
@@ -142,7 +146,7 @@ describe("validateRolloutRequest", () => {
       validateRolloutRequest({ strategy: "two-phase", steps: [{ nodes: 1 }], callerKeyHeader: "x-user" }).map(
         (e) => e.path,
       ),
-    ).toEqual(["/steps", "/callerKeyHeader"]);
+    ).toEqual(["/rollout/steps", "/rollout/callerKeyHeader"]);
   });
 
   it("checks a split: all-at-once only, versions that exist in the request, at most 100% in all", () => {
@@ -153,18 +157,20 @@ describe("validateRolloutRequest", () => {
       versions,
     );
     expect(errors.map((e) => e.path)).toEqual([
-      "/split",
-      "/split/1.0.0",
-      "/split/3.0.0",
-      "/split/x~1y",
-      "/split",
+      "/rollout/split",
+      "/rollout/split/1.0.0",
+      "/rollout/split/3.0.0",
+      "/rollout/split/x~1y",
+      "/rollout/split",
     ]);
     expect(
       validateRolloutRequest(
         { strategy: "all-at-once", split: { "2.0.0": 10 } },
         { fromVersion: null, toVersion: "2.0.0" },
       ),
-    ).toEqual([{ path: "/split", message: "a split needs an installed version to share the calls with" }]);
+    ).toEqual([
+      { path: "/rollout/split", message: "a split needs an installed version to share the calls with" },
+    ]);
   });
 
   it("expandRollout throws VALIDATION_FAILED with those errors", () => {
@@ -174,7 +180,7 @@ describe("validateRolloutRequest", () => {
     } catch (error) {
       expect(error).toBeInstanceOf(AppError);
       expect((error as AppError).code).toBe("VALIDATION_FAILED");
-      expect((error as AppError).errors[0]?.path).toBe("/steps/0/hold");
+      expect((error as AppError).errors[0]?.path).toBe("/rollout/steps/0/hold");
     }
   });
 });

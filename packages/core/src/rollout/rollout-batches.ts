@@ -35,7 +35,7 @@ export function stepTarget(step: CanaryStep, total: number): number {
  * Expands a rollout request for the live nodes into its ordered steps. Deterministic for the
  * same request, node ids and seed. The last step always covers every node: a canary whose
  * last step falls short gets an implicit `{ "percent": 100 }` without a hold. A canary without
- * steps takes DEFAULT_CANARY_STEPS. Throws VALIDATION_FAILED (pointers into the `rollout`
+ * steps takes DEFAULT_CANARY_STEPS. Throws VALIDATION_FAILED (pointers to the `rollout`
  * member) when the request breaks validateRolloutRequest.
  */
 export function expandRollout(

@@ -20,9 +20,14 @@ export interface RolloutVersions {
  * The rules of a rollout request beyond its wire schema (RolloutRequestSchema checks the
  * shape): steps only for a canary, readable holds, counts and percentages that grow, a split
  * only with all-at-once, over versions that differ from the installed one, that adds up to at
- * most 100. Pointers are relative to the `rollout` member (`/steps/1/hold`).
+ * most 100. Pointers are to the `rollout` member where it sits in a request, a job payload and a
+ * manifest alike (`/rollout/steps/1/hold`).
  */
 export function validateRolloutRequest(request: RolloutRequest, versions?: RolloutVersions): FieldError[] {
+  return rolloutRuleErrors(request, versions).map((e) => ({ ...e, path: `/rollout${e.path}` }));
+}
+
+function rolloutRuleErrors(request: RolloutRequest, versions?: RolloutVersions): FieldError[] {
   const errors: FieldError[] = [];
   if (request.steps !== undefined) {
     if (request.strategy !== "canary") {
