@@ -32,7 +32,9 @@ export async function startRuntimeNode(options: {
     loadTimeoutMs: config.plugin.loadTimeout,
     defaultActionTimeoutMs: config.plugin.actionTimeout,
     drainTimeoutMs: config.runtime.drainTimeout,
-    holdTimeoutMs: config.node.convergenceTimeout,
+    // Twice the worker's wait for the freeze acknowledgements: a node never lets held calls go
+    // on the old version while the worker may still decide to switch.
+    holdTimeoutMs: 2 * config.node.convergenceTimeout,
     defaultMemoryMb: config.plugin.defaultMemoryMb,
     maxMemoryMb: config.plugin.maxMemoryMb,
     maxRestarts: config.runtime.maxRestarts,

@@ -296,7 +296,7 @@ describe("PluginHost: holding calls", () => {
     expect(logger.records).toContainEqual(
       expect.objectContaining({
         level: "warn",
-        msg: expect.stringContaining("hold not lifted within node.convergence_timeout"),
+        msg: expect.stringContaining("hold not lifted within 2 × node.convergence_timeout"),
         fields: expect.objectContaining({ pluginId: "p_hold_expires", heldCalls: 1, servedBy: "1.0.0" }),
       }),
     );

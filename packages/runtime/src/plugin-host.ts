@@ -52,7 +52,7 @@ export interface PluginHostOptions {
   drainTimeoutMs?: number;
   /**
    * How long new calls of a held plugin (two-phase freeze) may wait for a reconcile to lift the
-   * hold (node.convergence_timeout); then the node serves them with the version it serves. Default 10 s.
+   * hold (twice node.convergence_timeout); then the node serves them with the version it serves. Default 10 s.
    */
   holdTimeoutMs?: number;
   /** Bound on a plugin's cleanup(). Default 5 s. */
@@ -163,7 +163,7 @@ export class PluginHost extends EventEmitter<{ change: []; crash: [SandboxCrash]
           servedBy: this.entries.get(pluginId)?.version ?? null,
           holdTimeoutMs: this.options.holdTimeoutMs,
         },
-        "hold not lifted within node.convergence_timeout: new calls are served again by the version this node serves",
+        "hold not lifted within 2 × node.convergence_timeout: new calls are served again by the version this node serves",
       );
       this.emit("change");
     });
