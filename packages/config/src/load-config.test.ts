@@ -144,7 +144,7 @@ const SAMPLES: Record<string, { env: string; toml: unknown; expected: unknown }>
     ],
   },
   "signature.revoked_keys": { env: "a, b", toml: ["a", "b"], expected: ["a", "b"] },
-  "runtime.max_restarts": { env: "0", toml: 0, expected: 0 },
+  "runtime.max_restarts": { env: "2", toml: 2, expected: 2 },
   "runtime.restart_backoff": { env: "500ms", toml: "500ms", expected: 500 },
   "runtime.drain_timeout": { env: "2s", toml: "2s", expected: 2000 },
   "runtime.plugin_uid": { env: "arcade-plugin", toml: "arcade-plugin", expected: "arcade-plugin" },
@@ -155,7 +155,7 @@ const SAMPLES: Record<string, { env: string; toml: unknown; expected: unknown }>
     expected: ["/etc/ssl/certs", "/srv/shared"],
   },
   "runtime.warm_spare": { env: "false", toml: false, expected: false },
-  "runtime.crash_loop_max": { env: "5", toml: 5, expected: 5 },
+  "runtime.crash_loop_max": { env: "2", toml: 2, expected: 2 },
   "runtime.crash_loop_window": { env: "90s", toml: "90s", expected: 90_000 },
   "rollout.default_strategy": { env: "canary", toml: "canary", expected: "canary" },
   "rollout.abort_on_error_rate": { env: "0.1", toml: 0.1, expected: 0.1 },
@@ -491,6 +491,19 @@ describe("cross-key rules", () => {
     expect(() => loadConfig({ env: { ARCADE_NODE_HEARTBEAT_TTL: "5s" }, cwd: dir })).toThrow(
       'ARCADE_NODE_HEARTBEAT_TTL="5s" (node.heartbeat_ttl): must be more than node.heartbeat_interval (5000ms)',
     );
+  });
+
+  it("a crash loop can only be seen if the host restarts the version that often", () => {
+    expect(() => loadConfig({ env: { ARCADE_RUNTIME_CRASH_LOOP_MAX: "5" }, cwd: dir })).toThrow(
+      'ARCADE_RUNTIME_CRASH_LOOP_MAX="5" (runtime.crash_loop_max): must be at most runtime.max_restarts + 1 (4)',
+    );
+    expect(() => loadConfig({ env: { ARCADE_RUNTIME_MAX_RESTARTS: "1" }, cwd: dir })).toThrow(
+      'ARCADE_RUNTIME_MAX_RESTARTS="1" (runtime.max_restarts): must be at least runtime.crash_loop_max - 1 (2)',
+    );
+    expect(
+      loadConfig({ env: { ARCADE_RUNTIME_CRASH_LOOP_MAX: "5", ARCADE_RUNTIME_MAX_RESTARTS: "4" }, cwd: dir })
+        .runtime.crashLoopMax,
+    ).toBe(5);
   });
 
   it("the nodes' S3 reader key is set as a pair or not at all", () => {

@@ -95,6 +95,23 @@ function crossChecks(raw: FileConfig, origins: ConfigOrigins): ConfigIssue[] {
     );
   }
   issues.push(...timeoutChecks(raw, origins));
+  // The host stops restarting a crashed version after max_restarts restarts: a loop longer than
+  // that never happens, and the quarantine would never trigger.
+  const { runtime } = raw;
+  if (runtime.crash_loop_max > runtime.max_restarts + 1) {
+    issues.push(
+      origins.sourceOf("runtime", "crash_loop_max") === "default"
+        ? origins.issue(
+            ["runtime", "max_restarts"],
+            `at least runtime.crash_loop_max - 1 (${runtime.crash_loop_max - 1})`,
+          )
+        : origins.issue(
+            ["runtime", "crash_loop_max"],
+            `at most runtime.max_restarts + 1 (${runtime.max_restarts + 1})`,
+            { value: runtime.crash_loop_max },
+          ),
+    );
+  }
   if (plugin.enable_market && plugin.market_api === "") {
     issues.push(
       origins.issue(
