@@ -39,7 +39,45 @@ class Cluster {
   failLoad = new Set<string>();
   private readonly counters = new Map<string, Map<string, PluginVersionCounters>>();
 
-  constructor(private readonly errorRate: number) {}
+  /**
+   * `dependent`: an enabled plugin d1 that depends on p1 and fails that share of its calls on the
+   * nodes that run p1's new version (0: healthy everywhere); null: no dependent.
+   */
+  constructor(
+    private readonly errorRate: number,
+    private readonly dependent: number | null = null,
+  ) {}
+
+  private readonly dependentCounters = new Map<string, PluginVersionCounters>();
+
+  private countDependent(nodeId: string): PluginVersionCounters[] {
+    const c = this.dependentCounters.get(nodeId) ?? {
+      version: "1.0.0",
+      loadFailures: 0,
+      crashes: 0,
+      calls: 0,
+      errors: 0,
+      latency: emptyLatency(),
+    };
+    c.calls += 100;
+    if (this.runs(nodeId) === "2.0.0") c.errors += Math.round(100 * (this.dependent ?? 0));
+    c.latency[3] = (c.latency[3] ?? 0) + 100;
+    this.dependentCounters.set(nodeId, c);
+    return [{ ...c, latency: [...c.latency] }];
+  }
+
+  /** The installed plugins, as the repo lists them: p1, and d1 when there is a dependent. */
+  listAll() {
+    const p1 = { pluginId: "p1", name: "p1", version: this.plugin.version, isEnabled: 1, manifest: {} };
+    const d1 = {
+      pluginId: "d1",
+      name: "d1",
+      version: "1.0.0",
+      isEnabled: 1,
+      manifest: { dependencies: [{ name: "p1", version: ">=1.0.0" }] },
+    };
+    return this.dependent === null ? [p1] : [p1, d1];
+  }
 
   runs(nodeId: string): string {
     if (!this.placement) return this.plugin.version;
@@ -90,6 +128,7 @@ class Cluster {
       plugins: {
         transaction: async <T>(work: (t: typeof tx) => Promise<T>) => work(tx),
         getPlacement: async () => this.placement,
+        listAll: async () => this.listAll(),
       },
       jobs: {
         get: async () => ({ result: this.jobResult }),
@@ -133,6 +172,18 @@ class Cluster {
                 state: "loaded" as const,
                 counters: this.count(nodeId),
               },
+              ...(this.dependent === null
+                ? []
+                : [
+                    {
+                      nodeId,
+                      pluginId: "d1",
+                      version: "1.0.0",
+                      checksum: "",
+                      state: "loaded" as const,
+                      counters: this.countDependent(nodeId),
+                    },
+                  ]),
             ],
           })),
       },
@@ -228,6 +279,31 @@ describe("driveRollout", () => {
     expect(cluster.plugin.version).toBe("1.0.0");
     expect(cluster.versions).toEqual(["1.0.0"]);
     expect(Object.values(cluster.waits.at(-1)?.versions ?? {})).toEqual(["1.0.0", "1.0.0", "1.0.0"]);
+  });
+
+  it("checks dependents on the canary nodes first: a dependent failing there aborts a healthy version", async () => {
+    const cluster = new Cluster(0, 0.3);
+    const error = await driveRollout(
+      cluster.services(),
+      { job: { result: cluster.jobResult } as never },
+      run(CANARY),
+    ).catch((e: unknown) => e);
+    expect((error as AppError).code).toBe("ROLLOUT_ABORTED");
+    const state = cluster.jobResult?.rollout as RolloutState;
+    expect(state.step).toBe(0);
+    expect(state.verdict?.canary.errorRate).toBe(0);
+    expect(state.verdict?.findings.map((f) => f.message)).toContainEqual(
+      expect.stringMatching(/^dependent d1: /),
+    );
+    expect(cluster.plugin.version).toBe("1.0.0");
+    // A healthy dependent does not stop a healthy version.
+    const healthy = new Cluster(0, 0);
+    const outcome = await driveRollout(
+      healthy.services(),
+      { job: { result: healthy.jobResult } as never },
+      run(CANARY),
+    );
+    expect(outcome.rollout.status).toBe("completed");
   });
 
   it("aborts at once when a canary node cannot load the new version", async () => {

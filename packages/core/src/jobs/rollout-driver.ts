@@ -11,7 +11,16 @@ import {
 } from "../rollout/rollout-machine.js";
 import type { JobContext } from "./job-context.js";
 import { takeCommand } from "./rollout-commands.js";
-import { holdVerdict, loadFailureVerdict, readCounters, unwatchedVerdict } from "./rollout-figures.js";
+import {
+  type DependentReading,
+  dependentsOf,
+  holdVerdict,
+  loadFailureVerdict,
+  readCounters,
+  readDependents,
+  unwatchedVerdict,
+  withDependents,
+} from "./rollout-figures.js";
 import { finishRollout, rollBackRollout } from "./rollout-placement.js";
 import { abortOnOf } from "./rollout-request.js";
 import { type BatchApplier, type RolloutRun, saveRolloutState, storedRollout } from "./rollout-run.js";
@@ -160,6 +169,9 @@ async function drive(svc: JobServices, run: RolloutRun, initial: RolloutState): 
   let state = initial;
   /** The counters at the start of the current hold (in memory: a resumed job holds afresh). */
   let before: CountersReading[] | null = null;
+  /** The plugins that depend on this one, and their counters at the start of the hold. */
+  const dependents = await dependentsOf(svc, run.pluginId);
+  let dependentsBefore: Map<string, DependentReading[]> | null = null;
   const step = async (event: RolloutEvent) => {
     const next = advanceRollout(state, event);
     if (!next.ok) throw new AppError("INTERNAL", `rollout of job ${run.jobId}: ${next.message}`);
@@ -184,6 +196,7 @@ async function drive(svc: JobServices, run: RolloutRun, initial: RolloutState): 
         const nodes = await APPLY[batch.kind](svc, run, batch);
         await step({ type: "applied", at: svc.clock.now() });
         before = await readCounters(svc, run.pluginId);
+        dependentsBefore = await readDependents(svc, dependents);
         const failed = loadFailureVerdict(run, batch, nodes, abortOn);
         if (failed && state.status === "running") {
           await step({ type: "hold-ended" });
@@ -193,6 +206,7 @@ async function drive(svc: JobServices, run: RolloutRun, initial: RolloutState): 
       }
       case "holding": {
         before ??= await readCounters(svc, run.pluginId);
+        dependentsBefore ??= await readDependents(svc, dependents);
         // A split holds until an operator promotes or aborts it, its figures refreshed meanwhile.
         if (batch.kind === "split") {
           state = await holdSplit(svc, run, state, before);
@@ -207,7 +221,14 @@ async function drive(svc: JobServices, run: RolloutRun, initial: RolloutState): 
         const verdict =
           batch.holdMs === 0
             ? unwatchedVerdict(run, batch)
-            : holdVerdict(run, batch, before ?? [], await readCounters(svc, run.pluginId), abortOn);
+            : withDependents(
+                holdVerdict(run, batch, before ?? [], await readCounters(svc, run.pluginId), abortOn),
+                batch,
+                dependents,
+                dependentsBefore ?? new Map(),
+                await readDependents(svc, dependents),
+                abortOn,
+              );
         run.logger.info(
           { step: batch.step, decision: verdict.decision, findings: verdict.findings },
           "rollout: step analysed",
@@ -215,7 +236,10 @@ async function drive(svc: JobServices, run: RolloutRun, initial: RolloutState): 
         const stepBefore = state.step;
         await step({ type: "analysed", verdict, at: svc.clock.now() });
         // A new step watches from its own start; an extra hold keeps counting from the first.
-        if (state.step !== stepBefore) before = null;
+        if (state.step !== stepBefore) {
+          before = null;
+          dependentsBefore = null;
+        }
         break;
       }
     }

@@ -5,6 +5,7 @@ import type {
   NodeFigures,
   RolloutBatch,
 } from "@arcade/contracts";
+import { type Dependent, enabledDependents } from "../dependencies/dependents.js";
 import { type CountersReading, figuresBetween } from "../rollout/figures.js";
 import { analyseStep, sumFigures } from "../rollout/step-analysis.js";
 import type { RolloutRun } from "./rollout-run.js";
@@ -96,4 +97,81 @@ export function unwatchedVerdict(run: RolloutRun, batch: RolloutBatch): Analysis
     canary: sumFigures(run.toVersion, []),
     baseline: null,
   };
+}
+
+/** The enabled plugins that depend on the one rolled out: judged on the canary nodes too. */
+export async function dependentsOf(svc: JobServices, pluginId: string): Promise<Dependent[]> {
+  const plugins = await svc.plugins.listAll();
+  const plugin = plugins.find((p) => p.pluginId === pluginId);
+  return plugin ? enabledDependents(plugin.name, plugins) : [];
+}
+
+/** A dependent's counters on one node, and its error there when the node has it in error. */
+export type DependentReading = CountersReading & { error?: string };
+
+/** Each dependent's readings (as readCounters), from one read of the registry. */
+export async function readDependents(
+  svc: JobServices,
+  dependents: readonly Dependent[],
+): Promise<Map<string, DependentReading[]>> {
+  const readings = new Map<string, DependentReading[]>();
+  if (dependents.length === 0) return readings;
+  const nodes = (await svc.nodes?.listNodes()) ?? [];
+  for (const d of dependents) {
+    readings.set(
+      d.pluginId,
+      nodes.map((node) => {
+        const state = node.plugins.find((p) => p.pluginId === d.pluginId);
+        return {
+          nodeId: node.nodeId,
+          startedAt: node.startedAt,
+          counters: state?.counters ?? [],
+          ...(state?.state === "error" ? { error: state.error ?? "in error" } : {}),
+        };
+      }),
+    );
+  }
+  return readings;
+}
+
+/**
+ * Dependents are checked against the new version on the canary nodes first: each one's figures
+ * on the batch's nodes (where it now runs against the new version) against its figures on the
+ * other nodes (against the old one), with the same thresholds, and a dependent in error on a
+ * batch node is a load failure. Any abort of a dependent aborts the step, its findings named
+ * after the dependent; otherwise the plugin's own verdict stands.
+ */
+export function withDependents(
+  verdict: AnalysisVerdict,
+  batch: RolloutBatch,
+  dependents: readonly Dependent[],
+  before: ReadonlyMap<string, DependentReading[]>,
+  after: ReadonlyMap<string, DependentReading[]>,
+  abortOn: AbortOn,
+): AnalysisVerdict {
+  const onNew = new Set(batch.nodes);
+  const findings: AnalysisVerdict["findings"] = [];
+  for (const d of dependents) {
+    const now = after.get(d.pluginId) ?? [];
+    const broken = now.filter((r) => onNew.has(r.nodeId) && r.error !== undefined);
+    if (broken.length > 0) {
+      findings.push({
+        check: "loadFailures",
+        observed: broken.length,
+        limit: 0,
+        message: `dependent ${d.name} fails on the canary nodes: ${broken.map((r) => `${r.nodeId}: ${r.error}`).join("; ")}`,
+      });
+      continue;
+    }
+    const figures = figuresBetween(d.version, before.get(d.pluginId) ?? [], now);
+    const judged = analyseStep({
+      canary: { version: d.version, nodes: figures.filter((f) => onNew.has(f.nodeId)) },
+      baseline: { version: d.version, nodes: figures.filter((f) => !onNew.has(f.nodeId)) },
+      abortOn,
+    });
+    if (judged.decision !== "abort") continue;
+    for (const f of judged.findings) findings.push({ ...f, message: `dependent ${d.name}: ${f.message}` });
+  }
+  if (findings.length === 0) return verdict;
+  return { ...verdict, decision: "abort", findings: [...verdict.findings, ...findings] };
 }
