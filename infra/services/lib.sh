@@ -104,6 +104,27 @@ svc_show_log_tail() {
   tail -n 12 "$file" | sed 's/^/    /' >&2
 }
 
+# svc_start_on_port LOG WHAT PORT_VAR: runs the service's `launch PORT` on $SVC_PORT, or, when
+# that is 0, on a free port (up to five: another process may take one first), then its
+# `started PORT` (bootstrap and publish). Dies with the log's tail when no launch worked.
+svc_start_on_port() {
+  local log="$1" what="$2" port_var="$3" attempt port
+  for attempt in 1 2 3 4 5; do
+    port="$SVC_PORT"
+    [ "$port" != 0 ] || port="$(svc_free_port)"
+    svc_log "starting on 127.0.0.1:$port"
+    if launch "$port"; then
+      started "$port"
+      return 0
+    fi
+    # Only a port we picked ourselves may be swapped for another one.
+    [ "$SVC_PORT" = 0 ] || break
+    svc_log "attempt $attempt failed; trying another port"
+  done
+  svc_show_log_tail "$log"
+  svc_die "$what did not start on port $port (is the port taken? set $port_var=0 for a free one; full log: $log)"
+}
+
 # svc_write_env KEY=value...: the file callers source (`set -a; . file; set +a`).
 svc_write_env() {
   local tmp="$SVC_ENV_FILE.tmp.$$"

@@ -81,6 +81,12 @@ serves() {
   [ "$(sql -N -e 'SELECT @@pid_file' 2>/dev/null)" = "$PID_FILE" ] && svc_pid_alive "$pid"
 }
 
+# After a launch that worked (svc_start_on_port).
+started() {
+  bootstrap_sql || svc_die "could not create the arcade database and user (see $ERR_LOG)"
+  publish "$1"
+}
+
 publish() {
   local port="$1"
   svc_write_env \
@@ -176,21 +182,7 @@ start() {
     return 0
   fi
   init_datadir
-  local attempt port
-  for attempt in 1 2 3 4 5; do
-    port="$SVC_PORT"
-    [ "$port" != 0 ] || port="$(svc_free_port)"
-    svc_log "starting on 127.0.0.1:$port"
-    if launch "$port"; then
-      bootstrap_sql || svc_die "could not create the arcade database and user (see $ERR_LOG)"
-      publish "$port"
-      return 0
-    fi
-    [ "$SVC_PORT" = 0 ] || break
-    svc_log "attempt $attempt failed; trying another port"
-  done
-  svc_show_log_tail "$ERR_LOG"
-  svc_die "mariadbd did not start on port $port (is the port taken? set MARIADB_PORT=0 for a free one; full log: $ERR_LOG)"
+  svc_start_on_port "$ERR_LOG" mariadbd MARIADB_PORT
 }
 
 stop() {

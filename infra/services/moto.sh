@@ -35,6 +35,9 @@ setup_requests() { sed -n 's/^SETUP_REQUESTS = \([0-9][0-9]*\)$/\1/p' "$HERE/mot
 
 answers() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$1/moto-api/data.json" 2>/dev/null; }
 
+# After a launch that worked (svc_start_on_port).
+started() { publish "$1"; }
+
 publish() {
   local port="$1"
   (
@@ -89,21 +92,7 @@ start() {
   fi
   # A key file from an earlier server is no use: moto keeps its users in memory.
   rm -f "$SVC_ENV_FILE" "$KEYS_FILE"
-  local attempt port
-  for attempt in 1 2 3 4 5; do
-    port="$SVC_PORT"
-    [ "$port" != 0 ] || port="$(svc_free_port)"
-    svc_log "starting on 127.0.0.1:$port"
-    if launch "$port"; then
-      publish "$port"
-      return 0
-    fi
-    # Only a port we picked ourselves may be swapped for another one.
-    [ "$SVC_PORT" = 0 ] || break
-    svc_log "attempt $attempt failed; trying another port"
-  done
-  svc_show_log_tail "$LOG_FILE"
-  svc_die "moto did not start on port $port (is the port taken? set MOTO_PORT=0 for a free one)"
+  svc_start_on_port "$LOG_FILE" moto MOTO_PORT
 }
 
 stop() {

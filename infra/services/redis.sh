@@ -97,6 +97,9 @@ write_acl() {
   )
 }
 
+# After a launch that worked (svc_start_on_port).
+started() { publish "$1"; }
+
 publish() {
   local port="$1"
   svc_write_env \
@@ -149,21 +152,7 @@ start() {
     return 0
   fi
   write_acl
-  local attempt port
-  for attempt in 1 2 3 4 5; do
-    port="$SVC_PORT"
-    [ "$port" != 0 ] || port="$(svc_free_port)"
-    svc_log "starting on 127.0.0.1:$port"
-    if launch "$port"; then
-      publish "$port"
-      return 0
-    fi
-    # Only a port we picked ourselves may be swapped for another one.
-    [ "$SVC_PORT" = 0 ] || break
-    svc_log "attempt $attempt failed; trying another port"
-  done
-  svc_show_log_tail "$LOG_FILE"
-  svc_die "redis-server did not start on port $port (is the port taken? set REDIS_PORT=0 for a free one)"
+  svc_start_on_port "$LOG_FILE" redis-server REDIS_PORT
 }
 
 stop() {
