@@ -20,6 +20,17 @@ import type { JobServices } from "./services.js";
 
 const NODES = ["node-a", "node-b", "node-c"];
 
+function zeroCounters(version: string): PluginVersionCounters {
+  return { version, loadFailures: 0, crashes: 0, calls: 0, errors: 0, latency: emptyLatency() };
+}
+
+/** One read of the registry: 100 more calls, `errorRate` of them failed, all in the 10 ms bucket. */
+function addCalls(c: PluginVersionCounters, errorRate: number): void {
+  c.calls += 100;
+  c.errors += Math.round(100 * errorRate);
+  c.latency[3] = (c.latency[3] ?? 0) + 100;
+}
+
 /**
  * A 3-node cluster in memory: the placement decides which node runs which version; every read
  * of the registry counts 100 more calls on each node for the version it runs, failing
@@ -51,18 +62,9 @@ class Cluster {
   private readonly dependentCounters = new Map<string, PluginVersionCounters>();
 
   private countDependent(nodeId: string): PluginVersionCounters[] {
-    const c = this.dependentCounters.get(nodeId) ?? {
-      version: "1.0.0",
-      loadFailures: 0,
-      crashes: 0,
-      calls: 0,
-      errors: 0,
-      latency: emptyLatency(),
-    };
-    c.calls += 100;
-    if (this.runs(nodeId) === "2.0.0") c.errors += Math.round(100 * (this.dependent ?? 0));
-    c.latency[3] = (c.latency[3] ?? 0) + 100;
+    const c = this.dependentCounters.get(nodeId) ?? zeroCounters("1.0.0");
     this.dependentCounters.set(nodeId, c);
+    addCalls(c, this.runs(nodeId) === "2.0.0" ? (this.dependent ?? 0) : 0);
     return [{ ...c, latency: [...c.latency] }];
   }
 
@@ -88,17 +90,8 @@ class Cluster {
     const version = this.runs(nodeId);
     const byVersion = this.counters.get(nodeId) ?? new Map<string, PluginVersionCounters>();
     this.counters.set(nodeId, byVersion);
-    const c = byVersion.get(version) ?? {
-      version,
-      loadFailures: 0,
-      crashes: 0,
-      calls: 0,
-      errors: 0,
-      latency: emptyLatency(),
-    };
-    c.calls += 100;
-    if (version === "2.0.0") c.errors += Math.round(100 * this.errorRate);
-    c.latency[3] = (c.latency[3] ?? 0) + 100;
+    const c = byVersion.get(version) ?? zeroCounters(version);
+    addCalls(c, version === "2.0.0" ? this.errorRate : 0);
     byVersion.set(version, c);
     return [...byVersion.values()].map((v) => ({ ...v, latency: [...v.latency] }));
   }
